@@ -1,0 +1,58 @@
+# Two commands a new user needs (see README.md):
+#   make run    install, build the demo store if missing, serve the dashboard
+#   make test   install test tools (incl. Chromium when missing) and run every test
+#
+# Everything goes into a local virtualenv (.venv); versions are pinned by
+# requirements-lock.txt (regenerate with `make lock`).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install install-test browser lint bench lock clean
+
+run: install
+	$(BIN)/python -m metrics build-demo-if-missing
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install-test browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml requirements-lock.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c requirements-lock.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml requirements-lock.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -c requirements-lock.txt -e ".[test]"
+	touch $@
+
+# Debian's Chromium: Playwright launches it by path (it cannot download browsers here).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $$($(CHROMIUM) --version 2>/dev/null)"; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python benchmarks/run.py
+
+lock: install-test
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e' > requirements-lock.txt
+
+clean:
+	rm -rf $(VENV) var test-results .pytest_cache

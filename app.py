@@ -1,0 +1,28 @@
+"""Streamlit entry point: ``streamlit run app.py``.
+
+Set ``ECM_DB`` to open another DuckDB store; without it the embedded demo is
+used (built on first run).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Children's services outcomes and joint area review",
+    page_icon=":material/child_care:",
+    layout="wide",
+)
+
+pages = [
+    st.Page("dashboard/pages/home.py", title="Outcome scorecard", icon=":material/home:", default=True),
+    st.Page("dashboard/pages/profile.py", title="Area profile", icon=":material/view_list:"),
+    st.Page("dashboard/pages/compare.py", title="Compare areas", icon=":material/bar_chart:"),
+    st.Page("dashboard/pages/trends.py", title="Trends", icon=":material/show_chart:"),
+    st.Page("dashboard/pages/clusters.py", title="Clusters", icon=":material/grid_view:"),
+    st.Page("dashboard/pages/client_groups.py", title="Client groups", icon=":material/groups:"),
+    st.Page("dashboard/pages/weak_areas.py", title="Weak areas", icon=":material/warning:"),
+    st.Page("dashboard/pages/map.py", title="Map", icon=":material/map:"),
+    st.Page("dashboard/pages/catalogue.py", title="Indicator catalogue", icon=":material/menu_book:"),
+]
+st.navigation(pages).run()

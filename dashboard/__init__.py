@@ -1,0 +1,1 @@
+"""Streamlit pages and UI components: read selections, call ``metrics``, draw."""

@@ -1,0 +1,68 @@
+"""Shared UI pieces: the synthetic-data banner and page furniture."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics.catalogue import is_demo
+from metrics.store import Store
+
+
+def demo_banner(store: Store) -> None:
+    """Say plainly when the figures are synthetic, on every page."""
+    if is_demo(store):
+        st.warning(
+            "**Demo data (synthetic).** These figures are generated for demonstration and "
+            "describe no real area. Import published data to use the dashboard for real.",
+            icon="⚠️",
+        )
+
+
+def method_note(benchmark_name: str) -> None:
+    """State the comparison method next to every flag, as Fingertips does."""
+    st.caption(
+        f"Significance: the area's 95% confidence interval compared with the {benchmark_name} "
+        "value (overlap = similar). Better/worse follows each indicator's polarity; activity "
+        "measures with no polarity are marked higher/lower. Quartile bands A (best) to D "
+        "(worst) rank the 153 local authorities. Trend: the last five periods, chi-square "
+        "test at 99.8%."
+    )
+
+
+def results_table(rows: pd.DataFrame, key: str) -> None:
+    """The accessible table behind every chart: words for flags, 'c' for suppressed."""
+    from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
+
+    out = pd.DataFrame(
+        {
+            "Indicator": rows["short_title"],
+            "Period": rows["period_label"].fillna("–"),
+            "Count": [fmt_value(c, 0, s) for c, s in zip(rows["count"], rows["suppressed"], strict=True)],
+            "Value": [
+                fmt_value(v, int(d), s)
+                for v, d, s in zip(rows["value"], rows["decimal_places"], rows["suppressed"], strict=True)
+            ],
+            "Unit": rows["unit"],
+            "95% CI": [
+                "c" if s else (f"{fmt_value(lo, int(d))} – {fmt_value(hi, int(d))}" if lo == lo else "–")
+                for lo, hi, d, s in zip(rows["lower95"], rows["upper95"], rows["decimal_places"],
+                                        rows["suppressed"], strict=True)
+            ],
+            "Benchmark": [fmt_value(v, int(d)) for v, d in zip(rows["benchmark_value"], rows["decimal_places"], strict=True)],
+            "Compared with benchmark": [comparison_label(c) for c in rows["comparison"]],
+            "Band": [BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in rows["band"]],
+            "Rank": [f"{int(r)} of {int(n)}" if r == r else "–" for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
+            "Trend": [TREND_TEXT.get(t, t) for t in rows["trend"]],
+            "Polarity": rows["polarity"].str.replace("_", " "),
+        }
+    )
+    st.dataframe(out, hide_index=True, key=key)
+    if rows["suppressed"].any():
+        st.caption("c = confidential: the count is below the disclosure threshold, so it is not shown.")
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download the data (CSV)") -> None:
+    """Every chart's data can be taken away (the Fingertips habit)."""
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=f"dl-{file_name}")

@@ -1,0 +1,46 @@
+"""Indicator catalogue: search, and each indicator's metadata page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components import demo_banner, download_csv
+from dashboard.state import get_store
+from metrics.catalogue import indicators
+
+store = get_store()
+st.title("Indicator catalogue")
+demo_banner(store)
+cat = indicators(store)
+query = st.text_input("Search titles, definitions and codes", value=st.query_params.get("q", ""))
+st.query_params["q"] = query
+shown = cat
+if query:
+    q = query.lower()
+    hay = (cat["indicator_id"] + " " + cat["title"] + " " + cat["definition"].fillna("")).str.lower()
+    shown = cat[hay.str.contains(q, regex=False)]
+st.caption(f"{len(shown)} of {len(cat)} indicators")
+table = shown[["indicator_id", "short_title", "outcome_id", "aim_id", "polarity", "unit", "source", "status"]]
+st.dataframe(table, hide_index=True, key="catalogue-table")
+download_csv(shown.drop(columns=["client_groups", "nsf_standards"]), "indicator_catalogue.csv")
+
+ids = shown["indicator_id"].tolist()
+if ids:
+    wanted = st.query_params.get("indicator", ids[0])
+    chosen = st.selectbox("Indicator details", ids, index=ids.index(wanted) if wanted in ids else 0,
+                          format_func=lambda i: f"{i}: {cat.set_index('indicator_id').loc[i, 'title']}")
+    st.query_params["indicator"] = chosen
+    row = cat.set_index("indicator_id").loc[chosen]
+    st.header(str(row["title"]))
+    fields = {
+        "Definition": row["definition"], "Numerator": row["numerator_definition"], "Denominator": row["denominator_definition"],
+        "Polarity": str(row["polarity"]).replace("_", " "), "Value type": row["value_type"],
+        "Unit": row["unit"], "Confidence interval method": row["ci_method"], "Source": row["source"],
+        "Period type": row["period_type"], "ECM outcome and aim": f"{row['outcome_id']} / {row['aim_id']}",
+        "NSF standards": ", ".join(str(s) for s in list(row["nsf_standards"] if row["nsf_standards"] is not None else [])),
+        "Client groups": ", ".join(row["client_groups"]),
+        "Disclosure threshold": f"counts under {row['disclosure_threshold']} are suppressed",
+        "National Indicator (2008)": row["ni_number"] or "–", "Status": row["status"],
+    }
+    for k, v in fields.items():
+        st.markdown(f"**{k}:** {v if v is not None else '–'}")

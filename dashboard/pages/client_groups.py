@@ -1,0 +1,40 @@
+"""Client groups: each group against all children in the same area."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components import demo_banner, download_csv
+from dashboard.format import comparison_label, fmt_value
+from dashboard.selection import selection_bar
+from dashboard.state import get_store
+from metrics.subgroups import client_group_results
+
+store = get_store()
+st.title("Client groups")
+demo_banner(store)
+sel = selection_bar()
+res = client_group_results(store, sel)
+st.caption("Each client group against all children in the same area. For proportions the gap "
+           "(percentage points) has Newcombe's 95% interval and is significant when it excludes "
+           "zero; otherwise the group's 95% CI is set against the all-children value. "
+           "Use Compare areas or Trends with a client group selected to see one group across "
+           "areas or over time.")
+if res.empty:
+    st.info("No client-group breakdowns for this area and period.")
+    st.stop()
+for gid, block in res.groupby("client_group_id", sort=False):
+    st.subheader(str(block["group_name"].iloc[0]))
+    dp = block["decimal_places"].fillna(1).astype(int)
+    table = block.assign(
+        Group=[fmt_value(v, d, s) for v, d, s in zip(block["value"], dp, block["suppressed"], strict=True)],
+        All=[fmt_value(v, d) for v, d in zip(block["all_value"], dp, strict=True)],
+        Gap=[("c" if s else fmt_value(g, d)) for g, d, s in zip(block["gap"], dp, block["suppressed"], strict=True)],
+        GapCI=[("–" if lo != lo else f"{fmt_value(lo, d)} – {fmt_value(hi, d)}")
+               for lo, hi, d in zip(block["gap_lower"], block["gap_upper"], dp, strict=True)],
+        Compared=[comparison_label(c) for c in block["comparison"]],
+    )[["short_title", "Group", "All", "Gap", "GapCI", "Compared", "unit"]].rename(
+        columns={"short_title": "Indicator", "Group": "Client group", "All": "All children",
+                 "GapCI": "Gap 95% CI", "Compared": "Compared with all children", "unit": "Unit"})
+    st.dataframe(table, hide_index=True, key=f"cg-{gid}")
+download_csv(res, f"{sel.area_code}_client_groups.csv")

@@ -1,0 +1,61 @@
+"""Clusters: inside an LA, its clusters side by side against the LA value."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components import demo_banner, download_csv
+from dashboard.format import COMPARISON_TEXT, comparison_label, fmt_value
+from dashboard.selection import selection_bar
+from dashboard.state import get_store
+from metrics.subgroups import cluster_results, clusters_of
+
+store = get_store()
+st.title("Clusters")
+demo_banner(store)
+sel = selection_bar()
+areas = cache.areas().set_index("area_code")
+code = sel.area_code
+if areas.loc[code, "area_type"] == "cluster":
+    code = str(areas.loc[code, "parent_code"])
+clusters = clusters_of(store, code)
+if clusters.empty:
+    with_clusters = areas[areas["area_type"] == "cluster"]["parent_code"].unique()
+    st.info(f"{areas.loc[code, 'name']} has no clusters defined. LAs with clusters: "
+            + ", ".join(areas.loc[c, "name"] for c in with_clusters) + ".")
+    st.stop()
+outcomes = cache.outcomes()
+onames = dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))
+opts = list(onames)
+wanted = st.query_params.get("outcome", opts[0])
+outcome = st.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in opts else 0,
+                       format_func=onames.__getitem__)
+st.query_params["outcome"] = outcome
+res = cluster_results(store, code, sel, outcome)
+st.caption(f"Each cluster's 95% CI compared with {areas.loc[code, 'name']}'s value. "
+           "Cluster counts add up to the LA's.")
+for c in clusters.itertuples():
+    st.markdown(f"**{c.name}**: {c.description}")
+symbols = {k: v[0] for k, v in COMPARISON_TEXT.items()}
+codes = {"better": 1, "similar": 0, "worse": -1}
+pivot = res.pivot_table(index="short_title", columns="name", values="comparison", aggfunc="first")
+z = pivot.apply(lambda col: col.map(lambda v: codes.get(v)))
+text = pivot.apply(lambda col: col.map(lambda v: f"{symbols.get(v, '–')} {v}" if isinstance(v, str) else "–"))
+fig = go.Figure(go.Heatmap(
+    z=z.to_numpy(dtype=float), x=list(pivot.columns), y=list(pivot.index), text=text.to_numpy(),
+    texttemplate="%{text}", colorscale=[[0, COMPARISON_TEXT["worse"][2]], [0.5, "#EEEEEE"],
+                                        [1, COMPARISON_TEXT["better"][2]]],
+    zmin=-1, zmax=1, showscale=False, hoverinfo="text"))
+fig.update_layout(height=max(300, 40 * len(pivot) + 120), title=f"{onames[outcome]}: clusters against the LA")
+st.plotly_chart(fig, key="tartan")
+dp = res["decimal_places"].fillna(1).astype(int)
+table = res.assign(
+    Value=[fmt_value(v, d, s) for v, d, s in zip(res["value"], dp, res["suppressed"], strict=True)],
+    LA=[fmt_value(v, d) for v, d in zip(res["la_value"], dp, strict=True)],
+    Compared=[comparison_label(c) for c in res["comparison"]],
+)[["short_title", "name", "Value", "LA", "Compared", "unit"]].rename(
+    columns={"short_title": "Indicator", "name": "Cluster", "LA": "LA value", "Compared": "Compared with LA", "unit": "Unit"})
+st.dataframe(table, hide_index=True, key="clusters-table")
+download_csv(res, f"{code}_clusters_{outcome}.csv")

@@ -1,0 +1,56 @@
+"""Compare areas: one indicator across LAs, ranked, with a funnel plot view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.charts.compare import funnel_chart, ranked_bars
+from dashboard.components import demo_banner, download_csv
+from dashboard.format import BAND_TEXT, comparison_label, fmt_value
+from dashboard.selection import indicator_picker, selection_bar
+from dashboard.state import get_store
+from metrics.comparisons import funnel_data, indicator_across_las, indicator_meta
+
+store = get_store()
+st.title("Compare areas")
+demo_banner(store)
+sel = selection_bar()
+indicator = indicator_picker(client_group=sel.client_group)
+meta = indicator_meta(store, indicator)
+scopes = {"england": "All LAs in England", "region": "LAs in the area's region", "neighbours": "The area's statistical neighbours"}
+scope_keys = list(scopes)
+wanted = st.query_params.get("scope", "england")
+scope = st.radio("Show", scope_keys, horizontal=True, format_func=scopes.__getitem__,
+                 index=scope_keys.index(wanted) if wanted in scope_keys else 0)
+view = st.radio("View", ["bars", "funnel"], horizontal=True,
+                index=1 if st.query_params.get("view") == "funnel" else 0,
+                format_func={"bars": "Ranked bars", "funnel": "Funnel plot"}.__getitem__)
+st.query_params.update({"scope": scope, "view": view})
+
+las = indicator_across_las(store, indicator, sel, scope)
+st.caption(
+    f"{meta['title']} ({meta['unit']}). Polarity: {str(meta['polarity']).replace('_', ' ')}. "
+    "Each LA's 95% CI compared with England's value; bands and ranks among all 153 LAs."
+)
+if view == "bars":
+    st.plotly_chart(ranked_bars(las, meta), key="bars")
+else:
+    points, limits = funnel_data(store, indicator, sel)
+    if limits.empty:
+        st.info("A funnel plot needs counts and denominators of a proportion or crude rate; "
+                "this indicator has none.")
+    else:
+        st.plotly_chart(funnel_chart(points, limits, meta), key="funnel")
+dp = int(meta["decimal_places"])
+table = las.assign(
+    Rank=las["rank"].map(lambda r: "–" if r != r else int(r)),
+    Area=las["name"] + las["selected"].map({True: " ◀ selected", False: ""}),
+    Value=[fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)],
+    CI=[("c" if s else f"{fmt_value(lo, dp)} – {fmt_value(hi, dp)}")
+        for lo, hi, s in zip(las["lower95"], las["upper95"], las["suppressed"], strict=True)],
+    Band=[BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in las["band"]],
+    Compared=[comparison_label(c) for c in las["comparison"]],
+)[["Rank", "Area", "area_code", "Value", "CI", "Band", "Compared"]].rename(
+    columns={"area_code": "Code", "CI": "95% CI", "Compared": "Compared with England"})
+st.dataframe(table, hide_index=True, key="compare-table")
+download_csv(las, f"{indicator}_{sel.period_year}_compare.csv")

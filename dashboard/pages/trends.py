@@ -1,0 +1,47 @@
+"""Trends: an indicator over time for the area, its region, England and neighbours."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components import demo_banner, download_csv
+from dashboard.format import TREND_TEXT, fmt_value
+from dashboard.selection import indicator_picker, selection_bar
+from dashboard.state import get_store
+from metrics.comparisons import indicator_meta, indicator_series, series_trend
+
+store = get_store()
+st.title("Trends")
+demo_banner(store)
+sel = selection_bar()
+indicator = indicator_picker(client_group=sel.client_group)
+meta = indicator_meta(store, indicator)
+areas = cache.areas()
+names = dict(zip(areas["area_code"], areas["name"], strict=True))
+extra_default = [c for c in st.query_params.get_all("compare") if c in names]
+extra = st.multiselect("Add areas to compare", list(names), default=extra_default,
+                       format_func=lambda c: f"{names[c]} ({c})", max_selections=6)
+st.query_params["compare"] = extra
+series = indicator_series(store, indicator, sel, extra)
+label = series_trend(series, sel.area_code, meta)
+st.markdown(f"**Recent trend for {names.get(sel.area_code, sel.area_code)}:** "
+            f"{TREND_TEXT.get(label, label)}")
+st.caption("Recent trend: weighted regression over the last five periods, chi-square test "
+           "at 99.8% (Fingertips method); proportions and crude rates only.")
+fig = go.Figure()
+dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+for i, (code, s) in enumerate(series.groupby("area_code", sort=False)):
+    fig.add_scatter(x=s["period_label"], y=s["value"], mode="lines+markers",
+                    name=str(s["name"].iloc[0]), line={"dash": dashes[i % len(dashes)],
+                    "width": 4 if code == sel.area_code else 2})
+fig.update_layout(height=460, yaxis={"title": str(meta["unit"])},
+                  title=f"{meta['short_title']} over time")
+st.plotly_chart(fig, key="trend-chart")
+dp = int(meta["decimal_places"])
+wide = series.assign(shown=[fmt_value(v, dp, bool(s) if s == s else False)
+                            for v, s in zip(series["value"], series["suppressed"], strict=True)])
+table = wide.pivot_table(index="period_label", columns="name", values="shown", aggfunc="first")
+st.dataframe(table, key="trend-table")
+download_csv(series, f"{indicator}_trend.csv")

@@ -1,0 +1,49 @@
+"""Weak areas: a director's ranked list of where to look first."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components import demo_banner, download_csv, method_note
+from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
+from dashboard.selection import selection_bar
+from dashboard.state import get_store
+from metrics.weak_areas import weak_areas
+
+store = get_store()
+st.title("Weak areas")
+demo_banner(store)
+sel = selection_bar()
+outcomes = cache.outcomes()
+onames = {"all": "All outcomes", **dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))}
+c1, c2 = st.columns(2)
+opts = list(onames)
+wanted = st.query_params.get("outcome", "all")
+outcome = c1.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in opts else 0,
+                       format_func=onames.__getitem__)
+std_opts = ["all", *[str(i) for i in range(1, 12)]]
+wanted_std = st.query_params.get("nsf", "all")
+nsf = c2.selectbox("NSF standard", std_opts, index=std_opts.index(wanted_std) if wanted_std in std_opts else 0,
+                   format_func=lambda s: "All standards" if s == "all" else f"Standard {s}")
+st.query_params.update({"outcome": outcome, "nsf": nsf})
+with st.spinner("Checking the area, its clusters and client groups…"):
+    weak = weak_areas(store, sel)
+if outcome != "all":
+    weak = weak[weak["outcome_id"] == outcome]
+if nsf != "all":
+    weak = weak[weak["nsf_standards"].apply(lambda s: int(nsf) in list(s))]
+method_note(str(weak["benchmark_name"].iloc[0]) if len(weak) else "benchmark")
+st.metric("Red-red (worse and getting worse)", int(weak["red_red"].sum()))
+dp = weak["decimal_places"].fillna(1).astype(int)
+table = weak.assign(
+    Value=[fmt_value(v, d, s) for v, d, s in zip(weak["value"], dp, weak["suppressed"], strict=True)],
+    Benchmark=[fmt_value(v, d) for v, d in zip(weak["benchmark_value"], dp, strict=True)],
+    Compared=[comparison_label(c) for c in weak["comparison"]],
+    Band=[BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in weak["band"]],
+    Trend=[TREND_TEXT.get(t, t) for t in weak["trend"]],
+)[["why", "scope", "outcome_name", "short_title", "Value", "Benchmark", "Compared", "Band", "Trend", "unit"]]
+table = table.rename(columns={"why": "Why listed", "scope": "Where", "outcome_name": "Outcome",
+                              "short_title": "Indicator", "unit": "Unit"})
+st.dataframe(table, hide_index=True, key="weak-table")
+download_csv(weak.drop(columns=["client_groups", "nsf_standards"]), f"{sel.area_code}_weak_areas.csv")

@@ -1,0 +1,81 @@
+"""The global selection bar, held in the URL so any view can be shared.
+
+Each widget starts from ``st.query_params`` and writes its value back, so copying
+the address bar into another browser reproduces the view exactly.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache
+from metrics.results import BENCHMARKS, Selection
+
+DEFAULT_AREA = "E06000020"  # Telford and Wrekin: the seeds' worked example
+
+
+def _param(name: str, default: str) -> str:
+    value = st.query_params.get(name)
+    return value if value else default
+
+
+def selection_bar(allow_all_areas: bool = True) -> Selection:
+    """Draw area, benchmark, period and client-group pickers; return the selection."""
+    areas = cache.areas()
+    if not allow_all_areas:
+        areas = areas[areas["area_type"].isin(["la", "cluster"])]
+    codes = areas["area_code"].tolist()
+    labels = {
+        r.area_code: f"{r.name} ({r.area_code})" + (" – cluster" if r.area_type == "cluster" else "")
+        for r in areas.itertuples()
+    }
+    years = cache.years()
+    groups = cache.client_groups()
+    group_names = dict(zip(groups["client_group_id"], groups["name"], strict=True))
+
+    area = _param("area", DEFAULT_AREA)
+    area = area if area in labels else (DEFAULT_AREA if DEFAULT_AREA in labels else codes[0])
+    bench = _param("benchmark", "england")
+    bench = bench if bench in BENCHMARKS else "england"
+    try:
+        year = int(_param("period", str(years[-1])))
+    except ValueError:
+        year = years[-1]
+    year = year if year in years else years[-1]
+    group = _param("group", "all")
+    group = group if group in group_names else "all"
+
+    c1, c2, c3, c4 = st.columns([3, 2, 1, 2])
+    area = c1.selectbox(
+        "Area (type to search by name or code)", codes, index=codes.index(area),
+        format_func=labels.__getitem__, key="sel_area",
+    )
+    bench_keys = list(BENCHMARKS)
+    bench = c2.selectbox(
+        "Compare with", bench_keys, index=bench_keys.index(bench),
+        format_func=BENCHMARKS.__getitem__, key="sel_benchmark",
+    )
+    year = c3.selectbox("Period ending", years, index=years.index(year), key="sel_period")
+    gkeys = list(group_names)
+    group = c4.selectbox(
+        "Client group", gkeys, index=gkeys.index(group), format_func=group_names.__getitem__,
+        key="sel_group",
+    )
+    st.query_params.update({"area": area, "benchmark": bench, "period": str(year), "group": group})
+    return Selection(area_code=area, benchmark=bench, period_year=int(year), client_group=group)
+
+
+def indicator_picker(label: str = "Indicator", client_group: str = "all") -> str:
+    """Pick one indicator (held in the URL as ``indicator``), grouped by outcome."""
+    cat = cache.catalogue_frame()
+    if client_group != "all":
+        cat = cat[cat["client_groups"].apply(lambda g: client_group in list(g))]
+    ids = cat["indicator_id"].tolist()
+    names = {
+        r.indicator_id: f"{r.outcome_name}: {r.short_title} ({r.indicator_id})" for r in cat.itertuples()
+    }
+    wanted = _param("indicator", ids[0] if ids else "")
+    index = ids.index(wanted) if wanted in ids else 0
+    chosen = st.selectbox(label, ids, index=index, format_func=names.__getitem__, key="sel_indicator")
+    st.query_params["indicator"] = chosen
+    return str(chosen)

@@ -1,0 +1,54 @@
+"""Read functions over the framework and the indicator catalogue in a store."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics.store import Store
+
+
+def outcome_summary(store: Store) -> pd.DataFrame:
+    """The five ECM outcomes with how many indicators and aims each has."""
+    return store.df(
+        """
+        SELECT o.outcome_id, o.name, o.description, o.sort_order,
+               count(DISTINCT i.indicator_id) AS n_indicators,
+               count(DISTINCT a.aim_id) AS n_aims
+        FROM outcome o
+        LEFT JOIN aim a USING (outcome_id)
+        LEFT JOIN indicator i ON i.outcome_id = o.outcome_id AND i.mapped
+        GROUP BY ALL
+        ORDER BY o.sort_order
+        """
+    )
+
+
+def indicators(store: Store, outcome_id: str | None = None) -> pd.DataFrame:
+    """The catalogue (optionally one outcome), with NSF standards as a list."""
+    return store.df(
+        """
+        SELECT i.*, list(n.standard ORDER BY n.standard) FILTER (WHERE n.standard IS NOT NULL)
+                   AS nsf_standards
+        FROM indicator i LEFT JOIN indicator_nsf n USING (indicator_id)
+        WHERE ($outcome IS NULL OR i.outcome_id = $outcome)
+        GROUP BY ALL
+        ORDER BY i.outcome_id, i.aim_id, i.indicator_id
+        """,
+        {"outcome": outcome_id},
+    )
+
+
+def areas(store: Store, area_type: str | None = None) -> pd.DataFrame:
+    return store.df(
+        """
+        SELECT area_code, name, area_type, parent_code, la_number, region_code, population_0_17
+        FROM area WHERE ($type IS NULL OR area_type = $type)
+        ORDER BY CASE area_type WHEN 'england' THEN 0 WHEN 'region' THEN 1
+                 WHEN 'la' THEN 2 ELSE 3 END, name
+        """,
+        {"type": area_type},
+    )
+
+
+def is_demo(store: Store) -> bool:
+    return store.meta("dataset") == "demo"

@@ -1,0 +1,173 @@
+"""One indicator across areas, and over time: the data behind Compare and Trends.
+
+The same rules as the area results (:mod:`metrics.results`): CI against the
+benchmark value with polarity, LAIT bands and ranks among LAs, Fingertips trend.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from metrics.results import (
+    ENGLAND,
+    Selection,
+    area_info,
+    latest_year,
+    mask_suppressed,
+    neighbours,
+)
+from metrics.stats import (
+    compare_to_benchmark,
+    funnel_limits,
+    funnel_significance,
+    national_rank,
+    quartile_band,
+    recent_trend,
+)
+from metrics.store import Store
+
+Scope = Literal["england", "region", "neighbours"]
+
+
+def indicator_meta(store: Store, indicator_id: str) -> dict[str, object]:
+    frame = store.df("SELECT * FROM indicator WHERE indicator_id = ?", [indicator_id])
+    if frame.empty:
+        raise KeyError(f"unknown indicator {indicator_id}")
+    return frame.iloc[0].to_dict()
+
+
+def _group_for(meta: dict[str, object], client_group: str) -> str:
+    return str(meta["headline_group"]) if client_group == "all" else client_group
+
+
+def indicator_across_las(
+    store: Store, indicator_id: str, sel: Selection, scope: Scope = "england"
+) -> pd.DataFrame:
+    """Every LA's value for one indicator and period, ranked, banded and compared.
+
+    ``scope`` narrows the rows shown (the selected area's region or its statistical
+    neighbours); ranks and bands are always national, among all LAs, as in LAIT.
+    The comparison is with England's value.
+    """
+    meta = indicator_meta(store, indicator_id)
+    year = sel.period_year or latest_year(store)
+    group = _group_for(meta, sel.client_group)
+    frame = store.df(
+        """
+        SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
+               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
+               o.suppressed, o.note
+        FROM observation o JOIN area a USING (area_code)
+        WHERE o.indicator_id = ? AND o.period_year = ? AND o.client_group_id = ?
+          AND o.sex = 'persons' AND o.category = '' AND a.area_type IN ('la', 'england')
+        """,
+        [indicator_id, year, group],
+    )
+    frame = mask_suppressed(frame)
+    eng = frame.loc[frame["area_code"] == ENGLAND, "value"]
+    england_value = float(eng.iloc[0]) if len(eng) else np.nan
+    las = frame[frame["area_type"] == "la"].copy()
+    polarity = str(meta["polarity"])
+    values = las["value"].to_numpy(dtype=float)
+    las["rank"] = national_rank(values, polarity)
+    las["band"] = quartile_band(values, polarity)
+    las["england_value"] = england_value
+    las["comparison"] = compare_to_benchmark(
+        las["value"].to_numpy(dtype=float),
+        las["lower95"].to_numpy(dtype=float),
+        las["upper95"].to_numpy(dtype=float),
+        england_value,
+        polarity,
+    )
+    info = area_info(store, sel.area_code) or {}
+    la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
+    las["selected"] = las["area_code"] == la_code
+    if scope == "region" and info.get("region_code"):
+        las = las[las["region_code"] == info["region_code"]]
+    elif scope == "neighbours" and la_code:
+        keep = {str(la_code), *neighbours(store, str(la_code))}
+        las = las[las["area_code"].isin(keep)]
+    las = las.sort_values(["rank", "name"], na_position="last")
+    return las.reset_index(drop=True)
+
+
+def funnel_data(store: Store, indicator_id: str, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """LAs' points with funnel significance, and the control limits to draw.
+
+    Funnels apply to proportions and crude rates with counts; for other value
+    types both frames are empty and the page says why.
+    """
+    meta = indicator_meta(store, indicator_id)
+    vt = str(meta["value_type"])
+    if vt not in ("proportion", "crude_rate"):
+        return pd.DataFrame(), pd.DataFrame()
+    las = indicator_across_las(store, indicator_id, sel)
+    las = las[las["count"].notna() & las["denominator"].notna() & ~las["suppressed"]]
+    if las.empty:
+        return las, pd.DataFrame()
+    statistic = "proportion" if vt == "proportion" else "rate"
+    mult = float(meta["multiplier"])
+    num = las["count"].to_numpy(dtype=float)
+    den = las["denominator"].to_numpy(dtype=float)
+    las = las.assign(
+        funnel=funnel_significance(num, den, statistic=statistic, multiplier=mult)
+    )
+    limits = funnel_limits(num, den, statistic=statistic, multiplier=mult)
+    return las, limits
+
+
+def indicator_series(
+    store: Store, indicator_id: str, sel: Selection, extra_areas: list[str] | None = None
+) -> pd.DataFrame:
+    """The indicator over time for the area, its region, England, the neighbour mean
+    and any extra areas (the multi-area overlay), in long form."""
+    meta = indicator_meta(store, indicator_id)
+    group = _group_for(meta, sel.client_group)
+    info = area_info(store, sel.area_code) or {}
+    la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
+    nbrs = neighbours(store, str(la_code)) if la_code else []
+    codes = [sel.area_code, ENGLAND]
+    if info.get("region_code"):
+        codes.append(str(info["region_code"]))
+    if info.get("area_type") == "cluster" and info.get("parent_code"):
+        codes.append(str(info["parent_code"]))
+    codes += [c for c in (extra_areas or []) if c not in codes]
+    frame = store.df(
+        """
+        SELECT o.area_code, a.name, o.period_year, o.period_label, o.count, o.denominator,
+               o.value, o.lower95, o.upper95, o.suppressed, o.note
+        FROM observation o JOIN area a USING (area_code)
+        WHERE o.indicator_id = ? AND o.client_group_id = ? AND o.sex = 'persons'
+          AND o.category = '' AND list_contains(?, o.area_code)
+        ORDER BY o.area_code, o.period_year
+        """,
+        [indicator_id, group, codes + nbrs],
+    )
+    frame = mask_suppressed(frame)
+    nb = frame[frame["area_code"].isin(nbrs) & ~frame["area_code"].isin(codes)]
+    nb_mean = (
+        nb.groupby(["period_year", "period_label"])["value"]
+        .agg(value="mean", n_used="count")
+        .reset_index()
+        .assign(area_code="neighbours", name="Statistical neighbours (mean)")
+    )
+    main = frame[frame["area_code"].isin(codes)]
+    return pd.concat([main, nb_mean], ignore_index=True)
+
+
+def series_trend(series: pd.DataFrame, area_code: str, meta: dict[str, object]) -> str:
+    """The Fingertips recent-trend label of one area's series."""
+    s = series[series["area_code"] == area_code].sort_values("period_year")
+    t = recent_trend(
+        s["count"].to_numpy(dtype=float),
+        s["denominator"].to_numpy(dtype=float),
+        s["value"].to_numpy(dtype=float),
+        s["lower95"].to_numpy(dtype=float),
+        s["upper95"].to_numpy(dtype=float),
+        str(meta["polarity"]),
+        str(meta["value_type"]),
+    )
+    return t.label

@@ -1,0 +1,366 @@
+"""The embedded national demo: a deterministic, believable, clearly synthetic dataset.
+
+Every English LA, its region, England and the demo clusters get every catalogue
+indicator for ten annual periods, with client-group breakdowns where the indicator
+is published for them. The model, per indicator (parameters in
+``data/demo/indicator_params.csv``):
+
+* each LA (and each cluster, as a unit inside its LA) has a true value
+  ``england_value * exp(deprivation_effect * z + la_effect) * trend`` where ``z`` is
+  the LA's standardised IMD score, so deprivation moves each indicator in its real
+  direction, and ``la_effect`` is a fixed LA character (spread ``la_spread``);
+* counts are drawn from the real sampling distribution (binomial for proportions,
+  Poisson for rates) on denominators scaled from the LA's real child population,
+  so small LAs get small, noisy counts as in life;
+* client groups take their value as a ratio of all children (real-world gaps,
+  e.g. looked-after children's attainment far below all children);
+* LAs with clusters are the sums of their clusters, and regions and England are
+  sums of their LAs' counts and denominators with values and CIs recomputed,
+  never independent random numbers and never averages of rates;
+* about 1.5% of cells are missing, as real returns are.
+
+The store records ``dataset = demo`` so the dashboard can label it as synthetic.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metrics.framework import DATA_DIR, Reference, load_demo_params, load_reference
+from metrics.neighbours import compute_neighbours
+from metrics.periods import period_label
+from metrics.stats import mean_ci_from_summary, proportion_ci, rate_ci, suppress
+from metrics.store import Store, load_reference_tables, new_batch
+
+DEFAULT_SEED = 20_050_901  # JAR programme start, September 2005
+LATEST_YEAR = 2025
+N_YEARS = 10
+MISSING_SHARE = 0.015
+MEAN_CV = 0.35  # within-group coefficient of variation for mean indicators
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    path: str
+    observations: int
+    areas: int
+    indicators: int
+    years: tuple[int, int]
+    seconds: float
+
+
+def _prevalence(data_dir: Path) -> dict[str, float]:
+    with (data_dir / "demo" / "client_group_prevalence.csv").open(encoding="utf-8") as fh:
+        return {r["client_group_id"]: float(r["share_of_denominator"]) for r in csv.DictReader(fh)}
+
+
+def _units(ref: Reference) -> pd.DataFrame:
+    """LAs without clusters plus clusters: the units whose counts are drawn."""
+    las = ref.local_authorities
+    imd = np.array([a.imd_score if a.imd_score is not None else np.nan for a in las], dtype=float)
+    imd = np.where(np.isnan(imd), np.nanmean(imd), imd)
+    z = (imd - imd.mean()) / imd.std()
+    z_by_code = {a.area_code: float(zi) for a, zi in zip(las, z, strict=True)}
+    clustered = {c.parent_code for c in ref.clusters}
+    rows = []
+    for a in las:
+        if a.area_code in clustered:
+            continue
+        rows.append((a.area_code, a.area_code, float(a.population_0_17 or 0), z_by_code[a.area_code]))
+    for c in ref.clusters:
+        parent = ref.area_by_code[c.parent_code]
+        rows.append(
+            (
+                c.cluster_code,
+                c.parent_code,
+                float(parent.population_0_17 or 0) * c.population_share,
+                z_by_code[c.parent_code] + c.deprivation_offset,
+            )
+        )
+    return pd.DataFrame(rows, columns=["area_code", "la_code", "population", "z"])
+
+
+def generate_observations(
+    ref: Reference, data_dir: Path = DATA_DIR, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Draw the unit-level observations (LAs without clusters, and clusters)."""
+    rng = np.random.default_rng(seed)
+    params = load_demo_params(data_dir)
+    prevalence = _prevalence(data_dir)
+    units = _units(ref)
+    years = np.arange(LATEST_YEAR - N_YEARS + 1, LATEST_YEAR + 1)
+    la_codes = sorted(units["la_code"].unique())
+    la_index = {c: i for i, c in enumerate(la_codes)}
+    unit_la = units["la_code"].map(la_index).to_numpy()
+    mean_pop = float(units.groupby("la_code")["population"].sum().mean())
+
+    frames = []
+    for ind in ref.indicators:
+        p = params.get(ind.indicator_id)
+        if p is None:
+            raise ValueError(f"data/demo/indicator_params.csv: no row for {ind.indicator_id}")
+        mult = ind.multiplier
+        # An LA's character for this indicator, shared by its clusters, and its own drift.
+        la_effect = rng.normal(0.0, p.la_spread, len(la_codes))[unit_la]
+        la_drift = rng.normal(0.0, 0.012, len(la_codes))[unit_la]
+        for group in ind.client_groups:
+            if group == ind.headline_group:
+                ratio, share = 1.0, 1.0
+            else:
+                ratio = p.client_group_values.get(group, 1.0)
+                share = prevalence.get(group, 0.05) if ind.headline_group == "all" else 1.0
+            group_effect = rng.normal(0.0, p.la_spread / 2, len(units)) if share < 1 else 0.0
+            for year in years:
+                t = year - LATEST_YEAR
+                n = len(units)
+                true = (
+                    p.england_value
+                    * ratio
+                    * np.exp(p.deprivation_effect * units["z"].to_numpy() + la_effect + group_effect)
+                    * (1 + p.annual_change) ** t
+                    * (1 + la_drift) ** t
+                    * np.exp(rng.normal(0.0, p.la_spread * 0.15, n))
+                )
+                denom_mean = units["population"].to_numpy() * p.denominator_per_1000_children / 1000 * share
+                count = np.full(n, np.nan)
+                denom = np.full(n, np.nan)
+                value = np.full(n, np.nan)
+                sd = np.full(n, np.nan)
+                vt = str(ind.value_type)
+                if vt in ("proportion", "crude_rate", "mean"):
+                    denom = np.maximum(1.0, np.round(denom_mean * rng.normal(1.0, 0.03, n)))
+                if vt == "proportion":
+                    prob = np.clip(true / mult, 0.0005, 0.995)
+                    count = rng.binomial(denom.astype(np.int64), prob).astype(float)
+                elif vt == "crude_rate":
+                    count = rng.poisson(denom * true / mult).astype(float)
+                elif vt == "mean":
+                    sd = MEAN_CV * true
+                    value = true + rng.normal(0.0, 1.0, n) * sd / np.sqrt(denom)
+                    count = value * denom
+                elif vt == "count":
+                    pop = units["population"].to_numpy()
+                    count = rng.poisson(np.maximum(true * pop / mean_pop, 0.0)).astype(float)
+                    value = count.copy()
+                else:  # score: a rating with no count behind it
+                    value = np.round(true, 1)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "indicator_id": ind.indicator_id,
+                            "area_code": units["area_code"].to_numpy(),
+                            "la_code": units["la_code"].to_numpy(),
+                            "period_year": int(year),
+                            "client_group_id": group,
+                            "count": count,
+                            "denominator": denom,
+                            "value": value,
+                            "sd": sd,
+                            "value_type": vt,
+                        }
+                    )
+                )
+    obs = pd.concat(frames, ignore_index=True)
+    missing = rng.random(len(obs)) < MISSING_SHARE
+    obs.loc[missing, ["count", "denominator", "value", "sd"]] = np.nan
+    obs["missing"] = missing
+    return obs
+
+
+def _finish(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    """Compute value, both CIs and suppression from counts, per the catalogue."""
+    meta = pd.DataFrame(
+        [
+            (i.indicator_id, str(i.value_type), i.multiplier, i.disclosure_threshold, i.period_type)
+            for i in ref.indicators
+        ],
+        columns=["indicator_id", "value_type", "multiplier", "threshold", "period_type"],
+    )
+    obs = obs.merge(meta, on="indicator_id", how="left")
+    for col in ("lower95", "upper95", "lower998", "upper998"):
+        obs[col] = np.nan
+    for vt, fn in (("proportion", proportion_ci), ("crude_rate", rate_ci)):
+        m = (obs["value_type"] == vt).to_numpy()
+        c, d, k = obs.loc[m, "count"], obs.loc[m, "denominator"], obs.loc[m, "multiplier"]
+        v, lo, hi = fn(c.to_numpy(), d.to_numpy(), 0.95, k.to_numpy())
+        _, lo9, hi9 = fn(c.to_numpy(), d.to_numpy(), 0.998, k.to_numpy())
+        obs.loc[m, ["value", "lower95", "upper95", "lower998", "upper998"]] = np.column_stack(
+            [v, lo, hi, lo9, hi9]
+        )
+    m = (obs["value_type"] == "mean").to_numpy()
+    if m.any():
+        c, d, sd = (obs.loc[m, k].to_numpy() for k in ("count", "denominator", "sd"))
+        v, lo, hi = mean_ci_from_summary(c, d, sd, 0.95)
+        _, lo9, hi9 = mean_ci_from_summary(c, d, sd, 0.998)
+        obs.loc[m, ["value", "lower95", "upper95", "lower998", "upper998"]] = np.column_stack(
+            [v, lo, hi, lo9, hi9]
+        )
+    is_count = (obs["value_type"] == "count").to_numpy()
+    obs.loc[is_count, "value"] = obs.loc[is_count, "count"]
+    has_count = obs["value_type"].isin(["proportion", "crude_rate", "count"]).to_numpy()
+    flagged = np.asarray(suppress(obs["count"].to_numpy(), obs["threshold"].to_numpy()), dtype=bool)
+    obs["suppressed"] = has_count & flagged
+    obs["note"] = np.where(obs["missing"], "Data not available", None)
+    obs["period_label"] = [
+        period_label(y, pt) for y, pt in zip(obs["period_year"], obs["period_type"], strict=True)
+    ]
+    return obs
+
+
+def _aggregate(obs: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Sum counts, denominators (and, for means, pooled variance) up to ``key``."""
+    keys = ["indicator_id", key, "period_year", "client_group_id", "value_type"]
+    valid = obs[~obs["missing"]].copy()
+    valid["sumsq"] = (valid["sd"] ** 2) * (valid["denominator"] - 1) + valid["denominator"] * valid[
+        "value"
+    ].pow(2)
+    valid["wvalue"] = valid["value"] * valid["denominator"].fillna(1.0)
+    valid["wpop"] = valid["denominator"].fillna(1.0)
+    g = valid.groupby(keys, sort=False)
+    out = g.agg(
+        count=("count", "sum"),
+        denominator=("denominator", "sum"),
+        sumsq=("sumsq", "sum"),
+        wvalue=("wvalue", "sum"),
+        wpop=("wpop", "sum"),
+        n_valid=("value", "size"),
+    ).reset_index()
+    out = out.rename(columns={key: "area_code"})
+    is_mean = out["value_type"] == "mean"
+    mean = out["count"] / out["denominator"]
+    var = (out["sumsq"] - out["denominator"] * mean**2) / (out["denominator"] - 1)
+    out["sd"] = np.where(is_mean, np.sqrt(np.maximum(var, 0.0)), np.nan)
+    out["value"] = np.where(out["value_type"] == "score", out["wvalue"] / out["wpop"], np.nan)
+    out.loc[out["value_type"] == "score", ["count", "denominator"]] = np.nan
+    out.loc[out["value_type"] == "count", "denominator"] = np.nan
+    out["missing"] = False
+    return out.drop(columns=["sumsq", "wvalue", "wpop", "n_valid"])
+
+
+def build_demo_frame(
+    ref: Reference, data_dir: Path = DATA_DIR, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """Every observation of the demo: units, clustered LAs, regions and England."""
+    units = generate_observations(ref, data_dir, seed)
+    la_region = {a.area_code: a.parent_code for a in ref.local_authorities}
+    clustered = units[units["area_code"] != units["la_code"]]
+    la_from_clusters = _aggregate(clustered, "la_code")
+    la_level = pd.concat(
+        [units[units["area_code"] == units["la_code"]].drop(columns=["la_code"]), la_from_clusters],
+        ignore_index=True,
+    )
+    la_level["region_code"] = la_level["area_code"].map(la_region)
+    la_level["england"] = ref.england.area_code
+    regions = _aggregate(la_level, "region_code")
+    england = _aggregate(la_level, "england")
+    clusters = clustered.drop(columns=["la_code"])
+    allrows = pd.concat(
+        [la_level.drop(columns=["region_code", "england"]), clusters, regions, england],
+        ignore_index=True,
+    )
+    allrows = allrows.drop(columns=["value_type"], errors="ignore")
+    return _finish(allrows, ref)
+
+
+OBS_COLUMNS = [
+    "indicator_id",
+    "area_code",
+    "period_year",
+    "period_label",
+    "client_group_id",
+    "count",
+    "denominator",
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "suppressed",
+    "note",
+]
+
+
+def build_demo(
+    db_path: Path | str,
+    seed: int = DEFAULT_SEED,
+    data_dir: Path = DATA_DIR,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Build the demo store at ``db_path``, atomically.
+
+    The store is written to a temporary file beside the target and renamed into
+    place only when complete, so a reader (or a crash) never sees half a store.
+    """
+    started = time.perf_counter()
+    say: Progress = progress or (lambda _f, _m: None)
+    target = Path(db_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + f".building-{os.getpid()}")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    say(0.05, "Reading reference data")
+    ref = load_reference(data_dir)
+    say(0.15, "Drawing observations for every LA, cluster and client group")
+    frame = build_demo_frame(ref, data_dir, seed)
+    say(0.6, "Computing statistical neighbours")
+    neighbours = compute_neighbours(ref)
+    say(0.7, "Writing the store")
+    store = Store(tmp)
+    try:
+        with store.transaction() as cur:
+            load_reference_tables(cur, ref)
+            cur.register("_nb", neighbours)
+            cur.execute("INSERT INTO area_neighbour BY NAME SELECT * FROM _nb")
+            cur.unregister("_nb")
+            batch = new_batch(cur, "embedded demo (synthetic)", "demo", "jar build-demo", note=f"seed {seed}")
+            out = frame[OBS_COLUMNS].copy()
+            out["batch_id"] = batch
+            out["sex"] = "persons"
+            out["category"] = ""
+            out = out.sort_values(["indicator_id", "area_code", "period_year", "client_group_id"])
+            cur.register("_obs", out)
+            cur.execute("INSERT INTO observation BY NAME SELECT * FROM _obs")
+            cur.unregister("_obs")
+            cur.execute(
+                "UPDATE import_batch SET rows_read = ?, rows_written = ? WHERE batch_id = ?",
+                [len(out), len(out), batch],
+            )
+            cur.executemany(
+                "INSERT OR REPLACE INTO store_meta VALUES (?, ?)",
+                [
+                    ("dataset", "demo"),
+                    ("demo_seed", str(seed)),
+                    ("built_at", time.strftime("%Y-%m-%dT%H:%M:%S")),
+                ],
+            )
+        store.con.execute("CHECKPOINT")
+    finally:
+        store.close()
+    os.replace(tmp, target)
+    say(1.0, "Done")
+    return DemoSummary(
+        path=str(target),
+        observations=len(frame),
+        areas=len(ref.areas) + len(ref.clusters),
+        indicators=len(ref.indicators),
+        years=(LATEST_YEAR - N_YEARS + 1, LATEST_YEAR),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ensure_store(db_path: Path | str, progress: Progress | None = None) -> bool:
+    """Build the demo at ``db_path`` if no store is there; True if it was built."""
+    if Path(db_path).exists():
+        return False
+    build_demo(db_path, progress=progress)
+    return True

@@ -1,0 +1,371 @@
+"""Reference data: ECM outcomes and aims, NSF standards, client groups, the indicator
+catalogue, areas and clusters.
+
+The lists live as reviewed CSV files under ``data/`` (see ``data/README.md``). This
+module is the only place that reads them, and it validates every row with pydantic
+and every cross-reference (an indicator's aim belongs to its outcome, an LA's parent
+is a region...) so that a typo in a data file fails loudly at load, naming the file
+and row, instead of surfacing later as an empty chart.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from metrics.stats.enums import Polarity, ValueType
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("ECM_DATA_DIR", REPO_ROOT / "data"))
+
+AreaType = Literal["england", "region", "la", "cluster"]
+CIMethod = Literal["wilson", "byar_exact", "t", "none"]
+PeriodType = Literal["financial", "academic", "calendar"]
+SEXES: tuple[str, ...] = ("persons", "male", "female")
+
+
+class ReferenceDataError(ValueError):
+    """A reference data file is malformed; the message names file, row and field."""
+
+
+def _split_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+
+class Outcome(_Row):
+    outcome_id: str
+    name: str
+    sort_order: int
+    description: str = ""
+
+
+class Aim(_Row):
+    aim_id: str
+    outcome_id: str
+    name: str
+    sort_order: int
+
+
+class NSFStandard(_Row):
+    standard: int
+    title: str
+    closest_outcomes: list[str] = []
+
+    _split = field_validator("closest_outcomes", mode="before")(_split_list)
+
+
+class ClientGroup(_Row):
+    client_group_id: str
+    name: str
+    description: str | None = ""
+    sort_order: int
+
+
+class Indicator(_Row):
+    indicator_id: str
+    short_title: str
+    title: str
+    definition: str
+    numerator: str | None = None
+    denominator: str | None = None
+    outcome_id: str
+    aim_id: str
+    nsf_standards: list[int]
+    polarity: Polarity
+    value_type: ValueType
+    multiplier: float
+    unit: str
+    decimal_places: int = 1
+    ci_method: CIMethod
+    source: str
+    frequency: str = "annual"
+    period_type: PeriodType
+    client_groups: list[str]
+    disclosure_threshold: int = 5
+    status: Literal["current", "historic"] = "current"
+    ni_number: str | None = None
+    lait_measure: str | None = None
+    fingertips_id: str | None = None
+
+    _lists = field_validator("nsf_standards", "client_groups", mode="before")(_split_list)
+    _blanks = field_validator(
+        "numerator", "denominator", "ni_number", "lait_measure", "fingertips_id", mode="before"
+    )(_blank_to_none)
+
+    @field_validator("ni_number", "fingertips_id", mode="before")
+    @classmethod
+    def _int_text(cls, value: Any) -> Any:
+        # CSV readers may hand back 117.0 for a numeric-looking code.
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value
+
+    @field_validator("multiplier")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("multiplier must be positive")
+        return value
+
+    @property
+    def headline_group(self) -> str:
+        """The client group whose rows are the indicator's headline figure.
+
+        Most indicators are published for all children, with client-group breakdowns;
+        some exist only for one group (placement stability is about looked-after
+        children), and then that group's rows are the headline.
+        """
+        return "all" if "all" in self.client_groups else self.client_groups[0]
+
+    @property
+    def has_ci(self) -> bool:
+        return self.ci_method != "none"
+
+
+class Area(_Row):
+    area_code: str
+    name: str
+    area_type: AreaType
+    parent_code: str | None = None
+    la_number: str | None = None
+    region_code: str | None = None
+    population_0_17: float | None = None
+    imd_score: float | None = None
+    income_score: float | None = None
+    employment_score: float | None = None
+    education_score: float | None = None
+    health_score: float | None = None
+    crime_score: float | None = None
+    housing_score: float | None = None
+    living_env_score: float | None = None
+    description: str | None = None
+
+    _blanks = field_validator(
+        "parent_code",
+        "la_number",
+        "region_code",
+        "population_0_17",
+        "imd_score",
+        "income_score",
+        "employment_score",
+        "education_score",
+        "health_score",
+        "crime_score",
+        "housing_score",
+        "living_env_score",
+        mode="before",
+    )(_blank_to_none)
+
+    @field_validator("la_number", mode="before")
+    @classmethod
+    def _la_number_text(cls, value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return value
+
+
+CONTEXT_VARIABLES: tuple[str, ...] = (
+    "imd_score",
+    "income_score",
+    "employment_score",
+    "education_score",
+    "health_score",
+    "crime_score",
+    "housing_score",
+    "living_env_score",
+)
+
+
+class Cluster(_Row):
+    cluster_code: str
+    name: str
+    parent_code: str
+    population_share: float
+    deprivation_offset: float = 0.0
+    description: str = ""
+
+
+class DemoParams(_Row):
+    indicator_id: str
+    england_value: float
+    denominator_base: str
+    denominator_per_1000_children: float
+    la_spread: float
+    deprivation_effect: float
+    annual_change: float
+    client_group_values: dict[str, float] = {}
+
+    @field_validator("client_group_values", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> dict[str, float]:
+        if isinstance(value, dict):
+            return value
+        out: dict[str, float] = {}
+        for pair in _split_list(value):
+            key, _, ratio = pair.partition("=")
+            out[key.strip()] = float(ratio)
+        return out
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_rows(path: Path, model: type[M]) -> list[M]:
+    """Read a CSV into validated models; errors name the file, row and column."""
+    if not path.exists():
+        raise ReferenceDataError(f"{path}: reference data file is missing")
+    rows: list[M] = []
+    errors: list[str] = []
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for line_no, raw in enumerate(csv.DictReader(handle), start=2):
+            try:
+                rows.append(model.model_validate(raw))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    column = ".".join(str(p) for p in err["loc"])
+                    errors.append(
+                        f"{path.name}, row {line_no}, column {column}: {err['msg']}"
+                        f" (value {raw.get(str(err['loc'][0]))!r})"
+                    )
+    if errors:
+        raise ReferenceDataError("; ".join(errors[:20]))
+    return rows
+
+
+def _unique(items: Iterable[Any], key: str, file: str) -> None:
+    seen: set[Any] = set()
+    for item in items:
+        value = getattr(item, key)
+        if value in seen:
+            raise ReferenceDataError(f"{file}: duplicate {key} {value!r}")
+        seen.add(value)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Every reference list, validated and cross-checked as one consistent set."""
+
+    outcomes: tuple[Outcome, ...]
+    aims: tuple[Aim, ...]
+    nsf_standards: tuple[NSFStandard, ...]
+    client_groups: tuple[ClientGroup, ...]
+    indicators: tuple[Indicator, ...]
+    areas: tuple[Area, ...]
+    clusters: tuple[Cluster, ...]
+
+    @functools.cached_property
+    def indicator_by_id(self) -> dict[str, Indicator]:
+        return {i.indicator_id: i for i in self.indicators}
+
+    @functools.cached_property
+    def area_by_code(self) -> dict[str, Area]:
+        return {a.area_code: a for a in self.areas}
+
+    @property
+    def local_authorities(self) -> list[Area]:
+        return [a for a in self.areas if a.area_type == "la"]
+
+    @property
+    def regions(self) -> list[Area]:
+        return [a for a in self.areas if a.area_type == "region"]
+
+    @property
+    def england(self) -> Area:
+        return next(a for a in self.areas if a.area_type == "england")
+
+    def check(self) -> None:
+        """Cross-reference checks that a single row's model cannot make."""
+        _unique(self.outcomes, "outcome_id", "outcomes.csv")
+        _unique(self.aims, "aim_id", "aims.csv")
+        _unique(self.nsf_standards, "standard", "nsf_standards.csv")
+        _unique(self.client_groups, "client_group_id", "client_groups.csv")
+        _unique(self.indicators, "indicator_id", "indicators.csv")
+        _unique(self.areas, "area_code", "areas.csv")
+        _unique(self.clusters, "cluster_code", "clusters.csv")
+        outcome_ids = {o.outcome_id for o in self.outcomes}
+        aim_outcome = {a.aim_id: a.outcome_id for a in self.aims}
+        standards = {s.standard for s in self.nsf_standards}
+        groups = {g.client_group_id for g in self.client_groups}
+        problems: list[str] = []
+        for aim in self.aims:
+            if aim.outcome_id not in outcome_ids:
+                problems.append(f"aims.csv: {aim.aim_id} has unknown outcome {aim.outcome_id}")
+        for std in self.nsf_standards:
+            for oid in std.closest_outcomes:
+                if oid not in outcome_ids:
+                    problems.append(f"nsf_standards.csv: standard {std.standard} names {oid}")
+        for ind in self.indicators:
+            where = f"indicators.csv: {ind.indicator_id}"
+            if ind.outcome_id not in outcome_ids:
+                problems.append(f"{where}: unknown outcome {ind.outcome_id}")
+            if aim_outcome.get(ind.aim_id) != ind.outcome_id:
+                problems.append(f"{where}: aim {ind.aim_id} is not under outcome {ind.outcome_id}")
+            problems += [f"{where}: unknown NSF standard {s}" for s in ind.nsf_standards if s not in standards]
+            problems += [f"{where}: unknown client group {g}" for g in ind.client_groups if g not in groups]
+            if not ind.client_groups:
+                problems.append(f"{where}: no client groups")
+        codes = self.area_by_code
+        for area in self.areas:
+            if area.area_type == "england":
+                continue
+            parent = codes.get(area.parent_code or "")
+            expected = {"region": "england", "la": "region"}[area.area_type]
+            if parent is None or parent.area_type != expected:
+                problems.append(f"areas.csv: {area.area_code} parent {area.parent_code!r} is not a {expected}")
+        for cl in self.clusters:
+            parent = codes.get(cl.parent_code)
+            if parent is None or parent.area_type != "la":
+                problems.append(f"clusters.csv: {cl.cluster_code} parent {cl.parent_code} is not an LA")
+        if problems:
+            raise ReferenceDataError("; ".join(problems[:30]))
+
+
+def load_reference(data_dir: Path | str | None = None) -> Reference:
+    """Load and validate every reference file (cached per folder)."""
+    return _load_reference(Path(data_dir) if data_dir else DATA_DIR)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_reference(data_dir: Path) -> Reference:
+    ref_dir = data_dir / "reference"
+    ref = Reference(
+        outcomes=tuple(sorted(read_rows(ref_dir / "outcomes.csv", Outcome), key=lambda o: o.sort_order)),
+        aims=tuple(sorted(read_rows(ref_dir / "aims.csv", Aim), key=lambda a: (a.outcome_id, a.sort_order))),
+        nsf_standards=tuple(read_rows(ref_dir / "nsf_standards.csv", NSFStandard)),
+        client_groups=tuple(
+            sorted(read_rows(ref_dir / "client_groups.csv", ClientGroup), key=lambda g: g.sort_order)
+        ),
+        indicators=tuple(read_rows(ref_dir / "indicators.csv", Indicator)),
+        areas=tuple(read_rows(ref_dir / "areas.csv", Area)),
+        clusters=tuple(read_rows(ref_dir / "clusters.csv", Cluster)),
+    )
+    ref.check()
+    return ref
+
+
+def load_demo_params(data_dir: Path | str | None = None) -> dict[str, DemoParams]:
+    """Parameters of the synthetic demo, one row per catalogue indicator."""
+    base = Path(data_dir) if data_dir else DATA_DIR
+    rows = read_rows(base / "demo" / "indicator_params.csv", DemoParams)
+    return {r.indicator_id: r for r in rows}

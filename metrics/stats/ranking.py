@@ -1,0 +1,82 @@
+"""National rank and quartile bands, as DfE's Local Authority Interactive Tool (LAIT) shows them.
+
+LAIT places each local authority by rank (1 = best) and by quartile band A (best quarter) to D
+(worst quarter). Bands are relative positions, not significance tests: they say where an area
+sits among all areas, whatever the size of the differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+from ._arrays import to_float
+from .enums import Polarity, as_polarity
+
+__all__ = ["QUARTILE_BANDS", "national_rank", "quartile_band", "quartile_cut_points"]
+
+#: Band labels from best to worst.
+QUARTILE_BANDS: tuple[str, str, str, str] = ("A", "B", "C", "D")
+
+#: Fewer non-missing values than this and no bands are given (a quartile of 3 areas means nothing).
+MIN_VALUES_FOR_BANDS = 4
+
+
+def national_rank(values: ArrayLike, polarity: Polarity | str) -> np.ndarray:
+    """Rank of each value among all non-missing values, 1 = best by polarity.
+
+    DfE LAIT ranking: ties share the best (minimum) rank, as in "joint 3rd" ("competition"
+    ranking, so the next rank after two joint 3rds is 5th). Missing values get a NaN rank.
+    ``high_is_good`` ranks the highest value 1, ``low_is_good`` the lowest; ``no_judgement``
+    ranks by value descending (1 = highest), the usual order of a league table of activity,
+    with no suggestion that high is good.
+    """
+    pol = as_polarity(polarity)
+    v = np.atleast_1d(to_float(values)).astype(float)
+    ranks = np.full(v.shape, np.nan)
+    ok = np.isfinite(v)
+    if ok.any():
+        key = v[ok] if pol is Polarity.LOW_IS_GOOD else -v[ok]
+        ranks[ok] = stats.rankdata(key, method="min")
+    return ranks
+
+
+def quartile_cut_points(values: ArrayLike) -> tuple[float, float, float]:
+    """Q1, Q2, Q3 of the non-missing values, interpolated linearly between order statistics.
+
+    numpy's "linear" percentile, the same as Excel PERCENTILE.INC and R ``quantile(type = 7)``,
+    which is what LAIT's spreadsheet used, so bands match the published ones.
+    """
+    v = to_float(values).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return (np.nan, np.nan, np.nan)
+    q1, q2, q3 = np.percentile(v, [25.0, 50.0, 75.0], method="linear")
+    return float(q1), float(q2), float(q3)
+
+
+def quartile_band(values: ArrayLike, polarity: Polarity | str) -> np.ndarray:
+    """Quartile band "A" (best) to "D" (worst) for each value, as an object array of str or None.
+
+    DfE LAIT quartile banding against Q1, Q2, Q3 of the non-missing values (see
+    :func:`quartile_cut_points`). ``high_is_good``: A if value >= Q3, B if >= Q2, C if >= Q1, else D;
+    ``low_is_good`` mirrors it: A if <= Q1, B if <= Q2, C if <= Q3, else D. A value on a cut point
+    takes the better band, so ties never push an area down. Every element is None when the
+    polarity is ``no_judgement`` (no best quarter to name) or fewer than 4 values are present;
+    a missing value is None.
+    """
+    pol = as_polarity(polarity)
+    v = np.atleast_1d(to_float(values)).astype(float)
+    out = np.full(v.shape, None, dtype=object)
+    ok = np.isfinite(v)
+    if pol is Polarity.NO_JUDGEMENT or int(ok.sum()) < MIN_VALUES_FOR_BANDS:
+        return out
+    q1, q2, q3 = quartile_cut_points(v[ok])
+    if pol is Polarity.HIGH_IS_GOOD:
+        index = np.select([v >= q3, v >= q2, v >= q1], [0, 1, 2], default=3)
+    else:
+        index = np.select([v <= q1, v <= q2, v <= q3], [0, 1, 2], default=3)
+    labels = np.array(QUARTILE_BANDS, dtype=object)[index]
+    out[ok] = labels[ok]
+    return out

@@ -1,0 +1,288 @@
+"""The DuckDB store: opening, migrating, and the data version that caches key on.
+
+Every read and write in the project goes through functions in ``metrics`` that bind
+parameters; nothing outside this package writes SQL. Pages open the store
+read-only; writes happen only through explicit commands (CLI, import page), each in
+one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from metrics.framework import REPO_ROOT, Reference
+
+DEFAULT_DB = REPO_ROOT / "var" / "ecm_demo.duckdb"
+DB_ENV = "ECM_DB"
+
+
+def default_db_path() -> Path:
+    """The store the dashboard and CLI use unless told otherwise (env ``ECM_DB``)."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+class StoreError(RuntimeError):
+    """A store could not be opened or is not a store of this project."""
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    files = sorted(
+        f for f in resources.files("metrics").joinpath("sql").iterdir() if f.name.endswith(".sql")
+    )
+    out = []
+    for f in files:
+        version = int(f.name.split("_", 1)[0])
+        out.append((version, f.name, f.read_text(encoding="utf-8")))
+    return out
+
+
+SCHEMA_VERSION = max(v for v, _, _ in _migrations())
+
+
+class Store:
+    """One DuckDB database file (or ``:memory:``) holding a whole dataset.
+
+    DuckDB connections are not safe to share between threads, but cursors made
+    from one connection are; Streamlit runs each browser session in its own
+    thread, so :meth:`cursor` hands every thread its own cursor.
+    """
+
+    def __init__(self, path: Path | str = ":memory:", read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        if self.path != ":memory:" and read_only and not Path(self.path).exists():
+            raise StoreError(f"{self.path}: no such store (build one with `jar build-demo`)")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        if not read_only:
+            migrate(self.con)
+        elif current_version(self.con) is None:
+            raise StoreError(f"{self.path}: not a store of this project (no schema_version table)")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            with self._lock:
+                cur = self.con.cursor()
+            self._local.cursor = cur
+        return cur
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Reads -------------------------------------------------------------------------
+    def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a parameterised query and return a DataFrame."""
+        return self.cursor().execute(sql, params or []).df()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        row = self.cursor().execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def data_version(self) -> str:
+        """Changes whenever the data changes: caches key on it."""
+        value = self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'")
+        return str(value or "0")
+
+    def meta(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM store_meta WHERE key = ?", [key])
+
+    # Writes ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: on any exception the store is left as it was."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; writes go through the CLI or import page")
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute(
+                "INSERT OR REPLACE INTO store_meta VALUES ('data_version', "
+                "CAST(COALESCE((SELECT TRY_CAST(value AS BIGINT) FROM store_meta "
+                "WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+            )
+            cur.execute("COMMIT")
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or exists[0] == 0:
+        return None
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return None if row is None else row[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the store's version, each in a transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    have = current_version(con) or 0
+    for version, name, sql in _migrations():
+        if version <= have:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        have = version
+    return have
+
+
+def load_reference_tables(cur: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    """Write the reference lists (framework, catalogue, areas) into an empty store."""
+    cur.executemany(
+        "INSERT INTO outcome VALUES (?, ?, ?, ?)",
+        [(o.outcome_id, o.name, o.sort_order, o.description) for o in ref.outcomes],
+    )
+    cur.executemany(
+        "INSERT INTO aim VALUES (?, ?, ?, ?)",
+        [(a.aim_id, a.outcome_id, a.name, a.sort_order) for a in ref.aims],
+    )
+    cur.executemany(
+        "INSERT INTO nsf_standard VALUES (?, ?)", [(s.standard, s.title) for s in ref.nsf_standards]
+    )
+    cur.executemany(
+        "INSERT INTO client_group VALUES (?, ?, ?, ?)",
+        [(g.client_group_id, g.name, g.description, g.sort_order) for g in ref.client_groups],
+    )
+    ind = pd.DataFrame(
+        [
+            {
+                "indicator_id": i.indicator_id,
+                "short_title": i.short_title,
+                "title": i.title,
+                "definition": i.definition,
+                "numerator_definition": i.numerator,
+                "denominator_definition": i.denominator,
+                "outcome_id": i.outcome_id,
+                "aim_id": i.aim_id,
+                "polarity": str(i.polarity),
+                "value_type": str(i.value_type),
+                "multiplier": i.multiplier,
+                "unit": i.unit,
+                "decimal_places": i.decimal_places,
+                "ci_method": i.ci_method,
+                "source": i.source,
+                "frequency": i.frequency,
+                "period_type": i.period_type,
+                "client_groups": list(i.client_groups),
+                "headline_group": i.headline_group,
+                "disclosure_threshold": i.disclosure_threshold,
+                "status": i.status,
+                "ni_number": i.ni_number,
+                "lait_measure": i.lait_measure,
+                "fingertips_id": i.fingertips_id,
+                "mapped": True,
+            }
+            for i in ref.indicators
+        ]
+    )
+    cur.register("_ind", ind)
+    cur.execute("INSERT INTO indicator BY NAME SELECT * FROM _ind")
+    cur.unregister("_ind")
+    cur.executemany(
+        "INSERT INTO indicator_nsf VALUES (?, ?)",
+        [(i.indicator_id, s) for i in ref.indicators for s in i.nsf_standards],
+    )
+    rows = [
+        (
+            a.area_code,
+            a.name,
+            a.area_type,
+            a.parent_code,
+            a.la_number,
+            a.region_code,
+            a.population_0_17,
+            a.imd_score,
+            a.description,
+        )
+        for a in ref.areas
+    ]
+    parents = ref.area_by_code
+    for cl in ref.clusters:
+        parent = parents[cl.parent_code]
+        rows.append(
+            (
+                cl.cluster_code,
+                cl.name,
+                "cluster",
+                cl.parent_code,
+                None,
+                parent.region_code or parent.parent_code,
+                (parent.population_0_17 or 0) * cl.population_share,
+                None,
+                cl.description,
+            )
+        )
+    cur.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def new_batch(
+    cur: duckdb.DuckDBPyConnection,
+    source_file: str,
+    fmt: str,
+    user: str,
+    file_hash: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Record an import batch (provenance) and return its id."""
+    batch_id = cur.execute("SELECT COALESCE(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
+    cur.execute(
+        "INSERT INTO import_batch (batch_id, source_file, file_hash, format, imported_by, note)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [batch_id, source_file, file_hash, fmt, user, note],
+    )
+    return int(batch_id)
+
+
+TABLES: tuple[str, ...] = (
+    "outcome",
+    "aim",
+    "nsf_standard",
+    "client_group",
+    "indicator",
+    "indicator_nsf",
+    "area",
+    "area_neighbour",
+    "import_batch",
+    "observation",
+    "judgement",
+)
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    # Table names come from the fixed tuple above, never from input.
+    return {t: int(store.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}

@@ -1,0 +1,43 @@
+"""Shared fixtures: the reference data, and one real demo DuckDB file per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from metrics.framework import REPO_ROOT, Reference, load_reference
+from metrics.store import Store
+
+SHARED = REPO_ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared, or skip: a user's fresh clone does not have it."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"../shared not present ({path} missing): real published data is only in developer checkouts")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    return load_reference()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real demo store on disk, built once for the whole run."""
+    from metrics.demo import build_demo
+
+    path = tmp_path_factory.mktemp("store") / "demo.duckdb"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_db: Path) -> Iterator[Store]:
+    store = Store(demo_db, read_only=True)
+    yield store
+    store.close()

@@ -1,0 +1,100 @@
+"""The DuckDB store: migrations, keys, transactions, read-only opening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from metrics.framework import Reference
+from metrics.store import (
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    load_reference_tables,
+    new_batch,
+    table_counts,
+)
+
+
+@pytest.fixture()
+def store(tmp_path: Path, reference: Reference) -> Store:
+    s = Store(tmp_path / "t.duckdb")
+    with s.transaction() as cur:
+        load_reference_tables(cur, reference)
+    return s
+
+
+def _obs(batch: int, value: float = 50.0) -> list[object]:
+    return ["NI117", "E06000020", 2025, "2024-25", "all", "persons", "", 5, 10, value,
+            None, None, None, None, False, None, batch]
+
+
+INSERT = "INSERT INTO observation VALUES (" + ", ".join(["?"] * 17) + ")"
+
+
+def test_migration_records_schema_version(store: Store) -> None:
+    assert store.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+    # Re-opening does not re-apply migrations.
+    path = store.path
+    store.close()
+    again = Store(path)
+    assert again.scalar("SELECT count(*) FROM schema_version") == SCHEMA_VERSION
+
+
+def test_round_trip_observation(store: Store) -> None:
+    with store.transaction() as cur:
+        batch = new_batch(cur, "t.csv", "test", "tester")
+        cur.execute(INSERT, _obs(batch))
+    path = store.path
+    store.close()
+    reopened = Store(path, read_only=True)
+    row = reopened.df("SELECT * FROM observation").iloc[0]
+    assert (row["indicator_id"], row["count"], row["denominator"], row["value"]) == ("NI117", 5, 10, 50.0)
+    assert reopened.df("SELECT * FROM import_batch")["source_file"].tolist() == ["t.csv"]
+
+
+def test_primary_key_is_enforced(store: Store) -> None:
+    with store.transaction() as cur:
+        batch = new_batch(cur, "t.csv", "test", "tester")
+        cur.execute(INSERT, _obs(batch))
+    with pytest.raises(duckdb.ConstraintException), store.transaction() as cur:
+        cur.execute(INSERT, _obs(batch, 60.0))
+
+
+def test_failed_transaction_leaves_store_unchanged(store: Store) -> None:
+    before = table_counts(store)
+    version = store.data_version()
+    with pytest.raises(RuntimeError), store.transaction() as cur:
+        batch = new_batch(cur, "t.csv", "test", "tester")
+        cur.execute(INSERT, _obs(batch))
+        raise RuntimeError("fault half-way")
+    assert table_counts(store) == before
+    assert store.data_version() == version
+
+
+def test_data_version_moves_on_each_write(store: Store) -> None:
+    v1 = store.data_version()
+    with store.transaction() as cur:
+        new_batch(cur, "t.csv", "test", "tester")
+    assert store.data_version() != v1
+
+
+def test_read_only_store_refuses_writes(store: Store) -> None:
+    path = store.path
+    store.close()
+    ro = Store(path, read_only=True)
+    with pytest.raises(StoreError, match="read-only"), ro.transaction():
+        pass
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        Store(tmp_path / "nope.duckdb", read_only=True)
+
+
+def test_parameters_are_bound_not_pasted(store: Store) -> None:
+    hostile = "E06000020'; DROP TABLE area; --"
+    assert store.df("SELECT * FROM area WHERE area_code = ?", [hostile]).empty
+    assert store.scalar("SELECT count(*) FROM area") > 150
