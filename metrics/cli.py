@@ -97,6 +97,45 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from metrics.io.core import import_source
+    from metrics.io.faults import ImportFailed
+    from metrics.io.formats import open_source
+
+    def progress(rows: int, message: str) -> None:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+    with Store(_db(args)) as store:
+        source = open_source(store, args.path, args.format, args.mapping)
+        try:
+            result = import_source(
+                store, source, dry_run=args.dry_run, user=args.user,
+                unknown_areas="skip" if args.skip_unknown_areas else "fault", progress=progress,
+            )
+        except ImportFailed as exc:
+            print(f"jar import: {exc}", file=sys.stderr)
+            return 1
+    print(result.summary())
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from metrics.io.core import rollback_batch
+
+    with Store(_db(args)) as store:
+        n = rollback_batch(store, args.batch, args.user)
+    print(f"Rolled back batch {args.batch}: removed {n:,} rows and restored the values they replaced")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from metrics.io.core import import_history
+
+    with Store(_db(args), read_only=True) as store:
+        print(import_history(store).to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jar", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
@@ -125,6 +164,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--user", default="cli")
     p.set_defaults(func=cmd_import_neighbours)
+
+    p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
+    p.add_argument("path")
+    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait"], default=None,
+                   help="default: detected from the file")
+    p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips/LAIT: optional)")
+    p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
+    p.add_argument("--skip-unknown-areas", action="store_true",
+                   help="report and skip rows for areas not in the store (e.g. abolished LAs)")
+    p.add_argument("--user", default=None)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("rollback", parents=[common], help="undo an import batch")
+    p.add_argument("batch", type=int)
+    p.add_argument("--user", default=None)
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("history", parents=[common], help="list import batches")
+    p.set_defaults(func=cmd_history)
     return parser
 
 

@@ -197,6 +197,19 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
 )
 
 
+class AreaCodeChange(_Row):
+    """An LA whose ONS code changed with no change of area (same LA, new code).
+
+    Only one-to-one re-codes belong here: merged or split LAs (Cumbria,
+    Northamptonshire, Bournemouth and Poole) cannot be mapped and are reported.
+    """
+
+    old_code: str
+    new_code: str
+    effective_year: int
+    reason: str
+
+
 class Cluster(_Row):
     cluster_code: str
     name: str
@@ -362,6 +375,13 @@ def _load_reference(data_dir: Path) -> Reference:
     )
     ref.check()
     return ref
+
+
+def load_area_code_changes(data_dir: Path | str | None = None) -> dict[str, str]:
+    """Old ONS code -> current code, for importing files that predate a re-code."""
+    base = Path(data_dir) if data_dir else DATA_DIR
+    rows = read_rows(base / "reference" / "area_code_changes.csv", AreaCodeChange)
+    return {r.old_code: r.new_code for r in rows}
 
 
 def load_demo_params(data_dir: Path | str | None = None) -> dict[str, DemoParams]:

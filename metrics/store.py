@@ -279,6 +279,7 @@ TABLES: tuple[str, ...] = (
     "area_neighbour",
     "import_batch",
     "observation",
+    "observation_history",
     "judgement",
 )
 

@@ -1,0 +1,451 @@
+"""Validate and write an import: all or nothing, idempotent, versioned, audited.
+
+Every reader produces chunks of one canonical frame (:data:`CANONICAL`), each row
+carrying the line number it came from. This module:
+
+1. validates each chunk (vectorised) and stages it in a temporary table, so a
+   million-row file streams through bounded memory;
+2. checks the whole file for duplicate keys;
+3. if any fault was found, raises :class:`ImportFailed` naming every fault, and
+   nothing is written;
+4. otherwise compares the staged rows with the store: unchanged rows are left
+   alone (re-importing a file changes nothing), changed rows move the old value
+   to ``observation_history`` (recoverable, and restored by a rollback), new rows
+   are inserted, all in one transaction with one ``import_batch`` row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metrics.framework import load_area_code_changes
+from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
+from metrics.stats import proportion_ci, rate_ci, suppress
+from metrics.store import Store, new_batch
+
+KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
+VALUES = [
+    "period_label",
+    "count",
+    "denominator",
+    "value",
+    "lower95",
+    "upper95",
+    "lower998",
+    "upper998",
+    "suppressed",
+    "note",
+]
+CANONICAL = KEY + VALUES
+NUMERIC = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
+SEXES = {"persons", "male", "female"}
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+CI_TOLERANCE = 1e-6
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass
+class Chunk:
+    """Canonical rows (with ``_row``: the line in the file) and reader-level faults."""
+
+    frame: pd.DataFrame
+    faults: list[Fault] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    """A file opened by a reader: its name, format and canonical chunks."""
+
+    path: Path
+    format: str
+    chunks: Iterable[Chunk]
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> the file's name
+    sheet: str | None = None
+    # Indicators the file brings that the catalogue lacks (e.g. LAIT measures not
+    # mapped to an ECM outcome): rows for the ``indicator`` table, written in the
+    # same transaction, with ``mapped = FALSE``. Filled by the reader as it goes.
+    new_indicators: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def column(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+
+@dataclass
+class ImportResult:
+    file: str
+    format: str
+    batch_id: int | None
+    rows_read: int
+    new: int
+    replaced: int
+    unchanged: int
+    skipped: int
+    dry_run: bool
+    skipped_areas: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run else "imported"
+        text = (
+            f"{self.file}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
+            f"{self.replaced:,} replaced (old values kept in history), {self.unchanged:,} unchanged"
+        )
+        if self.skipped:
+            text += f", {self.skipped:,} skipped for areas not in the store ({', '.join(self.skipped_areas[:12])})"
+        if self.batch_id is not None:
+            text += f"; batch {self.batch_id}"
+        elif not self.dry_run:
+            text += "; nothing changed, no batch recorded"
+        return text
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class _Context:
+    store: Store
+    source: Source
+    meta: pd.DataFrame  # indicator_id -> value_type, multiplier, disclosure_threshold
+    areas: set[str]
+    groups: set[str]
+    unknown_areas: str  # 'fault' or 'skip'
+    recodes: dict[str, str]
+    this_year: int
+
+
+def _faults_where(
+    ctx: _Context, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, rule: str | Callable[[pd.Series], str],
+    value_col: str | None = None,
+) -> list[Fault]:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return []
+    rows = frame.loc[mask].head(MAX_REPORTED)
+    out = []
+    for _, r in rows.iterrows():
+        text = rule(r) if callable(rule) else rule
+        out.append(
+            Fault(ctx.source.name, int(r["_row"]), ctx.source.column(column),
+                  r.get(value_col or column), text, ctx.source.sheet)
+        )
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.10g}"
+
+
+def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Fault], int]:
+    """Check one chunk's rows; complete values and CIs from counts; flag disclosure.
+
+    Returns the rows to stage, the faults, and how many rows were skipped for
+    areas outside the store (only when ``unknown_areas='skip'``).
+    """
+    f = frame
+    recoded = f["area_code"].map(ctx.recodes)
+    if recoded.notna().any():
+        f = f.assign(area_code=recoded.fillna(f["area_code"]))
+    faults: list[Fault] = []
+    known_ind = f["indicator_id"].isin(ctx.meta.index)
+    faults += _faults_where(ctx, f, ~known_ind, "indicator_id",
+                            "unknown indicator: not in the catalogue or the mapping file")
+    known_area = f["area_code"].isin(ctx.areas)
+    skipped = 0
+    if ctx.unknown_areas == "skip":
+        skipped = int((~known_area).sum())
+        f = f[known_area]
+        known_ind = known_ind[known_area.to_numpy()]
+    else:
+        faults += _faults_where(ctx, f, ~known_area, "area_code", "unknown area code: not an area in the store")
+    faults += _faults_where(ctx, f, ~f["client_group_id"].isin(ctx.groups), "client_group_id", "unknown client group")
+    faults += _faults_where(ctx, f, ~f["sex"].isin(SEXES), "sex", "sex must be persons, male or female")
+    faults += _faults_where(
+        ctx, f, f["period_year"] > ctx.this_year, "period_year",
+        lambda r: f"period {r['period_label']} is in the future", "period_label",
+    )
+    for col in ("count", "denominator"):
+        faults += _faults_where(ctx, f, f[col] < 0, col, f"{ctx.source.column(col)} must not be negative")
+    faults += _faults_where(ctx, f, f["denominator"] == 0, "denominator", "Denominator must be greater than zero")
+    vt = f["indicator_id"].map(ctx.meta["value_type"])
+    over = (vt == "proportion") & (f["count"] > f["denominator"])
+    faults += _faults_where(
+        ctx, f, over, "count",
+        lambda r: f"{_fmt(r['count'])} exceeds {ctx.source.column('denominator')} {_fmt(r['denominator'])}",
+    )
+    for lo, hi, level in (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%")):
+        tol = CI_TOLERANCE * np.maximum(1.0, f["value"].abs())
+        outside = f["value"].notna() & (
+            (f[lo].notna() & (f[lo] > f["value"] + tol)) | (f[hi].notna() & (f[hi] < f["value"] - tol))
+        )
+        faults += _faults_where(
+            ctx, f, outside, "value",
+            lambda r, lo=lo, hi=hi, level=level: (
+                f"value {_fmt(r['value'])} lies outside its {level} CI {_fmt(r[lo])} to {_fmt(r[hi])}"
+            ),
+        )
+    notes = f["note"].astype("string")
+    formula = notes.fillna("").str.startswith(FORMULA_START)
+    faults += _faults_where(ctx, f, formula, "note",
+                            "text starts like a spreadsheet formula (=, +, @); refused to protect users")
+
+    f = f.copy()
+    mult = f["indicator_id"].map(ctx.meta["multiplier"]).astype(float)
+    for kind, fn in (("proportion", proportion_ci), ("crude_rate", rate_ci)):
+        m = ((vt == kind) & f["count"].notna() & f["denominator"].notna()).to_numpy()
+        if not m.any():
+            continue
+        c, d, k = f.loc[m, "count"].to_numpy(), f.loc[m, "denominator"].to_numpy(), mult[m].to_numpy()
+        value, lo, hi = fn(c, d, 0.95, k)
+        _, lo9, hi9 = fn(c, d, 0.998, k)
+        for col, arr in (("value", value), ("lower95", lo), ("upper95", hi), ("lower998", lo9), ("upper998", hi9)):
+            f.loc[m, col] = f.loc[m, col].fillna(pd.Series(arr, index=f.index[m]))
+    threshold = f["indicator_id"].map(ctx.meta["disclosure_threshold"]).fillna(5).to_numpy()
+    small = np.asarray(suppress(f["count"].to_numpy(dtype=float), threshold), dtype=bool)
+    f["suppressed"] = f["suppressed"].fillna(False).astype(bool) | small
+    return f, faults, skipped
+
+
+def _stage_sql() -> str:
+    cols = ", ".join(
+        f"{c} {'DOUBLE' if c in NUMERIC else 'INTEGER' if c in ('period_year', '_row') else 'BOOLEAN' if c == 'suppressed' else 'VARCHAR'}"
+        for c in [*CANONICAL, "_row"]
+    )
+    return f"CREATE OR REPLACE TEMP TABLE _stage ({cols})"
+
+
+def _key_join(a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in KEY)
+
+
+def _same_values(a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in VALUES)
+
+
+def import_source(
+    store: Store,
+    source: Source,
+    *,
+    dry_run: bool = False,
+    user: str | None = None,
+    unknown_areas: str = "fault",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate the whole file, then write it in one transaction (or raise, writing nothing)."""
+    user = user or getpass.getuser()
+    say = progress or (lambda _n, _m: None)
+    meta = store.df(
+        "SELECT indicator_id, value_type, multiplier, disclosure_threshold FROM indicator"
+    ).set_index("indicator_id")
+    if source.new_indicators is not None and not source.new_indicators.empty:
+        extra = source.new_indicators.set_index("indicator_id")[
+            ["value_type", "multiplier", "disclosure_threshold"]
+        ]
+        meta = pd.concat([meta, extra[~extra.index.isin(meta.index)]])
+    ctx = _Context(
+        store=store,
+        source=source,
+        meta=meta,
+        areas=set(store.df("SELECT area_code FROM area")["area_code"]),
+        groups=set(store.df("SELECT client_group_id FROM client_group")["client_group_id"]),
+        unknown_areas=unknown_areas,
+        recodes=load_area_code_changes(),
+        this_year=dt.date.today().year,
+    )
+    cur = store.cursor()
+    cur.execute(_stage_sql())
+    faults: list[Fault] = []
+    n_faults = 0
+    rows_read = 0
+    skipped = 0
+    skipped_areas: set[str] = set()
+    try:
+        for chunk in source.chunks:
+            n_faults += len(chunk.faults)
+            faults += chunk.faults[: max(0, MAX_REPORTED - len(faults))]
+            frame = chunk.frame
+            rows_read += len(frame)
+            if frame.empty:
+                continue
+            if unknown_areas == "skip":
+                codes = frame["area_code"].map(ctx.recodes).fillna(frame["area_code"])
+                skipped_areas |= set(codes[~codes.isin(ctx.areas)])
+            staged, chunk_faults, n_skipped = validate_chunk(ctx, frame)
+            skipped += n_skipped
+            n_faults += len(chunk_faults)
+            faults += chunk_faults[: max(0, MAX_REPORTED - len(faults))]
+            if n_faults == 0:
+                cur.register("_chunk", staged[[*CANONICAL, "_row"]])
+                cur.execute("INSERT INTO _stage SELECT * FROM _chunk")
+                cur.unregister("_chunk")
+            say(rows_read, f"validated {rows_read:,} rows")
+        if n_faults == 0:
+            # A row repeated word for word (Fingertips lists England under two
+            # parents) is one fact; the same key with different figures is a fault.
+            values_struct = "struct_pack(" + ", ".join(f"{c} := {c}" for c in VALUES) + ")"
+            dups = cur.execute(
+                f"""SELECT {", ".join(KEY)}, list(_row ORDER BY _row) AS rows FROM _stage
+                    GROUP BY ALL HAVING count(DISTINCT {values_struct}) > 1
+                    ORDER BY rows[1] LIMIT {MAX_REPORTED}"""
+            ).fetchall()
+            for d in dups:
+                rows = d[-1]
+                faults.append(
+                    Fault(source.name, int(rows[1]), None, None,
+                          f"duplicate of row {rows[0]:,}: same indicator, area, period, client group, sex and category",
+                          source.sheet)
+                )
+            n_faults += len(dups)
+        if n_faults:
+            raise ImportFailed(faults, n_faults)
+        cur.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _stage AS
+                SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
+        )
+        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user)
+    finally:
+        cur.execute("DROP TABLE IF EXISTS _stage")
+
+
+def _merge(
+    store: Store, source: Source, rows_read: int, skipped: int, skipped_areas: list[str], dry_run: bool, user: str
+) -> ImportResult:
+    cur = store.cursor()
+    counts = cur.execute(
+        f"""
+        SELECT count(*) FILTER (WHERE o.indicator_id IS NULL),
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND NOT ({_same_values('s', 'o')})),
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND ({_same_values('s', 'o')}))
+        FROM _stage s LEFT JOIN observation o ON {_key_join('s', 'o')}
+        """
+    ).fetchone()
+    new, replaced, unchanged = (int(x) for x in counts)
+    new_inds = source.new_indicators
+    if new_inds is not None and not new_inds.empty:
+        have = set(store.df("SELECT indicator_id FROM indicator")["indicator_id"])
+        new_inds = new_inds[~new_inds["indicator_id"].isin(have)]
+    result = ImportResult(source.name, source.format, None, rows_read, new, replaced, unchanged,
+                          skipped, dry_run, skipped_areas)
+    if dry_run or (new == 0 and replaced == 0 and (new_inds is None or new_inds.empty)):
+        return result
+    digest = file_hash(source.path) if source.path.exists() else None
+    with store.transaction() as tx:
+        batch = new_batch(tx, source.name, source.format, user, digest)
+        if new_inds is not None and not new_inds.empty:
+            tx.register("_new_ind", new_inds.assign(mapped=False))
+            tx.execute("INSERT INTO indicator BY NAME SELECT * FROM _new_ind")
+            tx.unregister("_new_ind")
+        tx.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _changed AS
+                SELECT s.* FROM _stage s JOIN observation o ON {_key_join('s', 'o')}
+                WHERE NOT ({_same_values('s', 'o')})"""
+        )
+        tx.execute(
+            f"""INSERT INTO observation_history BY NAME
+                SELECT o.*, ? AS superseded_by FROM observation o
+                SEMI JOIN _changed c ON {_key_join('o', 'c')}""",
+            [batch],
+        )
+        tx.execute(f"DELETE FROM observation o USING _changed c WHERE {_key_join('o', 'c')}")
+        tx.execute(
+            f"""INSERT INTO observation BY NAME
+                SELECT {", ".join(CANONICAL)}, ? AS batch_id FROM _stage s
+                WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_key_join('o', 's')})""",
+            [batch],
+        )
+        tx.execute(
+            "UPDATE import_batch SET rows_read = ?, rows_written = ?, rows_replaced = ?, rows_skipped = ?"
+            " WHERE batch_id = ?",
+            [rows_read, new + replaced, replaced, skipped, batch],
+        )
+        tx.execute("DROP TABLE IF EXISTS _changed")
+    result.batch_id = batch
+    return result
+
+
+def rollback_batch(store: Store, batch_id: int, user: str | None = None) -> int:
+    """Undo an import: remove its rows and restore the values it replaced.
+
+    Refused when a later import has since replaced rows of this batch (roll that
+    one back first), so history is never rewritten out of order.
+    """
+    row = store.df("SELECT status, format FROM import_batch WHERE batch_id = ?", [batch_id])
+    if row.empty:
+        raise ValueError(f"no import batch {batch_id}")
+    if row.iloc[0]["status"] == "rolled_back":
+        raise ValueError(f"batch {batch_id} is already rolled back")
+    later = store.scalar(
+        "SELECT min(superseded_by) FROM observation_history WHERE batch_id = ? AND superseded_by > ?",
+        [batch_id, batch_id],
+    )
+    if later is not None:
+        raise ValueError(f"batch {batch_id} was partly replaced by batch {later}: roll back batch {later} first")
+    with store.transaction() as tx:
+        removed = tx.execute("SELECT count(*) FROM observation WHERE batch_id = ?", [batch_id]).fetchone()[0]
+        tx.execute("DELETE FROM observation WHERE batch_id = ?", [batch_id])
+        tx.execute(
+            f"""INSERT INTO observation BY NAME
+                SELECT {", ".join(CANONICAL)}, batch_id FROM observation_history WHERE superseded_by = ?""",
+            [batch_id],
+        )
+        tx.execute("DELETE FROM observation_history WHERE superseded_by = ?", [batch_id])
+        tx.execute(
+            "UPDATE import_batch SET status = 'rolled_back', note = concat_ws('; ', note, ?) WHERE batch_id = ?",
+            [f"rolled back by {user or getpass.getuser()} at {dt.datetime.now():%Y-%m-%d %H:%M}", batch_id],
+        )
+    return int(removed)
+
+
+def import_history(store: Store) -> pd.DataFrame:
+    return store.df("SELECT * FROM import_batch ORDER BY batch_id DESC")
+
+
+def store_checksum(store: Store) -> dict[str, tuple[int, int]]:
+    """Row count and an order-independent hash per table: equal before and after means unchanged."""
+    from metrics.store import TABLES
+
+    cur = store.cursor()
+    out = {}
+    for t in TABLES:  # fixed names, never input
+        n, h = cur.execute(f"SELECT count(*), coalesce(sum(hash({t})), 0) FROM {t}").fetchone()
+        out[t] = (int(n), int(h))
+    return out
+
+
+def canonical_frame(rows: dict[str, object] | pd.DataFrame, start_row: int = 2) -> pd.DataFrame:
+    """Fill in defaults for the canonical columns a reader does not supply."""
+    f = pd.DataFrame(rows).copy()
+    defaults: dict[str, object] = {"client_group_id": "all", "sex": "persons", "category": "", "note": None,
+                                   "suppressed": False}
+    for col in CANONICAL:
+        if col not in f:
+            f[col] = defaults.get(col, np.nan)
+    if "_row" not in f:
+        f["_row"] = np.arange(start_row, start_row + len(f))
+    for col in NUMERIC:
+        f[col] = pd.to_numeric(f[col], errors="coerce").astype(float)
+    f["period_year"] = f["period_year"].astype("Int64")
+    f["category"] = f["category"].fillna("").astype(str)
+    return f
+
+
+def iter_chunks(frames: Iterator[pd.DataFrame]) -> Iterator[Chunk]:
+    for frame in frames:
+        yield Chunk(frame)

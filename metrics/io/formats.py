@@ -1,0 +1,57 @@
+"""Which reader opens a file: by ``--format`` or by looking at its header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from metrics.io.core import Source
+from metrics.store import Store
+
+FORMATS = ("fingertips", "dfe", "template", "lait")
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "lait"
+    if suffix in (".xlsx", ".xlsm"):
+        return "template"
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline()
+    except OSError as exc:
+        raise ValueError(f"{path.name}: cannot read: {exc}") from exc
+    if "Indicator ID" in header and "Area Code" in header:
+        return "fingertips"
+    if "time_period" in header and "geographic_level" in header:
+        return "dfe"
+    if "indicator_id" in header and "area_code" in header:
+        return "template"
+    raise ValueError(f"{path.name}: cannot tell the format from its header; pass --format")
+
+
+def open_source(store: Store, path: Path | str, fmt: str | None = None, mapping: Path | str | None = None) -> Source:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    fmt = fmt or detect_format(path)
+    catalogue = store.df("SELECT indicator_id, fingertips_id, lait_measure FROM indicator")
+    if fmt == "fingertips":
+        from metrics.io.fingertips import open_fingertips
+
+        return open_fingertips(path, catalogue, Path(mapping) if mapping else None)
+    if fmt == "dfe":
+        from metrics.io.dfe import open_dfe
+
+        if mapping is None:
+            raise ValueError(f"{path.name}: a DfE tidy CSV needs --mapping (which column is which indicator)")
+        return open_dfe(path, store, Path(mapping))
+    if fmt == "template":
+        from metrics.io.template import open_template
+
+        return open_template(path)
+    if fmt == "lait":
+        from metrics.io.lait import open_lait
+
+        return open_lait(path, store, Path(mapping) if mapping else None)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")

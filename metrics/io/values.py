@@ -1,0 +1,98 @@
+"""Reading published numbers and periods as their publishers wrote them.
+
+DfE and OHID files mark missing and suppressed cells with codes rather than
+blanks; each code is kept as meaning, never read as zero. Periods arrive as
+``2025``, ``202425``, ``2010/11``, ``2016-17 (OT)`` or ``2018 (Rev)``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+# code -> (suppressed, note)
+MISSING_CODES: dict[str, tuple[bool, str]] = {
+    "c": (True, "c: confidential (suppressed to protect individuals)"),
+    "low": (True, "low: rounds to zero but is not zero"),
+    "k": (True, "k: rounds to zero but is not zero"),
+    "x": (False, "x: not available"),
+    "z": (False, "z: not applicable"),
+    "u": (False, "u: low reliability"),
+    ":": (False, ": not available"),
+    "-": (False, "-: not available"),
+    "..": (False, "..: not available"),
+    "*": (True, "*: suppressed"),
+}
+
+
+def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Parse a text column: (numbers, bad mask, suppressed-code mask, code notes).
+
+    Blank cells are missing (not bad); known codes are missing with a note;
+    anything else that is not a number is bad and becomes a fault.
+    """
+    text = raw.astype("string").str.strip()
+    lower = text.str.lower()
+    blank = text.isna() | (text == "")
+    coded = lower.isin(list(MISSING_CODES))
+    cleaned = text.str.replace(",", "", regex=False).str.rstrip("%")
+    numbers = pd.to_numeric(cleaned.where(~blank & ~coded), errors="coerce")
+    bad = ~blank & ~coded & numbers.isna()
+    suppressed = lower.map(lambda c: MISSING_CODES.get(c, (False, ""))[0] if isinstance(c, str) else False)
+    notes = lower.map(lambda c: MISSING_CODES[c][1] if isinstance(c, str) and c in MISSING_CODES else None)
+    return numbers.astype(float), bad.fillna(False).astype(bool), suppressed.fillna(False).astype(bool), notes
+
+
+_FY = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})$")
+_RANGE = re.compile(r"^(\d{4})\s*-\s*(\d{2})$")
+_SUFFIX = re.compile(r"\s*\(([^)]*)\)\s*$")
+
+
+def parse_period(text: object) -> tuple[int, str, str | None] | None:
+    """(year the period ends in, label, qualifier) or None when unreadable.
+
+    ``2024-25``/``2024/25``/``202425`` end in 2025; ``2025`` is 2025; a pooled
+    Fingertips range ``2017 - 19`` ends in 2019; ``(OT)``/``(Rev)`` qualifiers are
+    kept as a note.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return None
+    s = str(text).strip()
+    if s.endswith(".0") and s[:-2].isdigit():
+        s = s[:-2]
+    qualifier = None
+    m = _SUFFIX.search(s)
+    if m:
+        qualifier = m.group(1)
+        s = s[: m.start()].strip()
+    m = _FY.match(s)
+    if m:
+        start, end = int(m.group(1)), m.group(2)
+        end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+        if end_year < start:
+            end_year += 100
+        if end_year - start < 1 or end_year - start > 10:
+            return None
+        sep = "/" if "/" in s else "-"
+        return end_year, f"{start}{sep}{end_year % 100:02d}", qualifier
+    m = _COMPACT.match(s)
+    if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
+        start = int(m.group(1))
+        return start + 1, f"{start}-{(start + 1) % 100:02d}", qualifier
+    m = _YEAR.match(s)
+    if m:
+        return int(s), s, qualifier
+    return None
+
+
+def round_half_up(value: float, places: int = 1) -> float:
+    """Round as DfE publishes (0.05 -> 0.1), unlike Python's round-half-even."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return float("nan")
+    q = Decimal(1).scaleb(-places)
+    return float(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
