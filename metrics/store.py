@@ -61,6 +61,8 @@ class Store:
         self.read_only = read_only
         if self.path != ":memory:" and read_only and not Path(self.path).exists():
             raise StoreError(f"{self.path}: no such store (build one with `jar build-demo`)")
+        if read_only and self.path != ":memory:":
+            _upgrade_if_behind(self.path)
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -126,6 +128,25 @@ class Store:
                 "WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
             )
             cur.execute("COMMIT")
+
+
+def _upgrade_if_behind(path: str) -> None:
+    """Bring an older store up to this code's schema before opening it read-only.
+
+    A store built by an earlier version (e.g. ``var/ecm_demo.duckdb`` from last
+    month) would otherwise fail on the first query of a newer table. Migrations
+    only add, so this is safe; if another process holds the file, the read-only
+    open below reports the version mismatch instead.
+    """
+    try:
+        with duckdb.connect(path, read_only=True) as con:
+            have = current_version(con)
+        if have is None or have >= SCHEMA_VERSION:
+            return
+        with duckdb.connect(path) as con:
+            migrate(con)
+    except duckdb.Error:
+        return
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -281,6 +302,8 @@ TABLES: tuple[str, ...] = (
     "observation",
     "observation_history",
     "judgement",
+    "app_user",
+    "audit_log",
 )
 
 

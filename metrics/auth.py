@@ -1,0 +1,277 @@
+"""Who may do what: roles, local users, and the append-only audit log.
+
+Access is enforced here, in the library, not by hiding buttons: every write
+function in ``metrics`` that changes data or judgements takes the acting
+:class:`User` and calls :func:`authorise` first, so a notebook, the CLI and the
+dashboard are held to the same rules.
+
+Two ways to sign in:
+
+- **Embedded default**: local users in the store's ``app_user`` table with
+  Argon2id password hashes (argon2-cffi; the salt is inside each hash). The first
+  admin is created from the command line (``jar create-admin``); admins then add
+  users from the Users page or the CLI.
+- **Production**: Streamlit's OIDC login (``st.login``). The identity provider
+  proves who the user is; :func:`role_from_claims` maps the token's claims to a
+  role with rules from ``.streamlit/secrets.toml`` (see the README).
+
+The audit log records every login, import, rollback, judgement change and user
+change, successful or refused. No function here updates or deletes a row of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from metrics.store import Store
+
+ROLES: tuple[str, ...] = ("viewer", "inspector", "director", "analyst", "admin")
+
+ROLE_NAMES: dict[str, str] = {
+    "viewer": "Viewer (trust board member)",
+    "inspector": "Inspector",
+    "director": "Director of children's services",
+    "analyst": "Analyst (imports data)",
+    "admin": "Administrator (manages users)",
+}
+
+# Write actions and the roles allowed to take them. Reading is open to every
+# signed-in role. Duties are kept apart on purpose: an admin manages accounts but
+# does not record judgements or load data, so no one role can both change the
+# figures and the verdicts drawn from them.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "import_data": frozenset({"analyst"}),
+    "rollback_import": frozenset({"analyst"}),
+    "record_judgement": frozenset({"inspector"}),
+    "submit_review": frozenset({"inspector"}),
+    "manage_users": frozenset({"admin"}),
+    "view_audit": frozenset({"admin"}),
+}
+
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Sign-in failed; the message never says which of name or password was wrong."""
+
+
+class PermissionDenied(Exception):
+    """The acting user's role does not allow this action; nothing was written."""
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    display_name: str = ""
+    source: str = "local"
+
+    def can(self, action: str) -> bool:
+        return self.role in PERMISSIONS.get(action, frozenset())
+
+
+def authorise(store: Store | None, user: User | None, action: str, target: str | None = None) -> None:
+    """Raise :class:`PermissionDenied` unless ``user`` may take ``action``.
+
+    A refusal is written to the audit log when the store is writable, so an
+    attempt is on record even though it changed nothing.
+    """
+    if action not in PERMISSIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is not None and user.role in PERMISSIONS[action]:
+        return
+    who = user.username if user else "anonymous"
+    role = user.role if user else None
+    if store is not None and not store.read_only:
+        with store.transaction() as cur:
+            audit(cur, who, role, action, target, "refused")
+    allowed = ", ".join(sorted(PERMISSIONS[action]))
+    raise PermissionDenied(f"{who} ({role or 'not signed in'}) may not {action.replace('_', ' ')}: needs {allowed}")
+
+
+def audit(
+    cur: duckdb.DuckDBPyConnection,
+    username: str,
+    role: str | None,
+    action: str,
+    target: str | None = None,
+    outcome: str = "ok",
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """Append one entry; call it inside the transaction that does the action.
+
+    Writing the entry in the same transaction means an action and its record
+    commit or vanish together.
+    """
+    audit_id = cur.execute("SELECT COALESCE(max(audit_id), 0) + 1 FROM audit_log").fetchone()[0]
+    cur.execute(
+        "INSERT INTO audit_log (audit_id, logged_at, username, role, action, target, outcome, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [audit_id, dt.datetime.now(), username, role, action, target, outcome,
+         json.dumps(dict(detail), default=str, sort_keys=True) if detail else None],
+    )
+    return int(audit_id)
+
+
+def audit_log(store: Store, actor: User, limit: int | None = None) -> pd.DataFrame:
+    """The log, newest first; only admins may read it (it names every user)."""
+    authorise(store, actor, "view_audit")
+    sql = "SELECT * FROM audit_log ORDER BY audit_id DESC"
+    if limit is not None:
+        return store.df(sql + " LIMIT ?", [int(limit)])
+    return store.df(sql)
+
+
+def _check_new_user(username: str, role: str, password: str | None) -> None:
+    if not username or not username.strip() or len(username) > 100:
+        raise ValueError("a user name is 1 to 100 characters")
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _insert_user(
+    cur: duckdb.DuckDBPyConnection, username: str, display_name: str, role: str,
+    password: str | None, source: str, created_by: str,
+) -> None:
+    exists = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
+    if exists:
+        raise ValueError(f"user {username!r} already exists")
+    cur.execute(
+        "INSERT INTO app_user (username, display_name, role, password_hash, source, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [username, display_name or username, role, _hasher.hash(password) if password else None,
+         source, created_by],
+    )
+
+
+def create_first_admin(store: Store, username: str, password: str, display_name: str = "") -> User:
+    """Create the first admin of a store; refused once any admin exists.
+
+    The bootstrap step (``jar create-admin``) runs on the server's own machine,
+    where holding the store file already implies full control.
+    """
+    _check_new_user(username, "admin", password)
+    with store.transaction() as cur:
+        admins = cur.execute("SELECT count(*) FROM app_user WHERE role = 'admin'").fetchone()[0]
+        if admins:
+            raise PermissionDenied("an admin already exists: ask them to add users")
+        _insert_user(cur, username, display_name, "admin", password, "local", "first-run")
+        audit(cur, username, "admin", "create_first_admin", username)
+    return User(username, "admin", display_name or username)
+
+
+def create_user(
+    store: Store, actor: User, username: str, role: str, password: str | None = None,
+    display_name: str = "", source: str = "local",
+) -> User:
+    """Add a user (admins only). OIDC users have no password here."""
+    authorise(store, actor, "manage_users", username)
+    _check_new_user(username, role, password if source == "local" else None)
+    if source == "local" and not password:
+        raise ValueError("a local user needs a password")
+    with store.transaction() as cur:
+        _insert_user(cur, username, display_name, role, password, source, actor.username)
+        audit(cur, actor.username, actor.role, "create_user", username, detail={"role": role, "source": source})
+    return User(username, role, display_name or username, source)
+
+
+def set_role(store: Store, actor: User, username: str, role: str) -> None:
+    authorise(store, actor, "manage_users", username)
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    with store.transaction() as cur:
+        old = cur.execute("SELECT role FROM app_user WHERE username = ?", [username]).fetchone()
+        if old is None:
+            raise ValueError(f"no user {username!r}")
+        cur.execute("UPDATE app_user SET role = ? WHERE username = ?", [role, username])
+        audit(cur, actor.username, actor.role, "set_role", username, detail={"from": old[0], "to": role})
+
+
+def set_active(store: Store, actor: User, username: str, active: bool) -> None:
+    """Disable or re-enable an account; users are never deleted (the audit log names them)."""
+    authorise(store, actor, "manage_users", username)
+    with store.transaction() as cur:
+        found = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
+        if not found:
+            raise ValueError(f"no user {username!r}")
+        cur.execute("UPDATE app_user SET active = ? WHERE username = ?", [active, username])
+        audit(cur, actor.username, actor.role, "enable_user" if active else "disable_user", username)
+
+
+def list_users(store: Store) -> pd.DataFrame:
+    """Users without their hashes."""
+    return store.df(
+        "SELECT username, display_name, role, source, active, created_at, created_by"
+        " FROM app_user ORDER BY username"
+    )
+
+
+def authenticate(store: Store, username: str, password: str) -> User:
+    """Check a local user's password; every attempt is audited when the store is writable."""
+    row = store.df(
+        "SELECT username, display_name, role, password_hash, active FROM app_user WHERE username = ?",
+        [username],
+    )
+    ok = False
+    if not row.empty and bool(row.iloc[0]["active"]) and row.iloc[0]["password_hash"]:
+        try:
+            ok = _hasher.verify(str(row.iloc[0]["password_hash"]), password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    role = str(row.iloc[0]["role"]) if ok else None
+    if not store.read_only:
+        with store.transaction() as cur:
+            audit(cur, username, role, "login", username, "ok" if ok else "refused")
+    if not ok:
+        raise AuthError("sign-in failed: unknown user, wrong password or disabled account")
+    r = row.iloc[0]
+    return User(str(r["username"]), str(r["role"]), str(r["display_name"]))
+
+
+def role_from_claims(claims: Mapping[str, Any], rules: Mapping[str, Iterable[str]], default: str = "viewer") -> str:
+    """Map OIDC identity claims to a role.
+
+    ``rules`` maps a role to the e-mail addresses, domains (``@example.gov.uk``) or
+    group names (from a ``groups`` claim) that receive it. When several match, the
+    one latest in :data:`ROLES` wins (so a named analyst in a viewers' domain is
+    an analyst). ``admin`` is granted only by an explicit e-mail address or group,
+    never by a domain, so a typo cannot make a whole council admins.
+    """
+    email = str(claims.get("email") or "").lower()
+    groups = {str(g).lower() for g in claims.get("groups") or []}
+    domain = "@" + email.split("@", 1)[1] if "@" in email else None
+    matched = []
+    for role, patterns in rules.items():
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r} in the OIDC role rules")
+        for p in patterns:
+            p = str(p).lower()
+            if p == email or p in groups or (role != "admin" and domain is not None and p == domain):
+                matched.append(role)
+    if not matched:
+        return default
+    return max(matched, key=ROLES.index)
+
+
+def oidc_user(store: Store, claims: Mapping[str, Any], rules: Mapping[str, Iterable[str]]) -> User:
+    """The :class:`User` for an OIDC sign-in, recording the login in the audit log."""
+    username = str(claims.get("email") or claims.get("sub") or "")
+    if not username:
+        raise AuthError("the identity provider sent no e-mail or subject claim")
+    role = role_from_claims(claims, rules)
+    if not store.read_only:
+        with store.transaction() as cur:
+            audit(cur, username, role, "login", username, detail={"source": "oidc"})
+    return User(username, role, str(claims.get("name") or username), "oidc")
