@@ -1,0 +1,66 @@
+"""Users and audit log: administrators add users, change roles, and read or export the log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.signin import signin_panel
+from dashboard.state import get_store
+from metrics.auth import (
+    ROLE_NAMES,
+    ROLES,
+    PermissionDenied,
+    audit_log,
+    create_user,
+    list_users,
+    set_active,
+    set_role,
+)
+
+store = get_store()
+st.title("Users and audit log")
+user = signin_panel(store, "manage users and read the audit log (admin role)")
+if user is None:
+    st.stop()
+if not user.can("manage_users"):
+    st.warning(f"Your role ({user.role}) cannot manage users: that needs the admin role.")
+    st.stop()
+
+st.subheader("Users")
+st.dataframe(list_users(store), hide_index=True, key="users")
+
+if store.read_only:
+    st.info("This server opened the store read-only: start it with `ECM_WRITABLE=1` to change users.")
+else:
+    with st.form("add-user", clear_on_submit=True):
+        st.markdown("**Add a user**")
+        name = st.text_input("User name")
+        display = st.text_input("Full name")
+        role = st.selectbox("Role", ROLES, format_func=ROLE_NAMES.__getitem__)
+        password = st.text_input("Initial password (10 characters or more)", type="password")
+        if st.form_submit_button("Add user"):
+            try:
+                create_user(store, user, name.strip(), role, password, display.strip())
+            except (ValueError, PermissionDenied) as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Added {name} as {ROLE_NAMES[role]}.")
+                st.rerun()
+    users = list_users(store)
+    others = [u for u in users["username"] if u != user.username]
+    if others:
+        with st.form("change-user"):
+            st.markdown("**Change a user**")
+            who = st.selectbox("User", others)
+            new_role = st.selectbox("New role", ROLES, format_func=ROLE_NAMES.__getitem__)
+            active = st.checkbox("Account active", value=True)
+            if st.form_submit_button("Save"):
+                set_role(store, user, who, new_role)
+                set_active(store, user, who, active)
+                st.success(f"{who}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
+
+st.subheader("Audit log")
+log = audit_log(store, user)
+st.dataframe(log, hide_index=True, key="audit")
+st.download_button("Download the audit log (CSV)", log.to_csv(index=False).encode("utf-8"),
+                   file_name="audit_log.csv", mime="text/csv", key="dl-audit")
