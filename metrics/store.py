@@ -302,6 +302,7 @@ TABLES: tuple[str, ...] = (
     "observation",
     "observation_history",
     "judgement",
+    "review",
     "app_user",
     "audit_log",
 )

@@ -1,0 +1,198 @@
+"""Joint area review judgements: recorded by inspectors, versioned, locked on submission.
+
+A review belongs to one area and period. For each aspect (the five ECM outcomes,
+service management, capacity to improve) an inspector records a grade on the JAR
+scale with evidence notes and the indicators relied on. Nothing is updated or
+deleted: each change inserts a new version that supersedes the one before, so the
+history of who concluded what, and when, is always there. Submitting a review
+locks it. Every change is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics.auth import User, audit, authorise
+from metrics.store import Store
+
+GRADES: dict[int, str] = {1: "Inadequate", 2: "Adequate", 3: "Good", 4: "Outstanding"}
+EXTRA_ASPECTS: dict[str, str] = {
+    "service_management": "Service management",
+    "capacity_to_improve": "Capacity to improve",
+}
+MAX_EVIDENCE_CHARS = 20_000
+
+
+class ReviewLocked(Exception):
+    """The review was submitted; its judgements can no longer change."""
+
+
+@dataclass(frozen=True)
+class Review:
+    review_id: str
+    area_code: str
+    period_year: int
+    title: str
+    status: str
+
+
+def aspects(store: Store) -> dict[str, str]:
+    """Aspect id -> name: the outcomes from the store, then the two JAR extras."""
+    outcomes = store.df("SELECT outcome_id, name FROM outcome ORDER BY sort_order")
+    return {**dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True)), **EXTRA_ASPECTS}
+
+
+def create_review(store: Store, actor: User, area_code: str, period_year: int, title: str = "") -> Review:
+    """Open a draft review of an area (inspectors only)."""
+    authorise(store, actor, "record_judgement", area_code)
+    name = store.scalar("SELECT name FROM area WHERE area_code = ?", [area_code])
+    if name is None:
+        raise ValueError(f"unknown area {area_code!r}")
+    with store.transaction() as cur:
+        n = cur.execute("SELECT count(*) FROM review WHERE area_code = ? AND period_year = ?",
+                        [area_code, period_year]).fetchone()[0]
+        review_id = f"{area_code}-{period_year}-{n + 1}"
+        title = title.strip() or f"Joint area review of {name}, {period_year}"
+        cur.execute(
+            "INSERT INTO review (review_id, area_code, period_year, title, created_by) VALUES (?, ?, ?, ?, ?)",
+            [review_id, area_code, period_year, title, actor.username],
+        )
+        audit(cur, actor.username, actor.role, "create_review", review_id, detail={"title": title})
+    return Review(review_id, area_code, period_year, title, "draft")
+
+
+def get_review(store: Store, review_id: str) -> Review:
+    row = store.df("SELECT review_id, area_code, period_year, title, status FROM review WHERE review_id = ?",
+                   [review_id])
+    if row.empty:
+        raise ValueError(f"no review {review_id!r}")
+    r = row.iloc[0]
+    return Review(str(r["review_id"]), str(r["area_code"]), int(r["period_year"]), str(r["title"]), str(r["status"]))
+
+
+def list_reviews(store: Store, area_code: str | None = None) -> pd.DataFrame:
+    sql = ("SELECT r.*, a.name AS area_name FROM review r JOIN area a USING (area_code)"
+           + (" WHERE r.area_code = ?" if area_code else "") + " ORDER BY r.created_at DESC, r.review_id")
+    return store.df(sql, [area_code] if area_code else None)
+
+
+def record_judgement(
+    store: Store,
+    actor: User,
+    review_id: str,
+    aspect: str,
+    grade: int,
+    evidence: str = "",
+    indicator_ids: list[str] | None = None,
+) -> int:
+    """Record (or revise) one aspect's grade; returns the new version number."""
+    authorise(store, actor, "record_judgement", review_id)
+    valid = aspects(store)
+    if aspect not in valid:
+        raise ValueError(f"unknown aspect {aspect!r}; one of {', '.join(valid)}")
+    if int(grade) not in GRADES:
+        raise ValueError("grade must be 1 (inadequate), 2 (adequate), 3 (good) or 4 (outstanding)")
+    evidence = evidence or ""
+    if len(evidence) > MAX_EVIDENCE_CHARS:
+        raise ValueError(f"evidence notes are limited to {MAX_EVIDENCE_CHARS:,} characters")
+    ids = list(dict.fromkeys(indicator_ids or []))
+    if ids:
+        known = set(store.df("SELECT indicator_id FROM indicator")["indicator_id"])
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ValueError(f"unknown indicators: {', '.join(unknown)}")
+    with store.transaction() as cur:
+        review = cur.execute("SELECT area_code, status FROM review WHERE review_id = ?", [review_id]).fetchone()
+        if review is None:
+            raise ValueError(f"no review {review_id!r}")
+        if review[1] == "submitted":
+            raise ReviewLocked(f"review {review_id} was submitted and is locked")
+        prev = cur.execute(
+            "SELECT judgement_id, version, grade FROM judgement WHERE review_id = ? AND aspect = ?"
+            " ORDER BY version DESC LIMIT 1", [review_id, aspect],
+        ).fetchone()
+        version = 1 if prev is None else int(prev[1]) + 1
+        jid = cur.execute("SELECT COALESCE(max(judgement_id), 0) + 1 FROM judgement").fetchone()[0]
+        cur.execute(
+            "INSERT INTO judgement (judgement_id, review_id, area_code, aspect, grade, evidence, indicator_ids,"
+            " recorded_by, recorded_at, version, supersedes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft')",
+            [jid, review_id, review[0], aspect, int(grade), evidence, ids, actor.username, dt.datetime.now(),
+             version, None if prev is None else int(prev[0])],
+        )
+        audit(cur, actor.username, actor.role, "record_judgement", review_id,
+              detail={"aspect": aspect, "grade": int(grade), "version": version,
+                      "previous_grade": None if prev is None else int(prev[2])})
+    return version
+
+
+def submit_review(store: Store, actor: User, review_id: str) -> None:
+    """Lock a review once every aspect has a grade."""
+    authorise(store, actor, "submit_review", review_id)
+    review = get_review(store, review_id)
+    if review.status == "submitted":
+        raise ReviewLocked(f"review {review_id} is already submitted")
+    graded = set(current_judgements(store, review_id)["aspect"])
+    missing = [name for a, name in aspects(store).items() if a not in graded]
+    if missing:
+        raise ValueError(f"cannot submit: no grade yet for {', '.join(missing)}")
+    with store.transaction() as cur:
+        cur.execute(
+            "UPDATE review SET status = 'submitted', submitted_by = ?, submitted_at = ? WHERE review_id = ?"
+            " AND status = 'draft'", [actor.username, dt.datetime.now(), review_id],
+        )
+        audit(cur, actor.username, actor.role, "submit_review", review_id)
+
+
+def current_judgements(store: Store, review_id: str) -> pd.DataFrame:
+    """The latest version of each aspect's judgement in a review."""
+    return store.df(
+        """SELECT j.*, COALESCE(o.name, j.aspect) AS aspect_name
+           FROM judgement j LEFT JOIN outcome o ON o.outcome_id = j.aspect
+           WHERE j.review_id = ?
+           QUALIFY row_number() OVER (PARTITION BY j.aspect ORDER BY j.version DESC) = 1
+           ORDER BY COALESCE(o.sort_order, 100), j.aspect""",
+        [review_id],
+    ).assign(aspect_name=lambda f: f["aspect"].map(aspects(store)).fillna(f["aspect_name"]),
+             grade_name=lambda f: f["grade"].map(GRADES))
+
+
+def judgement_history(store: Store, review_id: str) -> pd.DataFrame:
+    """Every version of every judgement in a review, newest first: who, when, what changed."""
+    return store.df(
+        """SELECT aspect, version, grade, evidence, indicator_ids, recorded_by, recorded_at, supersedes
+           FROM judgement WHERE review_id = ? ORDER BY recorded_at DESC, judgement_id DESC""",
+        [review_id],
+    ).assign(grade_name=lambda f: f["grade"].map(GRADES))
+
+
+def judgements_across_areas(store: Store, period_year: int | None = None) -> pd.DataFrame:
+    """Grades of each area's latest submitted review: one row per area and aspect.
+
+    Used to answer "how many areas are judged inadequate for staying safe?" with
+    the data alongside.
+    """
+    return store.df(
+        """WITH latest AS (
+               SELECT * FROM review WHERE status = 'submitted' AND (? IS NULL OR period_year = ?)
+               QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY submitted_at DESC) = 1)
+           SELECT l.area_code, a.name AS area_name, l.review_id, l.period_year, j.aspect, j.grade
+           FROM latest l JOIN area a USING (area_code)
+           JOIN judgement j ON j.review_id = l.review_id
+           QUALIFY row_number() OVER (PARTITION BY j.review_id, j.aspect ORDER BY j.version DESC) = 1
+           ORDER BY a.name, j.aspect""",
+        [period_year, period_year],
+    ).assign(grade_name=lambda f: f["grade"].map(GRADES))
+
+
+def grade_counts(store: Store, period_year: int | None = None) -> pd.DataFrame:
+    """Aspect x grade: how many areas received each grade in their latest submitted review."""
+    frame = judgements_across_areas(store, period_year)
+    names = aspects(store)
+    table = (frame.pivot_table(index="aspect", columns="grade", values="area_code", aggfunc="count", fill_value=0)
+             .reindex(index=list(names), columns=list(GRADES), fill_value=0))
+    table.index = [names[a] for a in table.index]
+    table.columns = [GRADES[g] for g in table.columns]
+    return table.rename_axis("Aspect").reset_index()

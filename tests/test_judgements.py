@@ -1,0 +1,123 @@
+"""Joint area review judgements: versioned, locked on submission, audited, role-checked."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from metrics.auth import PermissionDenied, User
+from metrics.judgements import (
+    GRADES,
+    ReviewLocked,
+    aspects,
+    create_review,
+    current_judgements,
+    grade_counts,
+    judgement_history,
+    judgements_across_areas,
+    record_judgement,
+    submit_review,
+)
+from metrics.store import Store
+
+INSPECTOR = User("ian", "inspector")
+
+
+@pytest.fixture()
+def store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(demo_db, copy)
+    s = Store(copy)
+    yield s
+    s.close()
+
+
+def _grade_all(store: Store, review_id: str, grade: int = 3) -> None:
+    for aspect in aspects(store):
+        record_judgement(store, INSPECTOR, review_id, aspect, grade, f"evidence for {aspect}")
+
+
+def test_aspects_are_the_five_outcomes_then_management_and_capacity(store: Store) -> None:
+    keys = list(aspects(store))
+    assert keys == ["BH", "SS", "EA", "PC", "EW", "service_management", "capacity_to_improve"]
+    assert GRADES == {1: "Inadequate", 2: "Adequate", 3: "Good", 4: "Outstanding"}
+
+
+@pytest.mark.parametrize("role", ["viewer", "director", "analyst", "admin"])
+def test_only_inspectors_write_judgements(store: Store, role: str) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    other = User("someone", role)
+    with pytest.raises(PermissionDenied):
+        create_review(store, other, "E06000020", 2025)
+    with pytest.raises(PermissionDenied):
+        record_judgement(store, other, review.review_id, "SS", 2)
+    with pytest.raises(PermissionDenied):
+        submit_review(store, other, review.review_id)
+    assert store.scalar("SELECT count(*) FROM judgement") == 0
+    assert store.scalar("SELECT count(*) FROM review") == 1
+
+
+def test_revisions_supersede_and_history_keeps_every_version(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    assert record_judgement(store, INSPECTOR, review.review_id, "SS", 2, "re-referrals high", ["NI117"]) == 1
+    assert record_judgement(store, User("ivy", "inspector"), review.review_id, "SS", 1, "and rising") == 2
+    current = current_judgements(store, review.review_id).set_index("aspect")
+    assert current.loc["SS", "grade"] == 1 and current.loc["SS", "recorded_by"] == "ivy"
+    assert current.loc["SS", "grade_name"] == "Inadequate"
+    history = judgement_history(store, review.review_id)
+    assert history[["version", "grade", "recorded_by"]].values.tolist() == [[2, 1, "ivy"], [1, 2, "ian"]]
+    assert list(history.iloc[1]["indicator_ids"]) == ["NI117"]
+    audit = store.df("SELECT action, detail FROM audit_log WHERE action = 'record_judgement' ORDER BY audit_id")
+    assert len(audit) == 2 and '"previous_grade": 2' in audit.iloc[1]["detail"]
+
+
+def test_submitted_review_is_locked(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    record_judgement(store, INSPECTOR, review.review_id, "SS", 2)
+    with pytest.raises(ValueError, match="no grade yet for Be healthy"):
+        submit_review(store, INSPECTOR, review.review_id)
+    _grade_all(store, review.review_id)
+    submit_review(store, INSPECTOR, review.review_id)
+    before = store.scalar("SELECT count(*) FROM judgement")
+    with pytest.raises(ReviewLocked):
+        record_judgement(store, INSPECTOR, review.review_id, "SS", 4)
+    with pytest.raises(ReviewLocked):
+        submit_review(store, INSPECTOR, review.review_id)
+    assert store.scalar("SELECT count(*) FROM judgement") == before
+
+
+def test_bad_input_is_refused(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    with pytest.raises(ValueError, match="grade must be"):
+        record_judgement(store, INSPECTOR, review.review_id, "SS", 5)
+    with pytest.raises(ValueError, match="unknown aspect"):
+        record_judgement(store, INSPECTOR, review.review_id, "XX", 2)
+    with pytest.raises(ValueError, match="unknown indicators: NOPE"):
+        record_judgement(store, INSPECTOR, review.review_id, "SS", 2, "", ["NOPE"])
+    with pytest.raises(ValueError, match="unknown area"):
+        create_review(store, INSPECTOR, "E99999999", 2025)
+
+
+def test_evidence_is_stored_verbatim(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    text = "<script>alert(1)</script> **not markdown** =SUM(A1)"
+    record_judgement(store, INSPECTOR, review.review_id, "BH", 3, text)
+    assert current_judgements(store, review.review_id).iloc[0]["evidence"] == text
+
+
+def test_grade_counts_across_areas_use_each_areas_latest_submitted_review(store: Store) -> None:
+    for area, grade in (("E06000020", 1), ("E06000043", 3), ("E10000032", 1)):
+        review = create_review(store, INSPECTOR, area, 2025)
+        _grade_all(store, review.review_id, grade)
+        submit_review(store, INSPECTOR, review.review_id)
+    draft = create_review(store, INSPECTOR, "E06000001", 2025)
+    _grade_all(store, draft.review_id, 4)  # drafts do not count
+    frame = judgements_across_areas(store, 2025)
+    assert frame["area_code"].nunique() == 3
+    counts = grade_counts(store, 2025).set_index("Aspect")
+    assert counts.loc["Stay safe", "Inadequate"] == 2
+    assert counts.loc["Stay safe", "Good"] == 1
+    assert counts.loc["Stay safe", "Outstanding"] == 0
