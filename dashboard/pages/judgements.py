@@ -1,0 +1,124 @@
+"""Judgements: inspectors record JAR grades with evidence; boards and directors read them beside the data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache
+from dashboard.components import demo_banner, download_csv
+from dashboard.selection import selection_bar
+from dashboard.signin import signin_panel
+from dashboard.state import get_store
+from metrics.auth import PermissionDenied
+from metrics.judgements import (
+    GRADES,
+    ReviewLocked,
+    aspects,
+    create_review,
+    current_judgements,
+    grade_counts,
+    judgement_history,
+    list_reviews,
+    record_judgement,
+    submit_review,
+)
+from metrics.results import outcome_scorecard
+
+store = get_store()
+st.title("Joint area review judgements")
+demo_banner(store)
+sel = selection_bar()
+area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
+names = aspects(store)
+grade_label = {g: f"{g} – {n}" for g, n in GRADES.items()}
+
+tab_area, tab_record, tab_compare = st.tabs(
+    ["This area's judgements", "Record judgements (inspectors)", "Compare areas"]
+)
+
+with tab_area:
+    reviews = list_reviews(store, sel.area_code)
+    if reviews.empty:
+        st.write(f"No joint area review has been recorded for {area_name} yet.")
+    else:
+        labels = {r.review_id: f"{r.title} ({r.status})" for r in reviews.itertuples()}
+        rid = st.selectbox("Review", list(labels), format_func=labels.__getitem__, key="view-review")
+        current = current_judgements(store, rid)
+        card = outcome_scorecard(cache.area_results(sel)).set_index("outcome_id")
+        rows = []
+        for aspect, name in names.items():
+            j = current[current["aspect"] == aspect]
+            row = {"Aspect": name, "Grade": grade_label[int(j.iloc[0]["grade"])] if len(j) else "not graded"}
+            if aspect in card.index:
+                c = card.loc[aspect]
+                row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"
+                row["Data: getting worse / better"] = f"{c.worsening} / {c.improving}"
+            rows.append(row)
+        st.caption("Grades beside the data: counts of indicators against the selected benchmark "
+                   "(95% CI vs benchmark value) for the selected period.")
+        table = pd.DataFrame(rows)
+        st.dataframe(table, hide_index=True, key="judgements-table")
+        download_csv(table, f"{rid}_judgements.csv")
+        for j in current.itertuples():
+            with st.expander(f"Evidence: {j.aspect_name} – {GRADES[int(j.grade)]}"):
+                # Evidence is the inspector's own text: shown as plain text, never HTML or Markdown.
+                st.text(j.evidence or "(no notes)")
+                if j.indicator_ids is not None and len(j.indicator_ids):
+                    st.text("Indicators relied on: " + ", ".join(j.indicator_ids))
+                st.caption(f"Recorded by {j.recorded_by} on {j.recorded_at:%d %B %Y %H:%M}, version {j.version}")
+        with st.expander("Full history of changes"):
+            hist = judgement_history(store, rid)
+            st.dataframe(hist.drop(columns=["indicator_ids"]), hide_index=True, key="history")
+
+with tab_record:
+    user = signin_panel(store, "record judgements (inspector role)")
+    if user is not None and not user.can("record_judgement"):
+        st.warning(f"Your role ({user.role}) can read judgements; recording them needs the inspector role.")
+    elif user is not None and store.read_only:
+        st.warning("This server opened the store read-only: start it with `ECM_WRITABLE=1` to record judgements.")
+    elif user is not None:
+        drafts = list_reviews(store, sel.area_code)
+        drafts = drafts[drafts["status"] == "draft"]
+        if st.button(f"Start a new review of {area_name} for {sel.period_year}", key="new-review"):
+            try:
+                create_review(store, user, sel.area_code, int(sel.period_year or 0))
+            except (PermissionDenied, ValueError) as exc:
+                st.error(str(exc))
+            st.rerun()
+        if drafts.empty:
+            st.write("No draft review of this area: start one above.")
+        else:
+            rid = st.selectbox("Draft review", drafts["review_id"].tolist(), key="draft-review")
+            have = current_judgements(store, rid).set_index("aspect")
+            catalogue = cache.catalogue_frame()
+            ind_names = dict(zip(catalogue["indicator_id"], catalogue["short_title"], strict=True))
+            with st.form("judgement"):
+                aspect = st.selectbox("Aspect", list(names), format_func=names.__getitem__)
+                grade = st.radio("Grade", list(GRADES), format_func=grade_label.__getitem__, horizontal=True)
+                evidence = st.text_area("Evidence notes", max_chars=20_000)
+                relied = st.multiselect("Indicators relied on", list(ind_names),
+                                        format_func=lambda i: f"{ind_names[i]} ({i})")
+                if st.form_submit_button("Save judgement"):
+                    try:
+                        v = record_judgement(store, user, rid, aspect, int(grade), evidence, relied)
+                    except (PermissionDenied, ReviewLocked, ValueError) as exc:
+                        st.error(str(exc))
+                    else:
+                        st.success(f"Saved {names[aspect]}: {GRADES[int(grade)]} (version {v}).")
+            st.write("Graded so far: " + (", ".join(
+                f"{names[a]} {GRADES[int(g)]}" for a, g in have["grade"].items()) or "none"))
+            if st.button("Submit and lock this review", key="submit-review"):
+                try:
+                    submit_review(store, user, rid)
+                except (PermissionDenied, ReviewLocked, ValueError) as exc:
+                    st.error(str(exc))
+                else:
+                    st.success("Submitted: the review is now locked.")
+                    st.rerun()
+
+with tab_compare:
+    counts = grade_counts(store)
+    st.markdown("How many areas received each grade in their latest **submitted** review.")
+    st.dataframe(counts, hide_index=True, key="grade-counts")
+    download_csv(counts, "jar_grade_counts.csv")

@@ -1,0 +1,98 @@
+"""The pages that write (judgements, data, users) for a signed-in user on a writable store.
+
+Streamlit keeps ``st.cache_resource`` for the whole process, so each test clears it
+around itself: the shared read-only demo store of the other page tests must not
+leak in, nor this writable copy leak out.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from metrics.auth import User
+from metrics.framework import REPO_ROOT
+from metrics.judgements import GRADES, aspects, create_review, record_judgement
+from metrics.store import Store
+
+
+@pytest.fixture()
+def writable(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    copy = tmp_path / "store.duckdb"
+    shutil.copy(demo_db, copy)
+    monkeypatch.setenv("ECM_DB", str(copy))
+    monkeypatch.setenv("ECM_WRITABLE", "1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield copy
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _app(page: str, user: User | None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at.switch_page(f"dashboard/pages/{page}.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    if user is not None:
+        at.session_state["signed_in_user"] = user
+    return at
+
+
+def test_inspector_records_a_judgement_through_the_form(writable: Path) -> None:
+    inspector = User("ian", "inspector")
+    with Store(writable) as s:
+        review = create_review(s, inspector, "E06000020", 2025)
+    at = _app("judgements", inspector, area="E06000020", period="2025")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="draft-review").set_value(review.review_id)
+    form_aspect = next(sb for sb in at.selectbox if sb.label == "Aspect")
+    form_aspect.set_value("SS")
+    next(r for r in at.radio if r.label == "Grade").set_value(1)
+    next(t for t in at.text_area if t.label == "Evidence notes").input("<b>re-referrals</b> rising")
+    next(b for b in at.button if b.label == "Save judgement").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved Stay safe: Inadequate (version 1)" in s.value for s in at.success)
+    with Store(writable, read_only=False) as s:
+        row = s.df("SELECT aspect, grade, evidence, recorded_by FROM judgement").iloc[0].tolist()
+    assert row == ["SS", 1, "<b>re-referrals</b> rising", "ian"]
+
+
+def test_board_member_reads_judgements_beside_the_data_and_cannot_record(writable: Path) -> None:
+    inspector = User("ian", "inspector")
+    with Store(writable) as s:
+        review = create_review(s, inspector, "E06000020", 2025)
+        for aspect in aspects(s):
+            record_judgement(s, inspector, review.review_id, aspect, 2, "<script>x</script>")
+    at = _app("judgements", User("val", "viewer"), area="E06000020", period="2025")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(d.value for d in at.dataframe if "Aspect" in d.value.columns)
+    assert set(table["Grade"]) == {f"2 – {GRADES[2]}"}
+    assert "Data: worse / similar / better than benchmark" in table.columns
+    assert any("<script>x</script>" in t.value for t in at.text)  # shown as text, not markup
+    assert any("needs the inspector role" in w.value for w in at.warning)
+
+
+def test_data_page_for_an_analyst_on_a_writable_store_offers_upload(writable: Path) -> None:
+    at = _app("data", User("ann", "analyst"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("read-only" in w.value for w in at.warning)
+    assert any("Import a file" in h.value for h in at.subheader)
+
+
+def test_admin_page_lists_users_and_audit_log(writable: Path) -> None:
+    at = _app("admin", User("ada", "admin"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    frames = [d.value for d in at.dataframe]
+    assert any("role" in f.columns and "password_hash" not in f.columns for f in frames)  # users
+    assert any("action" in f.columns and "outcome" in f.columns for f in frames)  # audit log
