@@ -24,6 +24,7 @@ pages = [
     st.Page("dashboard/pages/weak_areas.py", title="Weak areas", icon=":material/warning:"),
     st.Page("dashboard/pages/map.py", title="Map", icon=":material/map:"),
     st.Page("dashboard/pages/catalogue.py", title="Indicator catalogue", icon=":material/menu_book:"),
+    st.Page("dashboard/pages/pack.py", title="Data pack", icon=":material/picture_as_pdf:"),
     st.Page("dashboard/pages/judgements.py", title="Review judgements", icon=":material/gavel:"),
     st.Page("dashboard/pages/data.py", title="Data: import and history", icon=":material/upload_file:"),
     st.Page("dashboard/pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:"),
