@@ -28,5 +28,6 @@ pages = [
     st.Page("dashboard/pages/judgements.py", title="Review judgements", icon=":material/gavel:"),
     st.Page("dashboard/pages/data.py", title="Data: import and history", icon=":material/upload_file:"),
     st.Page("dashboard/pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:"),
+    st.Page("dashboard/pages/about.py", title="User guide and accessibility", icon=":material/help:"),
 ]
 st.navigation(pages).run()

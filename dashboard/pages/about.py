@@ -1,0 +1,83 @@
+"""User guide and accessibility statement, inside the app (the DfE dashboards' habit)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components import demo_banner
+from dashboard.state import get_store
+
+store = get_store()
+st.title("User guide and accessibility")
+demo_banner(store)
+
+st.header("What this dashboard is for")
+st.markdown(
+    """
+Children's trusts in England are held to account for the five **Every Child Matters** outcomes
+(be healthy, stay safe, enjoy and achieve, make a positive contribution, achieve economic
+well-being) and the standards of the children's **National Service Framework**. This dashboard
+puts each area's indicators against those outcomes, compares them with England, the region or
+the area's statistical neighbours, and keeps the judgements of a joint area review beside the data.
+"""
+)
+
+st.header("Which page to open")
+st.markdown(
+    """
+- **Trust board members**: *Outcome scorecard* (how many indicators are better, similar or worse,
+  outcome by outcome), then *Area profile* for the detail, and *Review judgements* for the grades.
+- **Inspectors**: *Data pack* builds the pre-inspection pack (PDF or XLSX); *Review judgements*
+  records grades with evidence once you are signed in as an inspector.
+- **Directors of children's services**: *Weak areas* lists where the area, a cluster or a client
+  group is significantly worse, in the bottom quartile or getting worse, worst first; *Clusters* and
+  *Client groups* show the detail; *Compare areas* and *Map* show the area among the others.
+- **Analysts**: *Data: import and history* loads published files (Fingertips, DfE, LAIT, the
+  template) and can roll an import back.
+
+The selections at the top of each page (area, benchmark, period, client group) are kept in the
+address bar: copy the address to share exactly what you see.
+"""
+)
+
+st.header("How to read the flags")
+st.markdown(
+    """
+- **Better / similar / worse**: the area's 95% confidence interval compared with the benchmark's
+  value. If the interval contains the benchmark, the difference is not significant (*similar*).
+  Whether higher is better depends on the indicator (its *polarity*); where there is no judgement
+  (activity measures) the flag says *higher* or *lower* instead.
+- **Quartile band A to D**: where the area's value falls among the 153 local authorities, A best.
+- **Trend**: the last five periods, tested at the 99.8% level (chi-square); *getting better* or
+  *getting worse* combines the direction with the polarity.
+- **c**: confidential. The count is below the indicator's disclosure threshold, so the figure is
+  withheld (never shown as zero).
+
+Every flag is written in words or symbols as well as colour, and every chart has a table with the
+same numbers and a CSV download. Confidence intervals: Wilson for proportions, Byar's method (exact
+Poisson under 10 events) for rates, Student's t for means, as in OHID's Fingertips.
+"""
+)
+
+st.header("Accessibility statement")
+st.markdown(
+    """
+We want as many people as possible to be able to use this dashboard. You should be able to:
+
+- navigate with a keyboard and use it with a screen reader;
+- zoom to 200% without the text spilling off the screen;
+- read every chart as a table, and every colour as a word or symbol.
+
+**How we test.** Every page is opened in a real Chromium browser by the test suite and checked
+with axe-core (WCAG 2.1 A and AA rules); the suite fails on any serious or critical violation.
+
+**Known limitations.** Charts are drawn by Plotly inside the page: a screen reader cannot explore
+them point by point, so each chart has a table and a download with the same figures. Some
+controls are Streamlit's own components, which we cannot change; if one of them stops you using
+the dashboard, tell us and we will find another way to give you the information.
+
+**Reporting problems.** Raise an issue on the project's repository, saying which page and what
+you were trying to do. This statement was prepared on 25 November 2026 and is reviewed with each
+release.
+"""
+)
