@@ -52,3 +52,20 @@ def areas(store: Store, area_type: str | None = None) -> pd.DataFrame:
 
 def is_demo(store: Store) -> bool:
     return store.meta("dataset") == "demo"
+
+
+def unmapped_indicators(store: Store) -> pd.DataFrame:
+    """Indicators an import brought that are not yet mapped to an ECM outcome.
+
+    The catalogue page lists them so a reviewer can see what the store holds
+    beyond the ECM framework (and how much of it) before mapping any of them.
+    """
+    return store.df(
+        """
+        SELECT i.indicator_id AS id, i.title, i.source, count(o.indicator_id) AS rows
+        FROM indicator i LEFT JOIN observation o USING (indicator_id)
+        WHERE NOT i.mapped
+        GROUP BY ALL
+        ORDER BY i.indicator_id
+        """
+    )

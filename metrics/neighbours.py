@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.framework import CONTEXT_VARIABLES, Reference
+from metrics.store import Store
 
 MODEL_SOURCE = "model"
 DFE_SOURCE = "dfe"
@@ -53,7 +54,10 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
 
     The workbook lists each LA by its 3-digit DfE number with columns SN1..SN10 and
     a closeness label after each; numbers are mapped to current ONS codes through
-    the reference areas. Unknown numbers raise, naming the row.
+    the reference areas. Unknown numbers raise, naming the row. The May 2025
+    workbook ends with an "Old SNs:" section for LAs abolished since 2019
+    (Dorset, Poole, Bournemouth, Northamptonshire, Cumbria): those rows describe no
+    current LA, so they are skipped and listed in ``frame.attrs["skipped"]``.
     """
     raw = pd.read_excel(path, header=None, dtype=str)
     header_row = next(
@@ -74,9 +78,18 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
     )
     rows = []
     problems: list[str] = []
+    skipped: list[str] = []
+    old_section = False
     for r in range(header_row + 1, len(raw)):
         line = raw.iloc[r]
+        if any(str(c).strip().lower().startswith("old sns") for c in line.iloc[:3]):
+            old_section = True
+            continue
         number = str(line.iloc[num_col]).strip()
+        if old_section and number and number != "nan":
+            name = str(line.iloc[1]).strip() if len(line) > 1 else ""
+            skipped.append(f"row {r + 1}: {number.removesuffix('.0')} {name}".strip())
+            continue
         if not number or number == "nan":
             continue
         if number.endswith(".0"):
@@ -100,6 +113,26 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
             rows.append((code, DFE_SOURCE, rank, n_code, None, closeness))
     if problems:
         raise ValueError(f"{Path(path).name}: " + "; ".join(problems[:20]))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         rows, columns=["area_code", "source", "rank", "neighbour_code", "distance", "closeness"]
     )
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
+def import_dfe_neighbours(store: Store, path: Path | str, user: str) -> pd.DataFrame:
+    """Replace the store's DfE neighbour list with the workbook's, in one transaction."""
+    from metrics.framework import load_reference
+    from metrics.store import new_batch
+
+    frame = read_dfe_neighbours(path, load_reference())
+    skipped = frame.attrs.get("skipped", [])
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM area_neighbour WHERE source = ?", [DFE_SOURCE])
+        cur.register("_nb", frame)
+        cur.execute("INSERT INTO area_neighbour BY NAME SELECT * FROM _nb")
+        cur.unregister("_nb")
+        note = f"{len(frame)} rows" + (f"; skipped {len(skipped)} abolished LAs: " + "; ".join(skipped)
+                                       if skipped else "")
+        new_batch(cur, Path(path).name, "neighbours", user, note=note)
+    return frame

@@ -48,7 +48,10 @@ CANONICAL = KEY + VALUES
 NUMERIC = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 SEXES = {"persons", "male", "female"}
 FORMULA_START = ("=", "+", "@", "\t", "\r")
+FORMULA_RULE = "text starts like a spreadsheet formula (=, +, @); refused to protect users"
+TEXT = ["category", "note"]  # free text stored and later shown or exported
 CI_TOLERANCE = 1e-6
+IMPORT_MEMORY_LIMIT = "512MB"  # DuckDB's share while importing (a fixed constant, never input)
 
 Progress = Callable[[int, str], None]
 
@@ -74,6 +77,13 @@ class Source:
     # mapped to an ECM outcome): rows for the ``indicator`` table, written in the
     # same transaction, with ``mapped = FALSE``. Filled by the reader as it goes.
     new_indicators: pd.DataFrame | None = None
+    # What the reader left out by rule (e.g. rows at other geographic levels), so
+    # nothing vanishes silently: shown in the summary and kept on the batch.
+    notes: list[str] = field(default_factory=list)
+    # Whether a missing value or CI may be computed from count and denominator.
+    # False for publishers whose counts are rounded (Fingertips rounds to 5 but
+    # computes CIs from the unrounded count): what they left blank stays blank.
+    derive_missing: bool = True
 
     @property
     def name(self) -> str:
@@ -95,6 +105,7 @@ class ImportResult:
     skipped: int
     dry_run: bool
     skipped_areas: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
@@ -108,6 +119,8 @@ class ImportResult:
             text += f"; batch {self.batch_id}"
         elif not self.dry_run:
             text += "; nothing changed, no batch recorded"
+        for note in self.notes:
+            text += f"; {note}"
         return text
 
 
@@ -131,15 +144,26 @@ class _Context:
     this_year: int
 
 
+class _Faults(list[Fault]):
+    """Faults of one chunk: at most MAX_REPORTED kept, but every one counted.
+
+    A file with a fault on each of a million rows must report the true total
+    without building a million messages.
+    """
+
+    total: int = 0
+
+
 def _faults_where(
     ctx: _Context, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, rule: str | Callable[[pd.Series], str],
     value_col: str | None = None,
-) -> list[Fault]:
+) -> _Faults:
+    out = _Faults()
     mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return []
+    out.total = int(mask.sum())
+    if not out.total:
+        return out
     rows = frame.loc[mask].head(MAX_REPORTED)
-    out = []
     for _, r in rows.iterrows():
         text = rule(r) if callable(rule) else rule
         out.append(
@@ -149,6 +173,12 @@ def _faults_where(
     return out
 
 
+def _add(faults: _Faults, more: _Faults) -> _Faults:
+    faults.total += more.total
+    faults.extend(more[: max(0, MAX_REPORTED - len(faults))])
+    return faults
+
+
 def _fmt(x: float) -> str:
     return f"{x:,.10g}"
 
@@ -156,17 +186,18 @@ def _fmt(x: float) -> str:
 def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Fault], int]:
     """Check one chunk's rows; complete values and CIs from counts; flag disclosure.
 
-    Returns the rows to stage, the faults, and how many rows were skipped for
-    areas outside the store (only when ``unknown_areas='skip'``).
+    Returns the rows to stage, the faults (at most MAX_REPORTED kept; their
+    ``total`` attribute counts all), and how many rows were skipped for areas
+    outside the store (only when ``unknown_areas='skip'``).
     """
     f = frame
     recoded = f["area_code"].map(ctx.recodes)
     if recoded.notna().any():
         f = f.assign(area_code=recoded.fillna(f["area_code"]))
-    faults: list[Fault] = []
+    faults = _Faults()
     known_ind = f["indicator_id"].isin(ctx.meta.index)
-    faults += _faults_where(ctx, f, ~known_ind, "indicator_id",
-                            "unknown indicator: not in the catalogue or the mapping file")
+    faults = _add(faults, _faults_where(ctx, f, ~known_ind, "indicator_id",
+                            "unknown indicator: not in the catalogue or the mapping file"))
     known_area = f["area_code"].isin(ctx.areas)
     skipped = 0
     if ctx.unknown_areas == "skip":
@@ -174,41 +205,41 @@ def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, li
         f = f[known_area]
         known_ind = known_ind[known_area.to_numpy()]
     else:
-        faults += _faults_where(ctx, f, ~known_area, "area_code", "unknown area code: not an area in the store")
-    faults += _faults_where(ctx, f, ~f["client_group_id"].isin(ctx.groups), "client_group_id", "unknown client group")
-    faults += _faults_where(ctx, f, ~f["sex"].isin(SEXES), "sex", "sex must be persons, male or female")
-    faults += _faults_where(
+        faults = _add(faults, _faults_where(ctx, f, ~known_area, "area_code", "unknown area code: not an area in the store"))
+    faults = _add(faults, _faults_where(ctx, f, ~f["client_group_id"].isin(ctx.groups), "client_group_id", "unknown client group"))
+    faults = _add(faults, _faults_where(ctx, f, ~f["sex"].isin(SEXES), "sex", "sex must be persons, male or female"))
+    faults = _add(faults, _faults_where(
         ctx, f, f["period_year"] > ctx.this_year, "period_year",
         lambda r: f"period {r['period_label']} is in the future", "period_label",
-    )
+    ))
     for col in ("count", "denominator"):
-        faults += _faults_where(ctx, f, f[col] < 0, col, f"{ctx.source.column(col)} must not be negative")
-    faults += _faults_where(ctx, f, f["denominator"] == 0, "denominator", "Denominator must be greater than zero")
+        faults = _add(faults, _faults_where(ctx, f, f[col] < 0, col, f"{ctx.source.column(col)} must not be negative"))
+    faults = _add(faults, _faults_where(ctx, f, f["denominator"] == 0, "denominator", "Denominator must be greater than zero"))
     vt = f["indicator_id"].map(ctx.meta["value_type"])
     over = (vt == "proportion") & (f["count"] > f["denominator"])
-    faults += _faults_where(
+    faults = _add(faults, _faults_where(
         ctx, f, over, "count",
         lambda r: f"{_fmt(r['count'])} exceeds {ctx.source.column('denominator')} {_fmt(r['denominator'])}",
-    )
+    ))
     for lo, hi, level in (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%")):
         tol = CI_TOLERANCE * np.maximum(1.0, f["value"].abs())
         outside = f["value"].notna() & (
             (f[lo].notna() & (f[lo] > f["value"] + tol)) | (f[hi].notna() & (f[hi] < f["value"] - tol))
         )
-        faults += _faults_where(
+        faults = _add(faults, _faults_where(
             ctx, f, outside, "value",
             lambda r, lo=lo, hi=hi, level=level: (
                 f"value {_fmt(r['value'])} lies outside its {level} CI {_fmt(r[lo])} to {_fmt(r[hi])}"
             ),
-        )
-    notes = f["note"].astype("string")
-    formula = notes.fillna("").str.startswith(FORMULA_START)
-    faults += _faults_where(ctx, f, formula, "note",
-                            "text starts like a spreadsheet formula (=, +, @); refused to protect users")
+        ))
+    for col in TEXT:
+        formula = f[col].astype("string").fillna("").str.startswith(FORMULA_START)
+        faults = _add(faults, _faults_where(ctx, f, formula, col, FORMULA_RULE))
 
     f = f.copy()
     mult = f["indicator_id"].map(ctx.meta["multiplier"]).astype(float)
-    for kind, fn in (("proportion", proportion_ci), ("crude_rate", rate_ci)):
+    derivable = (("proportion", proportion_ci), ("crude_rate", rate_ci)) if ctx.source.derive_missing else ()
+    for kind, fn in derivable:
         m = ((vt == kind) & f["count"].notna() & f["denominator"].notna()).to_numpy()
         if not m.any():
             continue
@@ -270,6 +301,9 @@ def import_source(
         this_year=dt.date.today().year,
     )
     cur = store.cursor()
+    # Staged rows live in DuckDB, not Python; capping its memory makes it spill them
+    # to its temp directory, so a million-row file imports in bounded memory.
+    cur.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
     cur.execute(_stage_sql())
     faults: list[Fault] = []
     n_faults = 0
@@ -289,7 +323,7 @@ def import_source(
                 skipped_areas |= set(codes[~codes.isin(ctx.areas)])
             staged, chunk_faults, n_skipped = validate_chunk(ctx, frame)
             skipped += n_skipped
-            n_faults += len(chunk_faults)
+            n_faults += getattr(chunk_faults, "total", len(chunk_faults))
             faults += chunk_faults[: max(0, MAX_REPORTED - len(faults))]
             if n_faults == 0:
                 cur.register("_chunk", staged[[*CANONICAL, "_row"]])
@@ -314,18 +348,21 @@ def import_source(
                 )
             n_faults += len(dups)
         if n_faults:
+            faults.sort(key=lambda f: f.row or 0)  # file order, whichever check found them
             raise ImportFailed(faults, n_faults)
         cur.execute(
             f"""CREATE OR REPLACE TEMP TABLE _stage AS
                 SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
         )
-        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user)
+        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")
+        cur.execute("RESET memory_limit")
 
 
 def _merge(
-    store: Store, source: Source, rows_read: int, skipped: int, skipped_areas: list[str], dry_run: bool, user: str
+    store: Store, source: Source, rows_read: int, skipped: int, skipped_areas: list[str], dry_run: bool, user: str,
+    say: Progress,
 ) -> ImportResult:
     cur = store.cursor()
     counts = cur.execute(
@@ -342,16 +379,30 @@ def _merge(
         have = set(store.df("SELECT indicator_id FROM indicator")["indicator_id"])
         new_inds = new_inds[~new_inds["indicator_id"].isin(have)]
     result = ImportResult(source.name, source.format, None, rows_read, new, replaced, unchanged,
-                          skipped, dry_run, skipped_areas)
+                          skipped, dry_run, skipped_areas, list(source.notes))
     if dry_run or (new == 0 and replaced == 0 and (new_inds is None or new_inds.empty)):
         return result
     digest = file_hash(source.path) if source.path.exists() else None
+    # Said before the transaction opens, so a watcher (or the kill test) knows the
+    # write has begun: until COMMIT the store still holds the old state.
+    say(rows_read, f"writing {new:,} new and {replaced:,} replaced rows in one transaction")
     with store.transaction() as tx:
-        batch = new_batch(tx, source.name, source.format, user, digest)
+        batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(source.notes) or None)
         if new_inds is not None and not new_inds.empty:
-            tx.register("_new_ind", new_inds.assign(mapped=False))
+            # A reader may mark measures it mapped to an ECM aim (mapped = TRUE) and
+            # give their NSF standards as a list column; otherwise they are unmapped.
+            nsf = new_inds["nsf_standards"] if "nsf_standards" in new_inds else None
+            new_inds = new_inds.drop(columns=["nsf_standards"], errors="ignore")
+            if "mapped" not in new_inds:
+                new_inds = new_inds.assign(mapped=False)
+            tx.register("_new_ind", new_inds)
             tx.execute("INSERT INTO indicator BY NAME SELECT * FROM _new_ind")
             tx.unregister("_new_ind")
+            if nsf is not None:
+                links = pd.DataFrame({"indicator_id": new_inds["indicator_id"], "standard": nsf}).explode("standard")
+                tx.register("_new_nsf", links.dropna().astype({"standard": int}))
+                tx.execute("INSERT INTO indicator_nsf SELECT indicator_id, standard FROM _new_nsf")
+                tx.unregister("_new_nsf")
         tx.execute(
             f"""CREATE OR REPLACE TEMP TABLE _changed AS
                 SELECT s.* FROM _stage s JOIN observation o ON {_key_join('s', 'o')}
@@ -377,6 +428,7 @@ def _merge(
         )
         tx.execute("DROP TABLE IF EXISTS _changed")
     result.batch_id = batch
+    say(rows_read, f"committed batch {batch}")
     return result
 
 

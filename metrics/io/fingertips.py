@@ -11,14 +11,16 @@ the unrounded counts, so recomputing them would be wrong.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from metrics.io.core import Chunk, Source, canonical_frame
+from metrics.io.core import FORMULA_RULE, FORMULA_START, Chunk, Source, canonical_frame
 from metrics.io.faults import Fault
 from metrics.io.values import parse_numbers, parse_period
 
@@ -26,7 +28,8 @@ REQUIRED = [
     "Indicator ID", "Area Code", "Sex", "Category Type", "Category", "Time period", "Value",
     "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count", "Denominator",
 ]
-OPTIONAL = ["Lower CI 99.8 limit", "Upper CI 99.8 limit", "Value note", "Area Name", "Indicator Name"]
+OPTIONAL = ["Lower CI 99.8 limit", "Upper CI 99.8 limit", "Value note", "Area Name", "Indicator Name",
+            "Client group"]
 NUMBER_COLUMNS = {
     "Value": "value",
     "Lower CI 95.0 limit": "lower95",
@@ -41,7 +44,11 @@ COLUMNS = {
     "period_year": "Time period", "period_label": "Time period", "note": "Value note",
     **{v: k for k, v in NUMBER_COLUMNS.items()},
 }
-CHUNK_ROWS = 200_000
+USED = {*REQUIRED, *OPTIONAL}  # only these are kept: half the memory of all 27 columns
+CHUNK_ROWS = 100_000
+HEAD_BYTES = 64 * 1024  # enough to see the header, and to tell text from garbage
+BOM = "\ufeff"
+CONTROL_BYTES = [*range(0, 9), 11, 12, *range(14, 32), 127]
 
 
 def read_mapping(path: Path | None, catalogue: pd.DataFrame) -> dict[str, str]:
@@ -50,6 +57,9 @@ def read_mapping(path: Path | None, catalogue: pd.DataFrame) -> dict[str, str]:
         str(fid): iid for fid, iid in zip(catalogue["fingertips_id"], catalogue["indicator_id"], strict=True)
         if fid is not None and str(fid) not in ("", "nan", "None")
     }
+    # Our own exports (metrics.io.export) carry the catalogue's ids: they read back as themselves.
+    for iid in catalogue["indicator_id"]:
+        mapping.setdefault(str(iid), str(iid))
     if path is not None:
         with Path(path).open(encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
@@ -57,83 +67,217 @@ def read_mapping(path: Path | None, catalogue: pd.DataFrame) -> dict[str, str]:
     return mapping
 
 
-def _check_header(path: Path) -> list[Fault]:
-    with path.open(encoding="utf-8-sig", errors="strict") as fh:
-        header = next(csv.reader(fh), [])
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return [Fault(path.name, 1, None, None,
-                      f"not a Fingertips CSV: header lacks {', '.join(missing)}")]
-    return []
-
-
-def open_fingertips(path: Path | str, catalogue: pd.DataFrame, mapping: Path | None = None) -> Source:
+def open_fingertips(
+    path: Path | str, catalogue: pd.DataFrame, mapping: Path | None = None, chunk_rows: int | None = None
+) -> Source:
+    """Open a Fingertips download; nothing is read until the chunks are iterated."""
     path = Path(path)
     ids = read_mapping(mapping, catalogue)
-    return Source(path=path, format="fingertips", chunks=_chunks(path, ids), columns=COLUMNS)
+    return Source(path=path, format="fingertips", chunks=_chunks(path, ids, chunk_rows), columns=COLUMNS,
+                  derive_missing=False)
 
 
-def _chunks(path: Path, ids: dict[str, str]) -> Iterator[Chunk]:
+def _sniff(path: Path) -> tuple[list[str], list[Fault]]:
+    """Read the header, refusing non-CSV input from its first bytes alone.
+
+    A wrong file (binary, UTF-16, Latin-1, one endless line) must be refused at
+    once with one fault that says what it is, not parsed into 100,000 faults.
+    """
+    name = path.name
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[1:8:2] == b"\x00\x00\x00\x00":
+        return [], [Fault(name, None, None, None,
+                          "UTF-16 text, not UTF-8: save the file as 'CSV UTF-8' (Fingertips downloads are UTF-8)")]
+    controls = sum(head.count(bytes([b])) for b in CONTROL_BYTES)
+    if head and controls > 0.01 * len(head):
+        return [], [Fault(name, None, None, None, "binary data, not a CSV text file")]
+    body = head.lstrip(codecs.BOM_UTF8)
     try:
-        header_faults = _check_header(path)
+        body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"not UTF-8 text ({exc.reason})")])
+        if exc.start < len(body) - 4 or len(head) < HEAD_BYTES:  # not a character cut by the window
+            return [], [_decode_fault(name, body, exc.start)]
+    first = body.split(b"\n", 1)[0]
+    if len(first) == len(body) and len(head) == HEAD_BYTES:
+        return [], [Fault(name, 1, None, None, f"no line break in the first {HEAD_BYTES // 1024} KiB: not a CSV file")]
+    text = first.decode("utf-8", errors="replace")
+    header = [_clean_name(c) for c in next(csv.reader([text]), [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return header, [Fault(name, 1, None, None, f"not a Fingertips CSV: header lacks {', '.join(missing)}")]
+    return header, []
+
+
+def _clean_name(name: str) -> str:
+    # A file saved twice by some tools starts with two byte-order marks.
+    return name.replace(BOM, "").strip()
+
+
+def _decode_fault(name: str, data: bytes, at: int, line_offset: int = 0) -> Fault:
+    line = line_offset + data.count(b"\n", 0, at) + 1
+    return Fault(name, line, None, None, f"not UTF-8 text (byte 0x{data[at]:02x}: Latin-1 or Windows-1252?): "
+                 "save the file as 'CSV UTF-8'")
+
+
+def _locate_decode_error(path: Path) -> Fault:
+    """Find the first line that is not UTF-8, so the fault names a row, not a byte offset."""
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return _decode_fault(path.name, line, exc.start, number - 1)
+    return Fault(path.name, None, None, None, "not UTF-8 text: save the file as 'CSV UTF-8'")
+
+
+def _truncated_tail(path: Path, fields: int) -> str | None:
+    """Why the last row is cut short, or None.
+
+    pandas pads a short row with empty cells, so a file cut mid-row would import
+    its last row with its CIs or count silently missing. A file that does not end
+    in a line break and whose last line has fewer fields than the header was cut.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - HEAD_BYTES))
+        tail = fh.read()
+    if not tail or tail.endswith(b"\n"):
+        return None
+    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace").rstrip("\r")
+    if last.count('"') % 2:
+        return "the file ends inside a quoted field: it was cut short (truncated download?)"
+    found = len(next(csv.reader([last]), []))
+    if found < fields:
+        return f"the file ends mid-row: {found} of {fields} fields (truncated download?)"
+    return None
+
+
+def _parser_fault(path: Path, exc: Exception) -> Fault:
+    """Turn the C parser's message into a fault on the row it names."""
+    text = str(exc)
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    if m:
+        return Fault(path.name, int(m.group(2)), None, None,
+                     f"{m.group(3)} fields where the header has {m.group(1)} (an unquoted comma?)")
+    m = re.search(r"EOF inside string starting at row (\d+)", text)
+    if m:
+        return Fault(path.name, int(m.group(1)) + 1, None, None,
+                     "the file ends inside a quoted field: it was cut short (truncated download?)")
+    return Fault(path.name, None, None, None, f"unreadable CSV: {text.strip()}")
+
+
+def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> Iterator[Chunk]:
+    header, faults = _sniff(path)
+    if faults:
+        yield Chunk(pd.DataFrame(), faults)
         return
-    if header_faults:
-        yield Chunk(pd.DataFrame(), header_faults)
-        return
+    truncated = _truncated_tail(path, len(header))
     start = 2
+    held: tuple[pd.DataFrame, int] | None = None  # one chunk behind, to know which is the last
     try:
         reader = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=CHUNK_ROWS,
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", chunksize=chunk_rows or CHUNK_ROWS,
             skip_blank_lines=False, on_bad_lines="error",
-        )
+        )  # not usecols: with it pandas silently drops surplus fields instead of refusing the row
         for raw in reader:
-            yield _convert(path, raw, ids, start)
+            raw.columns = [_clean_name(str(c)) for c in raw.columns]
+            raw = raw[[c for c in raw.columns if c in USED]]  # free the unused columns at once
+            if held is not None:
+                yield _convert(path, *held, ids)
+            held = (raw, start)
             start += len(raw)
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as exc:
+        if held is not None:
+            raw, first = held
+            if truncated and len(raw):
+                yield Chunk(pd.DataFrame(), [Fault(path.name, first + len(raw) - 1, None, None, truncated)])
+                raw = raw.iloc[:-1]
+            yield _convert(path, raw, first, ids)
+    except pd.errors.ParserError as exc:
+        if held is not None:  # the rows before the unreadable one still get checked and reported
+            yield _convert(path, *held, ids)
+        yield Chunk(pd.DataFrame(), [_parser_fault(path, exc)])
+    except UnicodeDecodeError:
+        yield Chunk(pd.DataFrame(), [_locate_decode_error(path)])
+    except csv.Error as exc:
         yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable CSV: {exc}")])
 
 
-def _convert(path: Path, raw: pd.DataFrame, ids: dict[str, str], start: int) -> Chunk:
+def _formula(text: pd.Series) -> pd.Series:
+    return text.str.startswith(FORMULA_START).fillna(False).astype(bool)
+
+
+def _convert(path: Path, raw: pd.DataFrame, start: int, ids: dict[str, str]) -> Chunk:
     faults: list[Fault] = []
     rows = np.arange(start, start + len(raw))
-    blank = raw.apply(lambda c: c.str.strip() == "").all(axis=1).to_numpy()
+    blank = np.logical_and.reduce([(raw[c].str.strip() == "").to_numpy() for c in REQUIRED])
+    fid = raw["Indicator ID"].str.replace(BOM, "", regex=False).str.strip()
+    repeated = (fid == "Indicator ID").to_numpy()
+    for r in rows[repeated]:
+        faults.append(Fault(path.name, int(r), None, None, "the header is repeated here: two files joined into one?"))
+    skip = blank | repeated
     out: dict[str, object] = {"_row": rows}
-    fid = raw["Indicator ID"].str.strip()
     out["indicator_id"] = fid.map(ids).fillna("?" + fid)
     out["area_code"] = raw["Area Code"].str.strip()
     out["sex"] = raw["Sex"].str.strip().str.lower()
     ctype = raw["Category Type"].str.strip()
     cat = raw["Category"].str.strip()
-    out["category"] = np.where(ctype == "", "", ctype + ": " + cat)
-    out["client_group_id"] = "all"
-    periods = raw["Time period"].map(parse_period)
-    bad_period = periods.isna() & ~blank
-    for r, v in zip(rows[bad_period.to_numpy()], raw.loc[bad_period, "Time period"], strict=True):
-        faults.append(Fault(path.name, int(r), "Time period", v, "unreadable period"))
-    out["period_year"] = periods.map(lambda p: p[0] if p else np.nan)
-    out["period_label"] = periods.map(lambda p: p[1] if p else None)
+    for col, text in (("Category Type", ctype), ("Category", cat)):
+        formula = _formula(text).to_numpy() & ~skip
+        for r, v in zip(rows[formula], text[formula], strict=True):
+            faults.append(Fault(path.name, int(r), col, v, FORMULA_RULE))
+    out["category"] = np.where(ctype == "", cat, ctype + ": " + cat)
+    # "Client group" is not a Fingertips column: our exports add it so breakdowns read back.
+    out["client_group_id"] = (
+        raw["Client group"].str.strip().replace("", "all") if "Client group" in raw else "all"
+    )
+    labels = raw["Time period"].str.strip()
+    lookup = {u: parse_period(u) for u in labels.unique()}  # a few distinct periods per million rows
+    periods = labels.map(lookup)
+    bad_period = (periods.isna() & ~skip).to_numpy()
+    for r, v in zip(rows[bad_period], raw.loc[bad_period, "Time period"], strict=True):
+        faults.append(Fault(path.name, int(r), "Time period", v,
+                            "unreadable period (expected e.g. 2023, 2023/24, 202324 or 2016-17 (OT))"))
+    out["period_year"] = labels.map({u: p[0] for u, p in lookup.items() if p})
+    out["period_label"] = labels.map({u: p[1] for u, p in lookup.items() if p}).astype(object)
+    qualifier = labels.map({u: f"period {p[1]} ({p[2]})" for u, p in lookup.items() if p and p[2]}).astype(object)
+    qualifier = qualifier.where(qualifier.notna(), None)
     suppressed = np.zeros(len(raw), dtype=bool)
-    notes = raw["Value note"].str.strip().replace("", None) if "Value note" in raw else pd.Series(None, index=raw.index)
+    notes = [raw["Value note"].str.strip().replace("", None) if "Value note" in raw else pd.Series(None, index=raw.index)]
     for col, canon in NUMBER_COLUMNS.items():
         if col not in raw:
             out[canon] = np.nan
             continue
-        numbers, bad, sup, _codes = parse_numbers(raw[col])
+        numbers, bad, sup, codes = parse_numbers(raw[col])
         out[canon] = numbers.to_numpy()
-        if canon == "value":
+        if canon in ("value", "count"):
             suppressed |= sup.to_numpy()
-        for r, v in zip(rows[bad.to_numpy()], raw.loc[bad, col], strict=True):
-            faults.append(Fault(path.name, int(r), col, v, "not a number"))
+            notes.append((col + " " + codes.astype("string")).astype(object).where(codes.notna(), None))
+        bad_mask = bad.to_numpy() & ~skip
+        formula = _formula(raw[col].str.strip()).to_numpy()
+        for r, v, f in zip(rows[bad_mask], raw.loc[bad_mask, col], formula[bad_mask], strict=True):
+            faults.append(Fault(path.name, int(r), col, v, FORMULA_RULE if f else "not a number"))
+    notes.append(qualifier)
+    # Fingertips marks its own disclosure control only in words, with the value left blank.
+    said = notes[0].astype("string").str.contains("suppressed", case=False).fillna(False).to_numpy(dtype=bool)
+    suppressed |= said & np.isnan(np.asarray(out["value"], dtype=float))
     out["suppressed"] = suppressed
-    out["note"] = notes.to_numpy()
-    unknown = out["indicator_id"].str.startswith("?")  # type: ignore[union-attr]
-    for r, v in zip(rows[unknown.to_numpy() & ~blank], fid[unknown.to_numpy() & ~blank], strict=True):
+    out["note"] = _join_notes(notes).to_numpy()
+    unknown = out["indicator_id"].str.startswith("?").to_numpy()  # type: ignore[union-attr]
+    for r, v in zip(rows[unknown & ~skip], fid[unknown & ~skip], strict=True):
         faults.append(Fault(path.name, int(r), "Indicator ID", v,
                             "unknown indicator: no catalogue indicator has this Fingertips id (add a mapping file)"))
     for r in rows[blank]:
         faults.append(Fault(path.name, int(r), None, None, "blank line"))
     frame = canonical_frame(out)
-    keep = ~blank & ~unknown.to_numpy() & ~bad_period.to_numpy()
+    keep = ~skip & ~unknown & ~bad_period
     return Chunk(frame[keep].reset_index(drop=True), faults)
+
+
+def _join_notes(parts: list[pd.Series]) -> pd.Series:
+    """The file's value note, then what a suppression code or period qualifier meant."""
+    out = parts[0].astype(object)
+    for part in parts[1:]:
+        both = out.notna() & part.notna()
+        out = out.where(~both, out.astype(str) + "; " + part.astype(str)).fillna(part)
+    return out

@@ -28,22 +28,30 @@ MISSING_CODES: dict[str, tuple[bool, str]] = {
 }
 
 
+SUPPRESSING_CODES = [code for code, (suppressed, _) in MISSING_CODES.items() if suppressed]
+CODE_NOTES = {code: note for code, (_, note) in MISSING_CODES.items()}
+
+
 def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse a text column: (numbers, bad mask, suppressed-code mask, code notes).
 
     Blank cells are missing (not bad); known codes are missing with a note;
-    anything else that is not a number is bad and becomes a fault.
+    anything else that is not a number is bad and becomes a fault. Vectorised
+    throughout: a million-row file has seven of these columns.
     """
     text = raw.astype("string").str.strip()
     lower = text.str.lower()
-    blank = text.isna() | (text == "")
-    coded = lower.isin(list(MISSING_CODES))
+    blank = (text.isna() | (text == "")).fillna(True)
+    coded = lower.isin(list(MISSING_CODES)).fillna(False)
     cleaned = text.str.replace(",", "", regex=False).str.rstrip("%")
     numbers = pd.to_numeric(cleaned.where(~blank & ~coded), errors="coerce")
     bad = ~blank & ~coded & numbers.isna()
-    suppressed = lower.map(lambda c: MISSING_CODES.get(c, (False, ""))[0] if isinstance(c, str) else False)
-    notes = lower.map(lambda c: MISSING_CODES[c][1] if isinstance(c, str) and c in MISSING_CODES else None)
-    return numbers.astype(float), bad.fillna(False).astype(bool), suppressed.fillna(False).astype(bool), notes
+    suppressed = lower.isin(SUPPRESSING_CODES).fillna(False)
+    if coded.any():
+        notes = lower.where(coded).map(CODE_NOTES).astype(object).where(coded, None)
+    else:  # the usual case: mapping a million numbers through a dict costs seconds
+        notes = pd.Series(None, index=raw.index, dtype=object)
+    return numbers.astype(float), bad.fillna(False).astype(bool), suppressed.astype(bool), notes
 
 
 _FY = re.compile(r"^(\d{4})\s*[-/]\s*(\d{2}|\d{4})$")

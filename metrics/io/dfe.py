@@ -1,0 +1,373 @@
+"""DfE explore-education-statistics (EES) tidy CSVs, read through a mapping file.
+
+An EES file is "tidy": the geography columns (``time_period, time_identifier,
+geographic_level, country_code, country_name, region_code, region_name,
+old_la_code, new_la_code, la_name``, in any order), then filter columns (e.g.
+``social_care_group``, ``breakdown``) and indicator columns (counts and
+percentages). Nothing in the file says which catalogue indicator a column is,
+so a **mapping file** does. It is a CSV, one row per indicator and client group:
+
+=====================  ======================================================
+column                 meaning
+=====================  ======================================================
+``indicator_id``       catalogue indicator (required)
+``client_group_id``    client group the rows describe (default ``all``)
+``value_column``       the published value (percentage, rate, mean); optional
+``count_column``       numerator count; optional
+``denominator_column`` denominator; optional
+``filters``            ``column=value;column=value``: the rows to take (all
+                       must match, compared after trimming spaces)
+``denominator_filters`` optional ``column=value;...``: when the denominator is
+                       published on another row (a "Total" row), the filters
+                       that pick that row, overriding ``filters`` column by
+                       column; the row must share the area and period
+``time_identifier``    optional: take only rows with this ``time_identifier``
+``sex``, ``category``  optional (defaults ``persons`` and empty)
+``value_from``         ``published`` (default) or ``counts``
+``comment``            free text, ignored
+=====================  ======================================================
+
+At least a value column, or both a count and a denominator column, is needed.
+By default values are stored as DfE published them: DfE computes percentages
+from unrounded counts and rounds them half-up, while it rounds national and
+regional counts to the nearest 10, so a 1-decimal published percentage is the
+better figure. Where DfE publishes whole-number percentages (placement
+stability, care leavers, health of children looked after) ``value_from=counts``
+stores the value computed from the counts instead (LA counts are exact), and the
+published value becomes a check: the computed value, rounded half-up to the
+published precision, must be within one unit of it, which catches a mapping that
+points at the wrong column. Core adds confidence intervals from the counts.
+
+Suppression codes (``c``, ``low``, ``k`` suppressed; ``x``, ``z``, ``u``, ``:``
+missing) are read by :func:`metrics.io.values.parse_numbers`, never as zero.
+``National`` rows go to England (``country_code``), ``Regional`` to
+``region_code``, ``Local authority`` to ``new_la_code`` (or, when blank, the
+store's LA with that ``old_la_code`` number); re-coded LAs are mapped by core.
+Rows at any other geographic level (districts, schools, constituencies) are
+skipped by rule and counted in the import's notes, so nothing vanishes silently.
+Period labels follow the catalogue's convention for the indicator (``2024-25``
+financial, ``2024/25`` academic, ``2025`` calendar), so a DfE figure and a LAIT
+or Fingertips figure for the same year line up; ``(OT)``/``(Rev)`` qualifiers
+are kept in the note.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from metrics.io.core import Chunk, Source, canonical_frame
+from metrics.io.faults import MAX_REPORTED, Fault
+from metrics.io.values import parse_numbers, parse_period
+from metrics.periods import period_label
+from metrics.store import Store
+
+GEOGRAPHY = [
+    "time_period", "time_identifier", "geographic_level", "country_code", "region_code",
+    "old_la_code", "new_la_code",
+]
+COMPUTABLE = ("proportion", "crude_rate")
+LEVELS = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
+COLUMNS = {
+    "period_year": "time_period", "period_label": "time_period",
+    "area_code": "area code (country_code, region_code or new_la_code by geographic_level)",
+}
+
+
+def parse_filters(text: str | None) -> dict[str, str]:
+    """``column=value;column=value`` -> dict; a value may itself contain ``=``."""
+    out: dict[str, str] = {}
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"filter {part.strip()!r} is not column=value")
+        col, value = part.split("=", 1)
+        if not col.strip():
+            raise ValueError(f"filter {part.strip()!r} has no column")
+        out[col.strip()] = value.strip()
+    return out
+
+
+class MappingRow(BaseModel):
+    """One line of a DfE mapping file: where one indicator's figures are in the file."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    indicator_id: str
+    client_group_id: str = "all"
+    value_column: str | None = None
+    count_column: str | None = None
+    denominator_column: str | None = None
+    filters: dict[str, str] = {}
+    denominator_filters: dict[str, str] = {}
+    time_identifier: str | None = None
+    sex: str = "persons"
+    category: str = ""
+    value_from: Literal["published", "counts"] = "published"
+    comment: str | None = None  # free text for the reader of the mapping file
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, raw: object) -> object:
+        # A blank cell means "use the default", as everywhere in data/.
+        if not isinstance(raw, dict):
+            return raw
+        return {k: v for k, v in raw.items() if k is not None and not (isinstance(v, str) and v.strip() == "")}
+
+    @field_validator("filters", "denominator_filters", mode="before")
+    @classmethod
+    def _filters(cls, value: object) -> dict[str, str]:
+        return value if isinstance(value, dict) else parse_filters(None if value is None else str(value))
+
+    @model_validator(mode="after")
+    def _enough(self) -> MappingRow:
+        if self.value_column is None and (self.count_column is None or self.denominator_column is None):
+            raise ValueError("needs value_column, or both count_column and denominator_column")
+        if self.value_from == "counts" and (self.count_column is None or (
+                self.denominator_column is None and not self.denominator_filters)):
+            raise ValueError("value_from=counts needs count_column and a denominator")
+        if self.denominator_filters and self.denominator_column is None and self.count_column is None:
+            raise ValueError("denominator_filters needs denominator_column (or count_column) to read")
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        cols = [self.value_column, self.count_column, self.denominator_column]
+        return [c for c in cols if c] + list(self.filters) + list(self.denominator_filters)
+
+
+def read_mapping(path: Path) -> tuple[list[tuple[int, MappingRow]], list[Fault]]:
+    """The mapping file's rows (with their line numbers), or faults naming the line."""
+    rows: list[tuple[int, MappingRow]] = []
+    faults: list[Fault] = []
+    if not path.exists():
+        return rows, [Fault(path.name, None, None, None, "mapping file not found")]
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
+            return rows, [Fault(path.name, 1, None, None, "mapping file lacks an indicator_id column")]
+        for line, raw in enumerate(reader, start=2):
+            if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
+                continue
+            try:
+                rows.append((line, MappingRow.model_validate(raw)))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    col = ".".join(str(p) for p in err["loc"]) or None
+                    faults.append(Fault(path.name, line, col, raw.get(col) if col else None, err["msg"]))
+    if not rows and not faults:
+        faults.append(Fault(path.name, None, None, None, "mapping file has no rows"))
+    return rows, faults
+
+
+def open_dfe(path: Path | str, store: Store, mapping: Path | str) -> Source:
+    path, mapping = Path(path), Path(mapping)
+    catalogue = store.df(
+        "SELECT indicator_id, period_type, value_type, multiplier FROM indicator"
+    ).set_index("indicator_id")
+    groups = set(store.df("SELECT client_group_id FROM client_group")["client_group_id"])
+    la_numbers = store.df("SELECT la_number, area_code FROM area WHERE la_number IS NOT NULL")
+    by_number = dict(zip(la_numbers["la_number"].astype(str), la_numbers["area_code"], strict=True))
+    source = Source(path=path, format="dfe", chunks=[], columns=COLUMNS)
+    source.chunks = _chunks(source, mapping, catalogue, groups, by_number)
+    return source
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", errors="strict", newline="") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
+
+
+def _chunks(
+    source: Source, mapping: Path, catalogue: pd.DataFrame, groups: set[str], by_number: dict[str, str]
+) -> Iterator[Chunk]:
+    path = source.path
+    rows, faults = read_mapping(mapping)
+    try:
+        header = _header(path)
+    except UnicodeDecodeError as exc:
+        yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"not UTF-8 text ({exc.reason})")])
+        return
+    missing = [c for c in GEOGRAPHY if c not in header]
+    if missing:
+        faults.append(Fault(path.name, 1, None, None,
+                            f"not a DfE tidy CSV: header lacks {', '.join(missing)}"))
+    for line, m in rows:
+        if m.indicator_id not in catalogue.index:
+            faults.append(Fault(mapping.name, line, "indicator_id", m.indicator_id,
+                                "unknown indicator: not in the catalogue"))
+        elif m.value_from == "counts" and catalogue.at[m.indicator_id, "value_type"] not in COMPUTABLE:
+            faults.append(Fault(mapping.name, line, "value_from", m.value_from,
+                                f"{m.indicator_id} is a {catalogue.at[m.indicator_id, 'value_type']}: "
+                                "only proportions and rates can be computed from counts"))
+        if m.client_group_id not in groups:
+            faults.append(Fault(mapping.name, line, "client_group_id", m.client_group_id, "unknown client group"))
+        for col in dict.fromkeys(m.columns):
+            if col not in header:
+                faults.append(Fault(mapping.name, line, None, col, f"column not in {path.name}"))
+    if faults:
+        yield Chunk(pd.DataFrame(), faults)
+        return
+    wanted = list(dict.fromkeys(GEOGRAPHY + [c for _, m in rows for c in m.columns]))
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=wanted)
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable CSV: {exc}")])
+        return
+    raw.columns = [c.strip() for c in raw.columns]
+    raw = raw.apply(lambda c: c.str.strip())
+    raw["_row"] = np.arange(2, len(raw) + 2)
+    level = raw["geographic_level"]
+    other = ~level.isin(list(LEVELS))
+    if other.any():
+        counts = level[other].value_counts()
+        listed = ", ".join(f"{n:,} {lvl or '(blank)'}" for lvl, n in counts.items())
+        source.notes.append(
+            f"{int(other.sum()):,} rows at other geographic levels skipped by rule ({listed})"
+        )
+    raw = raw[~other]
+    area = pd.Series(pd.NA, index=raw.index, dtype="string")
+    for lvl, col in LEVELS.items():
+        area = area.mask(raw["geographic_level"] == lvl, raw[col])
+    blank_la = (raw["geographic_level"] == "Local authority") & (area.fillna("") == "")
+    area = area.mask(blank_la, raw["old_la_code"].map(by_number))
+    raw = raw.assign(_area=area.fillna(""))
+    for line, m in rows:
+        meta = catalogue.loc[m.indicator_id]
+        yield _convert(source, raw, line, m, mapping.name, str(meta["period_type"]), float(meta["multiplier"]))
+
+
+def _select(raw: pd.DataFrame, filters: dict[str, str], time_identifier: str | None) -> pd.Series:
+    mask = pd.Series(True, index=raw.index)
+    for col, value in filters.items():
+        mask &= raw[col] == value
+    if time_identifier:
+        mask &= raw["time_identifier"] == time_identifier
+    return mask
+
+
+def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mapping_name: str,
+             period_type: str, multiplier: float) -> Chunk:
+    name = source.path.name
+    faults: list[Fault] = []
+    take = raw[_select(raw, m.filters, m.time_identifier)]
+    if take.empty:
+        wanted = "; ".join(f"{k}={v}" for k, v in m.filters.items()) or "(no filters)"
+        if m.time_identifier:
+            wanted += f" and time_identifier={m.time_identifier}"
+        return Chunk(pd.DataFrame(), [Fault(mapping_name, line, "filters", wanted,
+                                            f"no row of {name} matches these filters")])
+    rows = take["_row"].to_numpy()
+    no_area = (take["_area"] == "").to_numpy()
+    for r, lvl in zip(rows[no_area][:MAX_REPORTED], take.loc[no_area, "geographic_level"], strict=False):
+        faults.append(Fault(name, int(r), LEVELS[lvl], "", f"{lvl} row without an area code"))
+
+    periods = take["time_period"].map(parse_period)
+    bad_period = periods.isna().to_numpy()
+    for r, v in zip(rows[bad_period][:MAX_REPORTED], take.loc[bad_period, "time_period"], strict=False):
+        faults.append(Fault(name, int(r), "time_period", v, "unreadable period"))
+    year = periods.map(lambda p: p[0] if p else np.nan)
+    qualifier = periods.map(lambda p: p[2] if p else None)
+
+    out: dict[str, object] = {"_row": rows}
+    suppressed = np.zeros(len(take), dtype=bool)
+    note = pd.Series(None, index=take.index, dtype="object")
+    for canon, col in (("value", m.value_column), ("count", m.count_column),
+                       ("denominator", None if m.denominator_filters else m.denominator_column)):
+        if col is None:
+            out[canon] = np.nan
+            continue
+        numbers, bad, sup, codes = parse_numbers(take[col])
+        out[canon] = numbers.to_numpy()
+        if canon != "denominator":
+            suppressed |= sup.to_numpy()
+        note = note.fillna(codes.astype("object"))
+        for r, v in zip(rows[bad.to_numpy()][:MAX_REPORTED], take.loc[bad, col], strict=False):
+            faults.append(Fault(name, int(r), col, v, "not a number"))
+    if m.denominator_filters:
+        denom, denom_faults = _denominator(source, raw, take, m)
+        out["denominator"] = denom
+        faults += denom_faults
+    if m.value_from == "counts":
+        if m.value_column:
+            faults += _check_published(name, take, m.value_column, out, multiplier)
+        out["value"] = np.nan  # core computes it from the counts
+    # DfE publishes an empty cohort as "0 of 0, value z (not applicable)": a fact,
+    # not a fault, but a zero denominator cannot carry a rate or a CI.
+    denom = np.asarray(out["denominator"], dtype=float)
+    value_text = take[m.value_column] if m.value_column else pd.Series("", index=take.index)
+    empty = (denom == 0) & ~pd.to_numeric(value_text, errors="coerce").notna().to_numpy()
+    if empty.any():
+        out["denominator"] = np.where(empty, np.nan, denom)
+        note = note.mask(pd.Series(empty, index=take.index),
+                         note.fillna("").map(lambda n: f"{n}; " if n else "") + "empty cohort (denominator 0)")
+    qual = qualifier.map(lambda q: f"period published as ({q})" if q else None)
+    note = pd.Series(
+        [("; ".join(x for x in (a, b) if isinstance(x, str) and x) or None)
+         for a, b in zip(note, qual, strict=True)], index=take.index,
+    )
+    out.update(
+        indicator_id=m.indicator_id,
+        area_code=take["_area"].to_numpy(),
+        client_group_id=m.client_group_id,
+        sex=m.sex,
+        category=m.category,
+        period_year=year.to_numpy(),
+        period_label=[period_label(int(y), period_type) if y == y else None for y in year],
+        suppressed=suppressed,
+        note=note.to_numpy(),
+    )
+    frame = canonical_frame(out)
+    keep = ~no_area & ~bad_period
+    return Chunk(frame[keep].reset_index(drop=True), faults)
+
+
+def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: MappingRow) -> tuple[np.ndarray, list[Fault]]:
+    """Each taken row's denominator, read from the row its ``denominator_filters`` pick."""
+    col = m.denominator_column or m.count_column
+    assert col is not None  # the mapping model guarantees one
+    filters = {**m.filters, **m.denominator_filters}
+    other = raw[_select(raw, filters, m.time_identifier)]
+    key = ["time_period", "time_identifier", "geographic_level", "_area"]
+    faults: list[Fault] = []
+    dup = other.duplicated(key, keep=False)
+    for r in other.loc[dup, "_row"].head(MAX_REPORTED):
+        faults.append(Fault(source.path.name, int(r), None, None,
+                            "denominator row is ambiguous: more than one row matches denominator_filters"))
+    numbers, bad, _sup, _codes = parse_numbers(other[col])
+    for r, v in zip(other.loc[bad, "_row"].head(MAX_REPORTED), other.loc[bad, col], strict=False):
+        faults.append(Fault(source.path.name, int(r), col, v, "not a number"))
+    lookup = other[key].assign(_denom=numbers.to_numpy()).drop_duplicates(key)
+    joined = take[key].merge(lookup, on=key, how="left")
+    return joined["_denom"].to_numpy(dtype=float), faults
+
+
+def _check_published(name: str, take: pd.DataFrame, column: str, out: dict[str, object],
+                     multiplier: float) -> list[Fault]:
+    """Published value vs the one computed from the counts, rounded as DfE rounds (half-up)."""
+    published = np.asarray(out["value"], dtype=float)
+    count = np.asarray(out["count"], dtype=float)
+    denom = np.asarray(out["denominator"], dtype=float)
+    ok = np.isfinite(published) & np.isfinite(count) & np.isfinite(denom) & (denom > 0)
+    if not ok.any():
+        return []
+    text = take[column].astype(str)
+    places = text.str.extract(r"\.(\d+)$", expand=False).str.len().fillna(0).to_numpy(dtype=float)
+    scale = 10.0 ** places
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Half-up as DfE rounds (values are non-negative); the epsilon absorbs binary noise.
+        computed = np.floor(count / denom * multiplier * scale + 0.5 + 1e-9) / scale
+    wrong = ok & (np.abs(computed - published) > 1.0 / scale + 1e-9)
+    faults: list[Fault] = []
+    for i in np.flatnonzero(wrong)[:MAX_REPORTED]:
+        faults.append(Fault(name, int(take["_row"].iloc[i]), column, text.iloc[i],
+                            f"published value differs from {computed[i]:g} computed from the counts "
+                            f"({count[i]:g} / {denom[i]:g}): is the mapping pointing at the right columns?"))
+    return faults

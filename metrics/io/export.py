@@ -1,0 +1,305 @@
+"""Export observations in the Fingertips layout (CSV) or as a workbook (XLSX).
+
+The CSV has Fingertips' exact column names, in Fingertips' order, so anything
+that reads a Fingertips download (our own :mod:`metrics.io.fingertips` among
+them) reads it back; one extra column, ``Client group``, carries our client-group
+breakdowns, which Fingertips does not have. The XLSX has the same ``Data`` sheet
+plus ``Metadata`` (export time, store, filters, the import batches the rows came
+from) and ``Indicators`` (definitions), because a figure that leaves the
+dashboard should carry its provenance with it.
+
+Rules, each one a lesson from figures that went wrong after leaving a system:
+
+- values are written exactly as stored (``repr`` of the float: no rounding loss);
+- suppressed rows (flagged in the store, or with a count under the indicator's
+  disclosure threshold) keep their row, so a reader sees the gap, but their value,
+  confidence limits and count are blank and the note is ``c`` — never zero;
+- text cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR get a leading
+  single quote, so a spreadsheet does not run them as formulas; numbers (negative
+  ones too) stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from metrics.stats import suppress
+from metrics.store import Store
+
+Format = Literal["csv", "xlsx"]
+
+FINGERTIPS_COLUMNS = [
+    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
+    "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
+    "Value note", "Recent Trend", "Compared to England value or percentiles", "Compared to percentiles",
+    "Time period Sortable", "New data", "Compared to goal", "Time period range",
+]
+EXTRA_COLUMNS = ["Client group"]
+COLUMNS = FINGERTIPS_COLUMNS + EXTRA_COLUMNS
+NUMBER_COLUMNS = {
+    "Value": "value", "Lower CI 95.0 limit": "lower95", "Upper CI 95.0 limit": "upper95",
+    "Lower CI 99.8 limit": "lower998", "Upper CI 99.8 limit": "upper998", "Count": "count",
+    "Denominator": "denominator",
+}
+BLANKED_WHEN_SUPPRESSED = ["value", "lower95", "upper95", "lower998", "upper998", "count"]
+SUPPRESSED_NOTE = "c"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+AREA_TYPES = {"england": "England", "region": "Region", "la": "Counties & UAs (2023)", "cluster": "Cluster"}
+
+OBSERVATIONS_SQL = """
+SELECT o.*, i.title AS indicator_name, i.disclosure_threshold,
+       a.name AS area_name, a.area_type, a.parent_code, p.name AS parent_name
+FROM observation o
+JOIN indicator i USING (indicator_id)
+LEFT JOIN area a ON a.area_code = o.area_code
+LEFT JOIN area p ON p.area_code = a.parent_code
+WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], o.indicator_id))
+  AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], o.area_code))
+  AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], o.period_year))
+ORDER BY o.indicator_id, o.area_code, o.period_year, o.client_group_id, o.sex, o.category
+"""
+
+
+def neutralise(text: object) -> object:
+    """A text cell a spreadsheet would run as a formula, made inert with a leading quote."""
+    if isinstance(text, str) and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def number_text(x: object) -> str:
+    """A stored float as text that reads back to the identical float (blank when missing)."""
+    if x is None:
+        return ""
+    f = float(x)  # type: ignore[arg-type]
+    if np.isnan(f):
+        return ""
+    if f.is_integer() and abs(f) < 2**53:
+        return str(int(f))
+    return repr(f)
+
+
+def select_observations(
+    store: Store,
+    indicator_ids: Sequence[str] | None = None,
+    area_codes: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Observations with the names and thresholds an export needs (parameterised filters)."""
+    ind = list(indicator_ids) if indicator_ids else None
+    areas = list(area_codes) if area_codes else None
+    yrs = [int(y) for y in years] if years else None
+    return store.df(OBSERVATIONS_SQL, [ind, ind, areas, areas, yrs, yrs])
+
+
+def disclosure_mask(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose figures must not leave the system: flagged, or a count under the threshold."""
+    threshold = frame["disclosure_threshold"].fillna(5).to_numpy(dtype=float) if "disclosure_threshold" in frame \
+        else np.full(len(frame), 5.0)
+    small = np.asarray(suppress(frame["count"].to_numpy(dtype=float), threshold), dtype=bool)
+    flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame \
+        else np.zeros(len(frame), dtype=bool)
+    return flagged | small
+
+
+def fingertips_frame(obs: pd.DataFrame) -> pd.DataFrame:
+    """Observations (store columns) -> the Fingertips layout, numbers still as floats."""
+    hidden = disclosure_mask(obs)
+    o = obs.copy()
+    for col in BLANKED_WHEN_SUPPRESSED:
+        o[col] = o[col].astype(float).mask(hidden)
+    category = o["category"].fillna("").astype(str)
+    has_type = category.str.contains(": ", regex=False)
+    split = category.str.split(": ", n=1)
+    note = o["note"].astype(object).where(o["note"].notna(), "")
+    out = pd.DataFrame({
+        "Indicator ID": o["indicator_id"],
+        "Indicator Name": o.get("indicator_name", ""),
+        "Parent Code": o.get("parent_code", pd.Series("", index=o.index)).fillna(""),
+        "Parent Name": o.get("parent_name", pd.Series("", index=o.index)).fillna(""),
+        "Area Code": o["area_code"],
+        "Area Name": o.get("area_name", pd.Series("", index=o.index)).fillna(""),
+        "Area Type": o.get("area_type", pd.Series("", index=o.index)).map(AREA_TYPES).fillna(""),
+        "Sex": o["sex"].str.capitalize(),
+        "Age": "",
+        "Category Type": np.where(has_type, split.str[0], ""),
+        "Category": np.where(has_type, split.str[1], category),
+        "Time period": o["period_label"],
+        **{col: o[canon] for col, canon in NUMBER_COLUMNS.items()},
+        "Value note": np.where(hidden, SUPPRESSED_NOTE, note),
+        "Recent Trend": "", "Compared to England value or percentiles": "", "Compared to percentiles": "",
+        "Time period Sortable": o["period_year"].astype(int) * 10_000,
+        "New data": "", "Compared to goal": "", "Time period range": "1y",
+        "Client group": o["client_group_id"],
+    }, index=o.index)
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    numeric = set(NUMBER_COLUMNS) | {"Time period Sortable"}
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        cols = [frame[c].to_numpy(dtype=object) for c in COLUMNS]
+        for i in range(len(frame)):
+            w.writerow([
+                number_text(col[i]) if name in numeric else ("" if _missing(col[i]) else neutralise(str(col[i])))
+                for name, col in zip(COLUMNS, cols, strict=True)
+            ])
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and np.isnan(x))
+
+
+def _cell(x: object) -> object:
+    if _missing(x):
+        return None
+    if isinstance(x, (np.integer, np.floating)):
+        return x.item()
+    if isinstance(x, str):
+        return neutralise(x)
+    return x
+
+
+_PATCH_LOCK = threading.Lock()
+
+
+@contextmanager
+def _exact_floats() -> Iterator[None]:
+    """Make openpyxl write floats by ``repr`` while we save.
+
+    openpyxl formats numbers with ``%.16g``, which can drop the 17th significant
+    digit; an export must give back exactly the stored float. openpyxl has no
+    option for this, so its cell writer's formatter is swapped for the duration
+    of one workbook's writing (under a lock: pages export from several threads).
+    """
+    import openpyxl.cell._writer as cell_writer
+
+    with _PATCH_LOCK:
+        original = cell_writer.safe_string
+
+        def exact(value: object) -> str:
+            if isinstance(value, float) and math.isfinite(value):
+                return repr(value)
+            return str(original(value))
+
+        cell_writer.safe_string = exact
+        try:
+            yield
+        finally:
+            cell_writer.safe_string = original
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, metadata: list[tuple[str, object]], indicators: pd.DataFrame,
+               batches: pd.DataFrame) -> None:
+    # Write-only workbooks serialise each row as it is appended, so the whole
+    # writing, not just the save, runs with exact floats.
+    with _exact_floats():
+        _write_xlsx(frame, path, metadata, indicators, batches)
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path, metadata: list[tuple[str, object]], indicators: pd.DataFrame,
+                batches: pd.DataFrame) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    data = wb.create_sheet("Data")
+    data.append(COLUMNS)
+    cols = [frame[c].to_numpy(dtype=object) for c in COLUMNS]
+    for i in range(len(frame)):
+        data.append([_cell(col[i]) for col in cols])
+    meta = wb.create_sheet("Metadata")
+    meta.append(["item", "value"])
+    for key, value in metadata:
+        meta.append([key, _cell(value)])
+    meta.append([])
+    meta.append(["Import batches the rows came from"])
+    meta.append(list(batches.columns))
+    for row in batches.itertuples(index=False):
+        meta.append([_cell(v if not isinstance(v, pd.Timestamp) else v.to_pydatetime()) for v in row])
+    ind = wb.create_sheet("Indicators")
+    ind.append(list(indicators.columns))
+    for row in indicators.itertuples(index=False):
+        ind.append([_cell(v) for v in row])
+    wb.save(path)
+
+
+def export_frame(store: Store, obs: pd.DataFrame, path: Path | str, fmt: Format | None = None,
+                 filters: dict[str, object] | None = None) -> int:
+    """Write any frame of observations (store columns); returns the rows written."""
+    path = Path(path)
+    fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
+    # A bare frame of observation rows gets the names and thresholds from the store.
+    inds = store.df("SELECT indicator_id, title AS indicator_name, disclosure_threshold FROM indicator")
+    for col in ("indicator_name", "disclosure_threshold"):
+        if col not in obs:
+            obs = obs.merge(inds[["indicator_id", col]], on="indicator_id", how="left")
+    if "area_name" not in obs:
+        areas = store.df(
+            """SELECT a.area_code, a.name AS area_name, a.area_type, a.parent_code, p.name AS parent_name
+               FROM area a LEFT JOIN area p ON p.area_code = a.parent_code"""
+        )
+        obs = obs.drop(columns=["area_type", "parent_code", "parent_name"], errors="ignore").merge(
+            areas, on="area_code", how="left")
+    frame = fingertips_frame(obs)
+    if fmt == "csv":
+        write_csv(frame, path)
+    elif fmt == "xlsx":
+        ids = sorted(obs["indicator_id"].unique().tolist())
+        batch_ids = sorted(int(b) for b in obs["batch_id"].dropna().unique()) if "batch_id" in obs else []
+        indicators = store.df(
+            """SELECT indicator_id, short_title, title, definition, numerator_definition, denominator_definition,
+                      outcome_id, aim_id, polarity, value_type, multiplier, unit, decimal_places, ci_method,
+                      source, period_type, disclosure_threshold, status
+               FROM indicator WHERE list_contains(?::VARCHAR[], indicator_id) ORDER BY indicator_id""",
+            [ids],
+        )
+        batches = store.df(
+            """SELECT batch_id, source_file, format, imported_at, imported_by, status, note
+               FROM import_batch WHERE list_contains(?::INTEGER[], batch_id) ORDER BY batch_id""",
+            [batch_ids],
+        )
+        metadata: list[tuple[str, object]] = [
+            ("exported at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+            ("store", store.path),
+            ("dataset", store.meta("dataset")),
+            ("data version", store.data_version()),
+            ("rows", len(frame)),
+            ("suppressed rows (value, CIs and count blank, note 'c')",
+             int((frame["Value note"] == SUPPRESSED_NOTE).sum())),
+            ("batch ids", ", ".join(str(b) for b in batch_ids)),
+            *((f"filter: {k}", ", ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else v)
+              for k, v in (filters or {}).items() if v),
+            ("layout", "Fingertips CSV columns, plus 'Client group'"),
+        ]
+        write_xlsx(frame, path, metadata, indicators, batches)
+    else:
+        raise ValueError(f"unknown export format {fmt!r}; csv or xlsx")
+    return len(frame)
+
+
+def export_observations(
+    store: Store,
+    path: Path | str,
+    fmt: Format | None = None,
+    indicator_ids: Sequence[str] | None = None,
+    area_codes: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+) -> int:
+    """Export the store's observations matching the filters; returns the rows written."""
+    obs = select_observations(store, indicator_ids, area_codes, years)
+    filters = {"indicators": list(indicator_ids or []), "areas": list(area_codes or []),
+               "years": list(years or [])}
+    return export_frame(store, obs, path, fmt, filters)
