@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.catalogue import is_demo
+from metrics.io.export import neutralise
 from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
@@ -153,19 +154,12 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
 # --- XLSX -------------------------------------------------------------------------------------
 
 def _safe_cell(value: object) -> object:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    if (isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and value != "-"
-            and not _is_number(value)):
-        return "'" + value
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", ""))
-    except ValueError:
-        return False
-    return True
+    """A cell as written: "-" (nothing to show) left blank, formula-like text made inert."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value == "-":
+        return None
+    return neutralise(value)
 
 
 def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
@@ -198,7 +192,7 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         for c in ws[1]:
             c.font = Font(bold=True)
         for rec in frame.itertuples(index=False):
-            ws.append([_safe_cell(None if (isinstance(v, float) and math.isnan(v)) else v) for v in rec])
+            ws.append([_safe_cell(v) for v in rec])
 
     for oid, name in data.outcomes:
         sheet(name, data.outcome_table(oid))
