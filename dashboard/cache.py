@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, results
+from metrics import catalogue, results, weak_areas
 from metrics.results import Selection
 
 
@@ -70,3 +70,14 @@ def _catalogue(_version: str) -> pd.DataFrame:
 
 def catalogue_frame() -> pd.DataFrame:
     return _catalogue(version())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _weak_areas(_version: str, sel: Selection) -> pd.DataFrame:
+    return weak_areas.weak_areas(get_store(), sel)
+
+
+def weak_list(sel: Selection) -> pd.DataFrame:
+    """The whole list for an area: it costs one area_results per client group and
+    cluster, and narrowing it by outcome or standard should not pay that again."""
+    return _weak_areas(version(), sel)

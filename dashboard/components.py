@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
 from metrics.catalogue import is_demo
 from metrics.store import Store
 
@@ -32,8 +33,6 @@ def method_note(benchmark_name: str) -> None:
 
 def results_table(rows: pd.DataFrame, key: str) -> None:
     """The accessible table behind every chart: words for flags, 'c' for suppressed."""
-    from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
-
     out = pd.DataFrame(
         {
             "Indicator": rows["short_title"],
@@ -58,8 +57,13 @@ def results_table(rows: pd.DataFrame, key: str) -> None:
         }
     )
     st.dataframe(out, hide_index=True, key=key)
-    if rows["suppressed"].any():
-        st.caption("c = confidential: the count is below the disclosure threshold, so it is not shown.")
+    suppressed_note(rows["suppressed"])
+
+
+def suppressed_note(flags: pd.Series) -> None:
+    """Explain 'c' wherever a table shows one, so nobody reads it as a missing zero."""
+    if flags.fillna(False).astype(bool).any():
+        st.caption(SUPPRESSED_NOTE)
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download the data (CSV)") -> None:

@@ -14,7 +14,7 @@ COMPARISON_TEXT: dict[str, tuple[str, str, str]] = {
     "similar": ("●", "Similar", "#6B6B6B"),
     "worse": ("▼", "Worse", "#D55E00"),
     "higher": ("↑", "Higher", "#56B4E9"),
-    "lower": ("↓", "Lower", "#56B4E9"),
+    "lower": ("↓", "Lower", "#CC79A7"),
     "not_compared": ("–", "Not compared", "#999999"),
 }
 TREND_TEXT: dict[str, str] = {

@@ -70,5 +70,5 @@ def signin_panel(store: Store, purpose: str) -> User | None:
             st.error(str(exc))
             return None
         st.rerun()
-    st.caption("No account yet? An administrator creates one (the first with `jar create-admin`).")
+    st.caption("No account yet? An administrator creates one (the first with the command jar create-admin).")
     return None

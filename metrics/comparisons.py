@@ -73,6 +73,8 @@ def indicator_across_las(
     polarity = str(meta["polarity"])
     values = las["value"].to_numpy(dtype=float)
     las["rank"] = national_rank(values, polarity)
+    # Kept as a column because ``scope`` drops rows: "rank 37 of 153" must still say 153.
+    las["n_ranked"] = int(np.isfinite(values).sum())
     las["band"] = quartile_band(values, polarity)
     las["england_value"] = england_value
     las["comparison"] = compare_to_benchmark(

@@ -179,6 +179,22 @@ def catalogue_frame(store: Store) -> pd.DataFrame:
     )
 
 
+def search_catalogue(catalogue: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Indicators whose code, title or definition contains ``query`` (case-insensitive).
+
+    Plain substring, not a regular expression: users type things like "A&E" or
+    "(0-4)" and expect them to match literally.
+    """
+    q = query.strip().lower()
+    if not q:
+        return catalogue
+    hay = (
+        catalogue["indicator_id"].fillna("") + " " + catalogue["title"].fillna("") + " "
+        + catalogue["definition"].fillna("")
+    ).str.lower()
+    return catalogue[hay.str.contains(q, regex=False)]
+
+
 TREND_VALUE_TYPES = ("proportion", "crude_rate")
 
 

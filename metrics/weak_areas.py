@@ -64,3 +64,18 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
     return flagged.sort_values(
         ["priority", "scope_type", "outcome_id", "indicator_id"], kind="stable"
     ).reset_index(drop=True)
+
+
+def filter_weak(weak: pd.DataFrame, outcome_id: str = "all", nsf_standard: str = "all") -> pd.DataFrame:
+    """Narrow the list to one ECM outcome and/or one NSF standard ("all" keeps everything).
+
+    Kept here rather than in the page so the count a director sees and the count a
+    test or the data pack computes cannot drift apart.
+    """
+    out = weak
+    if outcome_id != "all":
+        out = out[out["outcome_id"] == outcome_id]
+    if nsf_standard != "all":
+        std = int(nsf_standard)
+        out = out[out["nsf_standards"].apply(lambda s: s is not None and std in list(s))]
+    return out.reset_index(drop=True)

@@ -7,48 +7,93 @@ import plotly.graph_objects as go
 
 from dashboard.format import COMPARISON_TEXT
 
+FUNNEL_SYMBOLS = {
+    "High (0.001)": "triangle-up", "High (0.025)": "triangle-up-open",
+    "Not significant": "circle", "Low (0.025)": "triangle-down-open", "Low (0.001)": "triangle-down",
+}
+
 
 def ranked_bars(las: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
+    """One trace per comparison so the legend spells out what each colour means."""
     d = las[las["value"].notna()]
-    colours = [
-        "#000000" if sel else COMPARISON_TEXT.get(c, COMPARISON_TEXT["not_compared"])[2]
-        for c, sel in zip(d["comparison"], d["selected"], strict=True)
-    ]
     fig = go.Figure()
-    fig.add_bar(
-        x=d["name"], y=d["value"], marker_color=colours,
-        error_y={"type": "data", "symmetric": False, "array": d["upper95"] - d["value"],
-                 "arrayminus": d["value"] - d["lower95"], "color": "#444444"},
-        customdata=d["comparison"].map(lambda c: COMPARISON_TEXT.get(c, ("", c, ""))[1]),
-        hovertemplate="%{x}: %{y:.1f} (%{customdata})<extra></extra>", name="LA value",
-    )
+    groups = [(f"{sym} {words}", colour, d[(d["comparison"] == key) & ~d["selected"]])
+              for key, (sym, words, colour) in COMPARISON_TEXT.items()]
+    chosen = d[d["selected"]]
+    if not chosen.empty:
+        groups.append((f"■ {chosen['name'].iloc[0]} (selected)", "#000000", chosen))
+    for name, colour, sub in groups:
+        if sub.empty:
+            continue
+        fig.add_bar(
+            x=sub["name"], y=sub["value"], marker_color=colour, name=name,
+            error_y={"type": "data", "symmetric": False, "array": sub["upper95"] - sub["value"],
+                     "arrayminus": sub["value"] - sub["lower95"], "color": "#444444"},
+            hovertemplate="%{x}: %{y:.1f} (" + name + ")<extra></extra>",
+        )
     eng = d["england_value"].iloc[0] if len(d) else None
     if eng is not None and eng == eng:
         fig.add_hline(y=eng, line_dash="dash", line_color="#000000",
                       annotation_text=f"England {eng:.1f}")
     fig.update_layout(
-        height=480, xaxis={"showticklabels": len(d) <= 40, "title": None},
-        yaxis={"title": str(meta["unit"])}, margin={"t": 30},
+        height=480, xaxis={"showticklabels": len(d) <= 40, "title": None,
+                           "categoryorder": "array", "categoryarray": d["name"].tolist()},
+        yaxis={"title": str(meta["unit"])}, margin={"t": 30}, barmode="overlay",
+        legend={"orientation": "h", "y": -0.15},
         title=f"{meta['short_title']}: LAs ranked (selected area in black)",
     )
     return fig
 
 
+LIMIT_NAMES = {"lower_2s": "95% lower limit", "upper_2s": "95% upper limit",
+               "lower_3s": "99.8% lower limit", "upper_3s": "99.8% upper limit"}
+
+
 def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
+    """Marker shape, not only colour, says where each LA sits against the limits.
+
+    Proportion limits share one x column (``Population``); crude-rate limits each have
+    their own (``*_population_1_year``), as the reference implementation returns them.
+    """
     fig = go.Figure()
-    x = limits.columns[0]
-    for col, dash in zip(limits.columns[1:], ["dot", "dash", "dash", "dot", "solid"], strict=False):
-        fig.add_scatter(x=limits[x], y=limits[col], mode="lines", name=col,
-                        line={"dash": dash, "color": "#555555"}, hoverinfo="skip")
-    sym = {"Not significant": "circle"}
-    fig.add_scatter(
-        x=points["denominator"], y=points["value"], mode="markers", name="LAs",
-        text=points["name"] + ": " + points["funnel"],
-        marker={"size": [14 if s else 8 for s in points["selected"]],
-                "color": ["#000000" if s else "#0072B2" for s in points["selected"]],
-                "symbol": [sym.get(f, "diamond") for f in points["funnel"]]},
-        hovertemplate="%{text}<br>%{y:.1f}<extra></extra>",
+    first = limits.columns[0]
+    for prefix, name in LIMIT_NAMES.items():
+        y_col = f"{prefix}_limit"
+        if y_col not in limits:
+            continue
+        x_col = f"{prefix}_population_1_year" if f"{prefix}_population_1_year" in limits else first
+        fig.add_scatter(x=limits[x_col], y=limits[y_col], mode="lines", name=name,
+                        line={"dash": "dash" if "2s" in prefix else "dot", "color": "#555555"},
+                        hoverinfo="skip")
+    if "baseline" in limits and len(limits):
+        fig.add_hline(y=float(limits["baseline"].iloc[0]), line_color="#000000",
+                      annotation_text="Pooled LA average")
+    others = points[~points["selected"]]
+    for label, symbol in FUNNEL_SYMBOLS.items():
+        sub = others[others["funnel"] == label]
+        if sub.empty:
+            continue
+        fig.add_scatter(
+            x=sub["denominator"], y=sub["value"], mode="markers", name=label,
+            text=sub["name"] + ": " + label,
+            marker={"size": 9, "color": "#0072B2", "symbol": symbol},
+            hovertemplate="%{text}<br>%{y:.1f}<extra></extra>",
+        )
+    chosen = points[points["selected"]]
+    if not chosen.empty:
+        label = str(chosen["funnel"].iloc[0])
+        fig.add_scatter(
+            x=chosen["denominator"], y=chosen["value"], mode="markers",
+            name=f"{chosen['name'].iloc[0]} (selected): {label}",
+            marker={"size": 15, "color": "#000000", "symbol": FUNNEL_SYMBOLS.get(label, "diamond")},
+            hovertemplate=f"{chosen['name'].iloc[0]}: {label}<br>%{{y:.1f}}<extra></extra>",
+        )
+    # Limits at tiny denominators run off to infinity: frame the LAs, not the asymptotes.
+    lo, hi = float(points["value"].min()), float(points["value"].max())
+    pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
+    fig.update_layout(
+        height=480, title=f"{meta['short_title']}: funnel plot (95% and 99.8% limits)",
+        xaxis={"title": "Denominator", "range": [0, float(points["denominator"].max()) * 1.05]},
+        yaxis={"title": str(meta["unit"]), "range": [lo - pad, hi + pad]},
     )
-    fig.update_layout(height=480, xaxis={"title": "Denominator"}, yaxis={"title": str(meta["unit"])},
-                      title=f"{meta['short_title']}: funnel plot (95% and 99.8% limits)")
     return fig

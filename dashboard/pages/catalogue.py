@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.components import demo_banner, download_csv
 from dashboard.state import get_store
 from metrics.catalogue import indicators
+from metrics.results import search_catalogue
 
 store = get_store()
 st.title("Indicator catalogue")
@@ -14,11 +15,7 @@ demo_banner(store)
 cat = indicators(store)
 query = st.text_input("Search titles, definitions and codes", value=st.query_params.get("q", ""))
 st.query_params["q"] = query
-shown = cat
-if query:
-    q = query.lower()
-    hay = (cat["indicator_id"] + " " + cat["title"] + " " + cat["definition"].fillna("")).str.lower()
-    shown = cat[hay.str.contains(q, regex=False)]
+shown = search_catalogue(cat, query)
 st.caption(f"{len(shown)} of {len(cat)} indicators")
 table = shown[["indicator_id", "short_title", "outcome_id", "aim_id", "polarity", "unit", "source", "status"]]
 st.dataframe(table, hide_index=True, key="catalogue-table")

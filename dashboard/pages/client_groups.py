@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components import demo_banner, download_csv
+from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import comparison_label, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
@@ -18,6 +18,8 @@ res = client_group_results(store, sel)
 st.caption("Each client group against all children in the same area. For proportions the gap "
            "(percentage points) has Newcombe's 95% interval and is significant when it excludes "
            "zero; otherwise the group's 95% CI is set against the all-children value. "
+           "Better/worse follows each indicator's polarity; indicators with no polarity are "
+           "marked higher/lower. "
            "Use Compare areas or Trends with a client group selected to see one group across "
            "areas or over time.")
 if res.empty:
@@ -37,4 +39,5 @@ for gid, block in res.groupby("client_group_id", sort=False):
         columns={"short_title": "Indicator", "Group": "Client group", "All": "All children",
                  "GapCI": "Gap 95% CI", "Compared": "Compared with all children", "unit": "Unit"})
     st.dataframe(table, hide_index=True, key=f"cg-{gid}")
+suppressed_note(res["suppressed"])
 download_csv(res, f"{sel.area_code}_client_groups.csv")

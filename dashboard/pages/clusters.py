@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv
+from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import COMPARISON_TEXT, comparison_label, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
@@ -34,8 +34,9 @@ outcome = st.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in op
                        format_func=onames.__getitem__)
 st.query_params["outcome"] = outcome
 res = cluster_results(store, code, sel, outcome)
-st.caption(f"Each cluster's 95% CI compared with {areas.loc[code, 'name']}'s value. "
-           "Cluster counts add up to the LA's.")
+st.caption(f"Significance: each cluster's 95% CI compared with {areas.loc[code, 'name']}'s "
+           "value (overlap = similar); better/worse follows each indicator's polarity, and "
+           "indicators with no polarity are marked higher/lower. Cluster counts add up to the LA's.")
 for c in clusters.itertuples():
     st.markdown(f"**{c.name}**: {c.description}")
 symbols = {k: v[0] for k, v in COMPARISON_TEXT.items()}
@@ -58,4 +59,5 @@ table = res.assign(
 )[["short_title", "name", "Value", "LA", "Compared", "unit"]].rename(
     columns={"short_title": "Indicator", "name": "Cluster", "LA": "LA value", "Compared": "Compared with LA", "unit": "Unit"})
 st.dataframe(table, hide_index=True, key="clusters-table")
+suppressed_note(res["suppressed"])
 download_csv(res, f"{code}_clusters_{outcome}.csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.charts.compare import funnel_chart, ranked_bars
-from dashboard.components import demo_banner, download_csv
+from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import BAND_TEXT, comparison_label, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
@@ -28,10 +28,22 @@ view = st.radio("View", ["bars", "funnel"], horizontal=True,
 st.query_params.update({"scope": scope, "view": view})
 
 las = indicator_across_las(store, indicator, sel, scope)
+dp = int(meta["decimal_places"])
 st.caption(
     f"{meta['title']} ({meta['unit']}). Polarity: {str(meta['polarity']).replace('_', ' ')}. "
-    "Each LA's 95% CI compared with England's value; bands and ranks among all 153 LAs."
+    "Significance: each LA's 95% CI compared with England's value (overlap = similar); "
+    "better/worse follows the polarity. Bands and ranks among all LAs in England."
 )
+chosen = las[las["selected"]]
+if not chosen.empty:
+    r = chosen.iloc[0]
+    rank = "no rank" if r["rank"] != r["rank"] else f"rank {int(r['rank'])} of {int(r['n_ranked'])}"
+    band = f"band {BAND_TEXT.get(r['band'], r['band'])}" if isinstance(r["band"], str) else "no quartile band"
+    st.markdown(
+        f"**{r['name']}**: {fmt_value(r['value'], dp, bool(r['suppressed']))} {meta['unit']}; "
+        f"{rank}; {band}; {comparison_label(r['comparison'])} compared with England "
+        f"({fmt_value(r['england_value'], dp)})."
+    )
 if view == "bars":
     st.plotly_chart(ranked_bars(las, meta), key="bars")
 else:
@@ -41,7 +53,17 @@ else:
                 "this indicator has none.")
     else:
         st.plotly_chart(funnel_chart(points, limits, meta), key="funnel")
-dp = int(meta["decimal_places"])
+        st.caption("The funnel plot's points: each LA's position against the 95% (0.025) and "
+                   "99.8% (0.001) control limits around the pooled average of all LAs.")
+        st.dataframe(points.assign(
+            Value=[fmt_value(v, dp) for v in points["value"]],
+            Selected=points["selected"].map({True: "◀ selected", False: ""}),
+        )[["name", "area_code", "count", "denominator", "Value", "funnel", "Selected"]].rename(
+            columns={"name": "Area", "area_code": "Code", "count": "Count",
+                     "denominator": "Denominator", "funnel": "Funnel position", "Selected": "Selected area"}),
+            hide_index=True, key="funnel-table")
+        download_csv(points, f"{indicator}_{sel.period_year}_funnel.csv",
+                     label="Download the funnel plot's data (CSV)")
 table = las.assign(
     Rank=las["rank"].map(lambda r: "–" if r != r else int(r)),
     Area=las["name"] + las["selected"].map({True: " ◀ selected", False: ""}),
@@ -53,4 +75,5 @@ table = las.assign(
 )[["Rank", "Area", "area_code", "Value", "CI", "Band", "Compared"]].rename(
     columns={"area_code": "Code", "CI": "95% CI", "Compared": "Compared with England"})
 st.dataframe(table, hide_index=True, key="compare-table")
+suppressed_note(las["suppressed"])
 download_csv(las, f"{indicator}_{sel.period_year}_compare.csv")

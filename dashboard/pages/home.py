@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, method_note
+from dashboard.components import demo_banner, download_csv, method_note
 from dashboard.format import COMPARISON_TEXT, TREND_TEXT
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
@@ -27,7 +29,9 @@ cols = st.columns(5)
 for col, row in zip(cols, card.itertuples(), strict=False):
     meta = outcomes.loc[row.outcome_id]
     with col, st.container(border=True, key=f"card-{row.outcome_id}"):
-        st.markdown(f"### {row.outcome_name}")
+        # A level-3 heading for screen readers, sized so "contribution" fits a fifth of the page.
+        st.markdown(f'<h3 style="font-size:1.3rem;overflow-wrap:normal">{html.escape(row.outcome_name)}</h3>',
+                    unsafe_allow_html=True)
         st.caption(f"{int(meta.n_indicators)} indicators in the catalogue; {row.indicators} shown")
         for key in ("better", "similar", "worse"):
             symbol, words, _ = COMPARISON_TEXT[key]
@@ -46,3 +50,4 @@ with st.expander("The same figures as a table"):
         card.rename(columns={"outcome_name": "Outcome"}).drop(columns=["outcome_id"]),
         hide_index=True,
     )
+download_csv(card, f"{sel.area_code}_{sel.period_year}_scorecard.csv")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.charts.spine import spine_chart
-from dashboard.components import demo_banner, method_note, results_table
+from dashboard.components import demo_banner, download_csv, method_note, results_table
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
 
@@ -48,3 +48,5 @@ else:
     for std, block in exploded.groupby("nsf_standards"):
         st.header(f"NSF standard {std}")
         results_table(block, key=f"tbl-nsf-{std}")
+download_csv(shown.drop(columns=["client_groups", "nsf_standards"], errors="ignore"),
+             f"{sel.area_code}_{sel.period_year}_{outcome}_profile.csv")

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv
+from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import TREND_TEXT, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
@@ -43,5 +43,7 @@ dp = int(meta["decimal_places"])
 wide = series.assign(shown=[fmt_value(v, dp, bool(s) if s == s else False)
                             for v, s in zip(series["value"], series["suppressed"], strict=True)])
 table = wide.pivot_table(index="period_label", columns="name", values="shown", aggfunc="first")
+table = table.rename_axis(index="Period", columns=None)
 st.dataframe(table, key="trend-table")
+suppressed_note(series["suppressed"])
 download_csv(series, f"{indicator}_trend.csv")

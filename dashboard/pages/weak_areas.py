@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv, method_note
+from dashboard.components import demo_banner, download_csv, method_note, suppressed_note
 from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
-from metrics.weak_areas import weak_areas
+from metrics.weak_areas import filter_weak
 
 store = get_store()
 st.title("Weak areas")
@@ -28,13 +28,14 @@ nsf = c2.selectbox("NSF standard", std_opts, index=std_opts.index(wanted_std) if
                    format_func=lambda s: "All standards" if s == "all" else f"Standard {s}")
 st.query_params.update({"outcome": outcome, "nsf": nsf})
 with st.spinner("Checking the area, its clusters and client groups…"):
-    weak = weak_areas(store, sel)
-if outcome != "all":
-    weak = weak[weak["outcome_id"] == outcome]
-if nsf != "all":
-    weak = weak[weak["nsf_standards"].apply(lambda s: int(nsf) in list(s))]
+    weak = filter_weak(cache.weak_list(sel), outcome, nsf)
 method_note(str(weak["benchmark_name"].iloc[0]) if len(weak) else "benchmark")
-st.metric("Red-red (worse and getting worse)", int(weak["red_red"].sum()))
+m1, m2 = st.columns(2)
+m1.metric("Figures listed", len(weak))
+m2.metric("Red-red (worse and getting worse)", int(weak["red_red"].sum()))
+st.caption("Listed when significantly worse than the benchmark, in quartile band D, or getting "
+           "worse; red-red first. Clusters are compared with their LA, client groups with the "
+           "same benchmark as the whole area.")
 dp = weak["decimal_places"].fillna(1).astype(int)
 table = weak.assign(
     Value=[fmt_value(v, d, s) for v, d, s in zip(weak["value"], dp, weak["suppressed"], strict=True)],
@@ -46,4 +47,5 @@ table = weak.assign(
 table = table.rename(columns={"why": "Why listed", "scope": "Where", "outcome_name": "Outcome",
                               "short_title": "Indicator", "unit": "Unit"})
 st.dataframe(table, hide_index=True, key="weak-table")
+suppressed_note(weak["suppressed"])
 download_csv(weak.drop(columns=["client_groups", "nsf_standards"]), f"{sel.area_code}_weak_areas.csv")

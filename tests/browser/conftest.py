@@ -6,6 +6,7 @@ launches it by path; it cannot download browsers on these machines.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -18,9 +19,12 @@ from pathlib import Path
 import pytest
 
 from metrics.framework import REPO_ROOT
+from metrics.geo import BOUNDARIES_ENV
+from tests.conftest import shared_path
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-results" / "browser"
+MAX_SHOT_HEIGHT = 6000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,12 +42,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(demo_db: Path) -> Iterator[str]:
-    """A real Streamlit server on a loopback port, serving the demo store."""
+@contextlib.contextmanager
+def _streamlit(env: dict[str, str], log_name: str) -> Iterator[str]:
+    """Run ``streamlit run app.py`` with ``env`` on a free loopback port until the block ends."""
     port = _free_port()
-    env = {**os.environ, "ECM_DB": str(demo_db)}
-    log = (ARTIFACTS / "server.log")
+    log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -53,7 +56,7 @@ def server(demo_db: Path) -> Iterator[str]:
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
                 "--server.fileWatcherType", "none",
             ],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -79,6 +82,32 @@ def server(demo_db: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Streamlit server on a loopback port, serving the demo store.
+
+    The boundaries path points at a file that does not exist, so a developer's own
+    ``var/boundaries.geojson`` cannot change what the map page shows here.
+    """
+    nowhere = tmp_path_factory.mktemp("no-boundaries") / "absent.geojson"
+    with _streamlit({"ECM_DB": str(demo_db), BOUNDARIES_ENV: str(nowhere)}, "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def boundaries_file() -> Path:
+    """ONS's December 2023 county/UA boundaries from ../shared, or skip."""
+    return shared_path("data", "geo", "counties_unitary_authorities_dec2023_bsc.geo.json")
+
+
+@pytest.fixture(scope="session")
+def map_server(demo_db: Path, boundaries_file: Path) -> Iterator[str]:
+    """A second server with the boundaries configured; started only by the map tests."""
+    env = {"ECM_DB": str(demo_db), BOUNDARIES_ENV: str(boundaries_file)}
+    with _streamlit(env, "map-server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium"
@@ -101,6 +130,14 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
+        # Streamlit scrolls inside its main block, so a "full page" shot would stop at
+        # the first screen: grow the window to the content first (capped).
+        height = pg.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0"
+        )
+        if isinstance(height, int | float) and height > 1000:
+            pg.set_viewport_size({"width": 1400, "height": min(int(height) + 50, MAX_SHOT_HEIGHT)})
+            pg.wait_for_timeout(300)
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from metrics.results import Selection, area_results, outcome_scorecard
 from metrics.store import Store
 from tests.browser.helpers import axe_violations, wait_for_app
+
+pytestmark = pytest.mark.browser
 
 
 def test_scorecard_counts_equal_what_metrics_computes(server: str, page, demo_store: Store) -> None:
