@@ -96,3 +96,18 @@ def test_admin_page_lists_users_and_audit_log(writable: Path) -> None:
     frames = [d.value for d in at.dataframe]
     assert any("role" in f.columns and "password_hash" not in f.columns for f in frames)  # users
     assert any("action" in f.columns and "outcome" in f.columns for f in frames)  # audit log
+
+
+def test_catalogue_lists_imported_measures_not_mapped_to_ecm(writable: Path) -> None:
+    with Store(writable) as s, s.transaction() as cur:
+        cur.execute(
+            "INSERT INTO indicator (indicator_id, short_title, title, polarity, value_type, multiplier, unit,"
+            " ci_method, period_type, client_groups, headline_group, source, mapped) VALUES"
+            " ('LAIT_FinSpend', 'Spend', 'Spend on children''s services per child', 'no_judgement',"
+            " 'as_published', 1, 'GBP', 'none', 'financial', ['all'], 'all', 'DfE LAIT', FALSE)"
+        )
+    at = _app("catalogue", None)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    unmapped = next(d.value for d in at.dataframe if list(d.value.columns) == ["id", "title", "source", "rows"])
+    assert unmapped["id"].tolist() == ["LAIT_FinSpend"]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
 from dashboard.state import get_store
-from metrics.catalogue import indicators
+from metrics.catalogue import indicators, unmapped_indicators
 from metrics.results import search_catalogue
 
 store = get_store()
@@ -41,3 +41,16 @@ if ids:
     }
     for k, v in fields.items():
         st.markdown(f"**{k}:** {v if v is not None else '–'}")
+
+unmapped = unmapped_indicators(store)
+st.subheader("Imported measures not mapped to an ECM outcome")
+if unmapped.empty:
+    st.write("None: every indicator in the store sits under an ECM outcome and aim.")
+else:
+    st.caption(
+        f"{len(unmapped)} measures came with an import (for example DfE's LAIT dataset) without a place "
+        "in the ECM framework. Their figures are stored but appear on no scorecard until they are mapped "
+        "in data/mappings/."
+    )
+    st.dataframe(unmapped, hide_index=True, key="unmapped-table")
+    download_csv(unmapped, "unmapped_measures.csv", label="Download the unmapped measures (CSV)")
