@@ -196,3 +196,28 @@ def grade_counts(store: Store, period_year: int | None = None) -> pd.DataFrame:
     table.index = [names[a] for a in table.index]
     table.columns = [GRADES[g] for g in table.columns]
     return table.rename_axis("Aspect").reset_index()
+
+
+def judgements_with_data(
+    store: Store, aspect: str, period_year: int | None = None, benchmark: str = "england"
+) -> pd.DataFrame:
+    """Each area's latest submitted grade for one aspect, beside what its data say.
+
+    For an outcome aspect the data are the outcome's scorecard counts (indicators
+    significantly better / similar / worse than the benchmark, getting better or
+    worse) for the review's period, so a reader can see where a grade and the
+    figures agree and where they do not.
+    """
+    from metrics.results import Selection, area_results, outcome_scorecard
+
+    frame = judgements_across_areas(store, period_year)
+    frame = frame[frame["aspect"] == aspect].reset_index(drop=True)
+    counts = ["better", "similar", "worse", "improving", "worsening"]
+    if aspect not in EXTRA_ASPECTS:
+        rows = []
+        for r in frame.itertuples():
+            card = outcome_scorecard(area_results(store, Selection(r.area_code, benchmark, int(r.period_year))))
+            card = card[card["outcome_id"] == aspect]
+            rows.append({c: int(card.iloc[0][c]) if len(card) else 0 for c in counts})
+        frame = pd.concat([frame, pd.DataFrame(rows, columns=counts, index=frame.index)], axis=1)
+    return frame.sort_values(["grade", "area_name"]).reset_index(drop=True)

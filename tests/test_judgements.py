@@ -18,6 +18,7 @@ from metrics.judgements import (
     grade_counts,
     judgement_history,
     judgements_across_areas,
+    judgements_with_data,
     record_judgement,
     submit_review,
 )
@@ -121,3 +122,18 @@ def test_grade_counts_across_areas_use_each_areas_latest_submitted_review(store:
     assert counts.loc["Stay safe", "Inadequate"] == 2
     assert counts.loc["Stay safe", "Good"] == 1
     assert counts.loc["Stay safe", "Outstanding"] == 0
+
+
+def test_grades_beside_the_data(store: Store) -> None:
+    from metrics.results import Selection, area_results, outcome_scorecard
+
+    for area, grade in (("E06000020", 1), ("E06000043", 3)):
+        review = create_review(store, INSPECTOR, area, 2025)
+        _grade_all(store, review.review_id, grade)
+        submit_review(store, INSPECTOR, review.review_id)
+    frame = judgements_with_data(store, "SS", 2025)
+    assert frame["area_code"].tolist() == ["E06000020", "E06000043"]  # inadequate first
+    card = outcome_scorecard(area_results(store, Selection("E06000020", "england", 2025))).set_index("outcome_id")
+    assert frame.iloc[0][["better", "similar", "worse"]].tolist() == card.loc["SS", ["better", "similar", "worse"]].tolist()
+    management = judgements_with_data(store, "service_management", 2025)
+    assert "worse" not in management.columns and len(management) == 2

@@ -111,3 +111,23 @@ def test_catalogue_lists_imported_measures_not_mapped_to_ecm(writable: Path) -> 
     assert not at.exception, [e.value for e in at.exception]
     unmapped = next(d.value for d in at.dataframe if list(d.value.columns) == ["id", "title", "source", "rows"])
     assert unmapped["id"].tolist() == ["LAIT_FinSpend"]
+
+
+def test_compare_tab_shows_grades_beside_the_data(writable: Path) -> None:
+    from metrics.judgements import submit_review
+
+    inspector = User("ian", "inspector")
+    with Store(writable) as s:
+        for area, grade in (("E06000020", 1), ("E06000043", 4)):
+            review = create_review(s, inspector, area, 2025)
+            for aspect in aspects(s):
+                record_judgement(s, inspector, review.review_id, aspect, grade)
+            submit_review(s, inspector, review.review_id)
+    at = _app("judgements", None, area="E06000020", period="2025")
+    at.run()
+    at.selectbox(key="compare-aspect").set_value("SS")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    beside = next(d.value for d in at.dataframe if "Worse" in d.value.columns)
+    assert beside["Area"].tolist() == ["Telford and Wrekin", "Brighton and Hove"]
+    assert beside["Grade"].tolist() == ["Inadequate", "Outstanding"]

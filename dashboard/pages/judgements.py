@@ -19,11 +19,12 @@ from metrics.judgements import (
     current_judgements,
     grade_counts,
     judgement_history,
+    judgements_with_data,
     list_reviews,
     record_judgement,
     submit_review,
 )
-from metrics.results import outcome_scorecard
+from metrics.results import BENCHMARKS, outcome_scorecard
 
 store = get_store()
 st.title("Joint area review judgements")
@@ -65,7 +66,10 @@ with tab_area:
                 # Evidence is the inspector's own text: shown as plain text, never HTML or Markdown.
                 st.text(j.evidence or "(no notes)")
                 if j.indicator_ids is not None and len(j.indicator_ids):
-                    st.text("Indicators relied on: " + ", ".join(j.indicator_ids))
+                    st.markdown("Indicators relied on:")
+                    for iid in j.indicator_ids:
+                        st.page_link("dashboard/pages/trends.py", label=f"{iid}: see its trend",
+                                     query_params={**st.query_params.to_dict(), "indicator": iid})
                 st.caption(f"Recorded by {j.recorded_by} on {j.recorded_at:%d %B %Y %H:%M}, version {j.version}")
         with st.expander("Full history of changes"):
             hist = judgement_history(store, rid)
@@ -122,3 +126,17 @@ with tab_compare:
     st.markdown("How many areas received each grade in their latest **submitted** review.")
     st.dataframe(counts, hide_index=True, key="grade-counts")
     download_csv(counts, "jar_grade_counts.csv")
+    aspect = st.selectbox("Areas' grades for", list(names), format_func=names.__getitem__, key="compare-aspect")
+    beside = judgements_with_data(store, aspect, benchmark=sel.benchmark)
+    if beside.empty:
+        st.write(f"No submitted review has graded {names[aspect].lower()} yet.")
+    else:
+        shown = beside.drop(columns=["aspect", "grade"]).rename(columns={
+            "area_code": "Code", "area_name": "Area", "review_id": "Review", "period_year": "Period",
+            "grade_name": "Grade", "better": "Better", "similar": "Similar", "worse": "Worse",
+            "improving": "Getting better", "worsening": "Getting worse"})
+        if "worse" in beside.columns:
+            st.caption(f"Beside each grade: the outcome's indicators against {BENCHMARKS[sel.benchmark]} "
+                       "(95% CI vs benchmark value) for the review's period.")
+        st.dataframe(shown, hide_index=True, key="grades-beside-data")
+        download_csv(shown, f"jar_{aspect}_grades_with_data.csv")
