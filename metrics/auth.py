@@ -132,6 +132,21 @@ def audit_log(store: Store, actor: User, limit: int | None = None) -> pd.DataFra
     return store.df(sql)
 
 
+def audit_log_csv(store: Store, actor: User) -> bytes:
+    """The whole log as CSV for an admin, with formula-like text made inert.
+
+    Sign-in attempts record whatever name was typed, so a hostile "user name"
+    such as ``=HYPERLINK(...)`` must not run when the file is opened in Excel.
+    """
+    from metrics.io.export import neutralise
+
+    log = audit_log(store, actor)
+    for col in log.columns:
+        if not pd.api.types.is_numeric_dtype(log[col]) and not pd.api.types.is_datetime64_any_dtype(log[col]):
+            log[col] = log[col].map(neutralise)
+    return log.to_csv(index=False).encode("utf-8")
+
+
 def _check_new_user(username: str, role: str, password: str | None) -> None:
     if not username or not username.strip() or len(username) > 100:
         raise ValueError("a user name is 1 to 100 characters")

@@ -160,3 +160,13 @@ def test_oidc_claims_map_to_roles(claims: dict, expected: str) -> None:
         "viewer": ["@council.gov.uk"],
     }
     assert role_from_claims(claims, rules) == expected
+
+
+def test_audit_csv_neutralises_formula_like_user_names(store: Store, admin: User) -> None:
+    from metrics.auth import audit_log_csv
+
+    with pytest.raises(AuthError):
+        authenticate(store, "=HYPERLINK(\"http://x\")", "whatever password")
+    text = audit_log_csv(store, admin).decode("utf-8")
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text

@@ -11,6 +11,7 @@ from metrics.auth import (
     ROLES,
     PermissionDenied,
     audit_log,
+    audit_log_csv,
     create_user,
     list_users,
     set_active,
@@ -62,5 +63,5 @@ else:
 st.subheader("Audit log")
 log = audit_log(store, user)
 st.dataframe(log, hide_index=True, key="audit")
-st.download_button("Download the audit log (CSV)", log.to_csv(index=False).encode("utf-8"),
+st.download_button("Download the audit log (CSV)", audit_log_csv(store, user),
                    file_name="audit_log.csv", mime="text/csv", key="dl-audit")
