@@ -68,7 +68,8 @@ if upload is not None:
                             progress=lambda n, m: bar.progress(0.5, text=m), **kwargs)
     except ImportFailed as exc:
         bar.empty()
-        st.error(f"{upload.name}: refused, nothing would be written ({exc.total:,} faults).")
+        st.error(f"{upload.name}: refused, nothing would be written "
+                 f"({exc.total:,} fault{'' if exc.total == 1 else 's'}).")
         st.dataframe(
             pd.DataFrame([{"Row": f.row, "Sheet": f.sheet, "Column": f.column,
                            "Value": "" if f.value is None else str(f.value), "Rule": f.rule}
