@@ -17,12 +17,14 @@ carrying the line number it came from. This module:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -51,7 +53,10 @@ FORMULA_START = ("=", "+", "@", "\t", "\r")
 FORMULA_RULE = "text starts like a spreadsheet formula (=, +, @); refused to protect users"
 TEXT = ["category", "note"]  # free text stored and later shown or exported
 CI_TOLERANCE = 1e-6
-IMPORT_MEMORY_LIMIT = "512MB"  # DuckDB's share while importing (a fixed constant, never input)
+# DuckDB's memory while importing: staged rows spill to disk beyond it, but the
+# observation table's primary-key index cannot spill, so the cap must leave it room
+# (256 MB failed inserting 2 million rows into the national demo; 1 GB did not).
+IMPORT_MEMORY_LIMIT = "1GB"
 
 Progress = Callable[[int, str], None]
 
@@ -302,8 +307,13 @@ def import_source(
     )
     cur = store.cursor()
     # Staged rows live in DuckDB, not Python; capping its memory makes it spill them
-    # to its temp directory, so a million-row file imports in bounded memory.
-    cur.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+    # to its temp directory, so a million-row file imports in bounded memory. The
+    # setting is the database's, so the previous one is put back afterwards.
+    memory_limit, ordered = cur.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchone()
+    cur.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+    cur.execute("SET preserve_insertion_order = false")  # row order is the key's, not the file's
     cur.execute(_stage_sql())
     faults: list[Fault] = []
     n_faults = 0
@@ -335,18 +345,18 @@ def import_source(
             # parents) is one fact; the same key with different figures is a fault.
             values_struct = "struct_pack(" + ", ".join(f"{c} := {c}" for c in VALUES) + ")"
             dups = cur.execute(
-                f"""SELECT {", ".join(KEY)}, list(_row ORDER BY _row) AS rows FROM _stage
-                    GROUP BY ALL HAVING count(DISTINCT {values_struct}) > 1
-                    ORDER BY rows[1] LIMIT {MAX_REPORTED}"""
+                f"""SELECT list(_row ORDER BY _row) AS rows, count(*) OVER () AS total FROM _stage
+                    GROUP BY {", ".join(KEY)} HAVING count(DISTINCT {values_struct}) > 1
+                    ORDER BY rows[1] LIMIT ?""",
+                [MAX_REPORTED],
             ).fetchall()
-            for d in dups:
-                rows = d[-1]
+            for rows, _total in dups:
                 faults.append(
                     Fault(source.name, int(rows[1]), None, None,
                           f"duplicate of row {rows[0]:,}: same indicator, area, period, client group, sex and category",
                           source.sheet)
                 )
-            n_faults += len(dups)
+            n_faults += int(dups[0][1]) if dups else 0  # every duplicated key, not just those listed
         if n_faults:
             faults.sort(key=lambda f: f.row or 0)  # file order, whichever check found them
             raise ImportFailed(faults, n_faults)
@@ -357,7 +367,18 @@ def import_source(
         return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")
-        cur.execute("RESET memory_limit")
+        if memory_limit == _default_memory_limit():
+            cur.execute("RESET memory_limit")  # exactly; the shown value is rounded
+        else:
+            cur.execute("SET memory_limit = ?", [memory_limit])
+        cur.execute("SET preserve_insertion_order = ?", [ordered])
+
+
+@functools.cache
+def _default_memory_limit() -> str:
+    """DuckDB's own default, as it shows it: to tell whether anyone changed it."""
+    with duckdb.connect() as con:
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
 
 
 def _merge(
@@ -391,7 +412,7 @@ def _merge(
         if new_inds is not None and not new_inds.empty:
             # A reader may mark measures it mapped to an ECM aim (mapped = TRUE) and
             # give their NSF standards as a list column; otherwise they are unmapped.
-            nsf = new_inds["nsf_standards"] if "nsf_standards" in new_inds else None
+            nsf = new_inds.get("nsf_standards")
             new_inds = new_inds.drop(columns=["nsf_standards"], errors="ignore")
             if "mapped" not in new_inds:
                 new_inds = new_inds.assign(mapped=False)

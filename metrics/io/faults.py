@@ -25,7 +25,12 @@ class Fault:
         if self.column:
             where.append(self.column)
         text = ", ".join(where)
-        shown = "" if self.value is None or self.value == "" else f" {self.value!r}:"
+        value = self.value
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a count parsed as 37.0 was written 37
+        shown = "" if value is None or value == "" else f" {value!r}:"
+        if shown and self.rule.startswith(f"{value} "):  # the rule already quotes it
+            shown = ""
         return f"{text}:{shown} {self.rule}"
 
 
@@ -37,4 +42,5 @@ class ImportFailed(Exception):
         self.total = total if total is not None else len(faults)
         shown = "\n".join(f"  - {f}" for f in faults[:MAX_REPORTED])
         more = "" if self.total <= len(faults[:MAX_REPORTED]) else f"\n  … and {self.total - MAX_REPORTED:,} more"
-        super().__init__(f"import refused, nothing written ({self.total:,} faults):\n{shown}{more}")
+        plural = "" if self.total == 1 else "s"
+        super().__init__(f"import refused, nothing written ({self.total:,} fault{plural}):\n{shown}{more}")

@@ -6,7 +6,12 @@ catalogue by ``fingertips_id``, or through a mapping file (CSV with columns
 ``fingertips_id,indicator_id``). Deprivation and other category rows are kept as
 breakdowns (``category`` = "Category Type: Category"). Published values and CIs
 are stored as published: Fingertips rounds counts to 5 but computes its CIs from
-the unrounded counts, so recomputing them would be wrong.
+the unrounded counts, so recomputing them would be wrong (and what it left blank
+stays blank).
+
+A wrong or damaged file is refused with one fault that says what it is, before
+anything is parsed in bulk: binary data, UTF-16, Latin-1 (with the line), no line
+breaks, a good header over garbage rows, a file cut short mid-row or mid-quote.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ CHUNK_ROWS = 100_000
 HEAD_BYTES = 64 * 1024  # enough to see the header, and to tell text from garbage
 BOM = "\ufeff"
 CONTROL_BYTES = [*range(0, 9), 11, 12, *range(14, 32), 127]
+GARBAGE_SAMPLE = 1_000  # rows read first to tell data from garbage under a good header
+GARBAGE_MIN_ROWS = 50  # fewer rows than this: every fault is worth listing
+GARBAGE_SHARE = 0.5  # more than this share of sampled rows unreadable: garbage
 
 
 def read_mapping(path: Path | None, catalogue: pd.DataFrame) -> dict[str, str]:
@@ -92,13 +100,15 @@ def _sniff(path: Path) -> tuple[list[str], list[Fault]]:
     controls = sum(head.count(bytes([b])) for b in CONTROL_BYTES)
     if head and controls > 0.01 * len(head):
         return [], [Fault(name, None, None, None, "binary data, not a CSV text file")]
-    body = head.lstrip(codecs.BOM_UTF8)
+    body = head
+    while body.startswith(codecs.BOM_UTF8):
+        body = body[len(codecs.BOM_UTF8):]
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(body) - 4 or len(head) < HEAD_BYTES:  # not a character cut by the window
             return [], [_decode_fault(name, body, exc.start)]
-    first = body.split(b"\n", 1)[0]
+    first = next(iter(body.splitlines()), b"")  # \n, \r\n or an old Mac's \r
     if len(first) == len(body) and len(head) == HEAD_BYTES:
         return [], [Fault(name, 1, None, None, f"no line break in the first {HEAD_BYTES // 1024} KiB: not a CSV file")]
     text = first.decode("utf-8", errors="replace")
@@ -142,9 +152,9 @@ def _truncated_tail(path: Path, fields: int) -> str | None:
     with path.open("rb") as fh:
         fh.seek(max(0, size - HEAD_BYTES))
         tail = fh.read()
-    if not tail or tail.endswith(b"\n"):
+    if not tail or tail.endswith((b"\n", b"\r")):
         return None
-    last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace").rstrip("\r")
+    last = tail.splitlines()[-1].decode("utf-8", errors="replace")
     if last.count('"') % 2:
         return "the file ends inside a quoted field: it was cut short (truncated download?)"
     found = len(next(csv.reader([last]), []))
@@ -171,6 +181,10 @@ def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> I
     header, faults = _sniff(path)
     if faults:
         yield Chunk(pd.DataFrame(), faults)
+        return
+    garbage = _garbage_body(path, ids)
+    if garbage:
+        yield Chunk(pd.DataFrame(), [garbage])
         return
     truncated = _truncated_tail(path, len(header))
     start = 2
@@ -201,6 +215,32 @@ def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> I
         yield Chunk(pd.DataFrame(), [_locate_decode_error(path)])
     except csv.Error as exc:
         yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable CSV: {exc}")])
+
+
+def _garbage_body(path: Path, ids: dict[str, str]) -> Fault | None:
+    """One fault when a good header is followed by rows that are mostly unreadable.
+
+    Text that is not Fingertips data under a Fingertips header (a corrupted or
+    wrongly joined file) would otherwise give a fault per row: millions, after
+    seconds of parsing. The first rows decide; an unknown indicator does not
+    count, since that is one clear fault per row of otherwise good data.
+    """
+    try:
+        sample = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             nrows=GARBAGE_SAMPLE, skip_blank_lines=False, on_bad_lines="error")
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error):
+        return None  # the streaming read reports these precisely
+    if len(sample) < GARBAGE_MIN_ROWS:
+        return None
+    sample.columns = [_clean_name(str(c)) for c in sample.columns]
+    faults = sorted((f for f in _convert(path, sample, 2, ids).faults if not f.rule.startswith("unknown indicator")),
+                    key=lambda f: f.row or 0)
+    bad_rows = {f.row for f in faults}
+    if len(bad_rows) <= GARBAGE_SHARE * len(sample):
+        return None
+    return Fault(path.name, None, None, None,
+                 f"{len(bad_rows):,} of the first {len(sample):,} rows are unreadable (first: {faults[0]}): "
+                 "not Fingertips data under a Fingertips header; refused without reading further")
 
 
 def _formula(text: pd.Series) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from metrics.io.core import Source
@@ -10,17 +11,28 @@ from metrics.store import Store
 FORMATS = ("fingertips", "dfe", "template", "lait")
 
 
+HEAD_BYTES = 64 * 1024
+
+
 def detect_format(path: Path) -> str:
+    """The reader for a file, from its suffix or its first line.
+
+    Reads at most 64 KiB, so a huge file with no line break is not read whole;
+    a UTF-16 header is recognised, so its reader can refuse the encoding by name
+    instead of the user being told only that the format is unknown.
+    """
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return "lait"
     if suffix in (".xlsx", ".xlsm"):
         return "template"
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as fh:
-            header = fh.readline()
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
     except OSError as exc:
         raise ValueError(f"{path.name}: cannot read: {exc}") from exc
+    encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    header = head.decode(encoding, errors="replace").split("\n", 1)[0]
     if "Indicator ID" in header and "Area Code" in header:
         return "fingertips"
     if "time_period" in header and "geographic_level" in header:

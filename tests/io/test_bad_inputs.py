@@ -1,0 +1,229 @@
+"""A corpus of bad Fingertips files: each is refused with the fault that names what
+is wrong (file, row, column, rule), through the library and through ``jar import``,
+and leaves the store exactly as it was.
+
+Small files live in ``bad_inputs/``; the 10 MB ones are generated per run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from metrics.cli import main
+from metrics.io.core import ImportFailed, import_source, store_checksum
+from metrics.io.fingertips import HEAD_BYTES, open_fingertips
+from metrics.store import Store
+from tests.io.conftest import BAD_INPUTS, row
+from tests.io.make_big_fingertips import HEADER, write_big_fingertips
+
+TEN_MB = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One fault as the user must see it."""
+
+    row: int | None
+    column: str | None
+    rule: str  # the start of the rule text, or all of it
+
+
+CORPUS: dict[str, list[Expected]] = {
+    "wrong_header.csv": [Expected(1, None, "not a Fingertips CSV: header lacks Indicator ID, Area Code, Sex")],
+    "latin1.csv": [Expected(5, None, "not UTF-8 text (byte 0xe9: Latin-1 or Windows-1252?)")],
+    "utf16.csv": [Expected(None, None, "UTF-16 text, not UTF-8")],
+    "bom_mid_file.csv": [Expected(4, None, "the header is repeated here: two files joined into one?")],
+    "blank_line.csv": [Expected(3, None, "blank line")],
+    "duplicate_key.csv": [Expected(4, None, "duplicate of row 2: same indicator, area, period")],
+    "negative_count.csv": [Expected(2, "Count", "Count must not be negative")],
+    "count_over_denominator.csv": [Expected(2, "Count", "37 exceeds Denominator 20")],
+    "ci_excludes_value.csv": [
+        Expected(3, "Value", "value 150 lies outside its 95% CI 105.1 to 137.6"),
+        Expected(3, "Value", "value 150 lies outside its 99.8% CI 97.9 to 147"),
+    ],
+    "unknown_area.csv": [Expected(3, "Area Code", "unknown area code: not an area in the store")],
+    "unknown_indicator.csv": [Expected(2, "Indicator ID", "unknown indicator: no catalogue indicator has this "
+                                                          "Fingertips id")],
+    "future_period.csv": [Expected(3, "Time period", "period 2098/99 is in the future")],
+    "unreadable_period.csv": [Expected(2, "Time period", "unreadable period")],
+    "not_a_number.csv": [Expected(3, "Value", "not a number")],
+    "formula_injection.csv": [
+        Expected(2, "Category", "text starts like a spreadsheet formula"),
+        Expected(3, "Value note", "text starts like a spreadsheet formula"),
+        Expected(4, "Value", "text starts like a spreadsheet formula"),
+    ],
+    "extra_field.csv": [Expected(3, None, "28 fields where the header has 27")],
+    "truncated_mid_row.csv": [Expected(5, None, "the file ends mid-row: 15 of 27 fields")],
+    "truncated_mid_quote.csv": [Expected(5, None, "the file ends inside a quoted field")],
+}
+
+
+def data_checksum(store: Store) -> dict[str, tuple[int, int]]:
+    """The store's checksum without the audit log, which records refusals too."""
+    return {t: v for t, v in store_checksum(store).items() if t != "audit_log"}
+
+
+def catalogue(store: Store):  # noqa: ANN201 - a DataFrame
+    return store.df("SELECT indicator_id, fingertips_id FROM indicator")
+
+
+def refuse(store: Store, path: Path) -> ImportFailed:
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, open_fingertips(path, catalogue(store)))
+    return exc.value
+
+
+def assert_faults(failed: ImportFailed, name: str, expected: list[Expected]) -> None:
+    got = [(f.file, f.row, f.column) for f in failed.faults]
+    assert got == [(name, e.row, e.column) for e in expected], [str(f) for f in failed.faults]
+    for fault, e in zip(failed.faults, expected, strict=True):
+        assert fault.rule.startswith(e.rule), str(fault)
+    assert failed.total == len(expected)
+
+
+def test_the_corpus_is_complete() -> None:
+    assert sorted(p.name for p in BAD_INPUTS.iterdir() if p.suffix == ".csv") == sorted(CORPUS)
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_library_refuses_with_the_right_fault(store: Store, checksum: dict, name: str) -> None:
+    failed = refuse(store, BAD_INPUTS / name)
+    assert_faults(failed, name, CORPUS[name])
+    message = str(failed)
+    assert message.startswith("import refused, nothing written")
+    for fault in failed.faults:
+        assert str(fault) in message
+    assert store_checksum(store) == checksum
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_cli_exits_non_zero_with_faults_on_stderr(
+    store_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store(store_path) as s:
+        before = data_checksum(s)
+    code = main(["import", str(BAD_INPUTS / name), "--db", str(store_path), "--format", "fingertips"])
+    out, err = capsys.readouterr()
+    assert code != 0
+    assert "nothing written" in err and "imported" not in out
+    for e in CORPUS[name]:
+        where = ", ".join(str(x) for x in (name, f"row {e.row:,}" if e.row else None, e.column) if x)
+        assert where in err, err
+        assert e.rule in err, err
+    with Store(store_path) as s:
+        assert data_checksum(s) == before
+        # The refusal itself is on the record (the CLI audits every import it is asked for).
+        log = s.df("SELECT target, outcome, detail FROM audit_log WHERE action = 'import'")
+        assert log[["target", "outcome"]].values.tolist() == [[name, "failed"]]
+        assert f'"faults": {len(CORPUS[name])}' in log.loc[0, "detail"]
+
+
+def test_cli_names_the_encoding_without_format(store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Detection reads a UTF-16 header, so the reader refuses the encoding by name.
+    code = main(["import", str(BAD_INPUTS / "utf16.csv"), "--db", str(store_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "utf16.csv: UTF-16 text, not UTF-8" in err
+
+
+def test_cli_refuses_an_undetectable_file_cleanly(
+    store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "noise.csv"
+    path.write_bytes(np.random.default_rng(3).bytes(TEN_MB))
+    with Store(store_path) as s:
+        before = store_checksum(s)
+    started = time.perf_counter()
+    code = main(["import", str(path), "--db", str(store_path)])
+    assert time.perf_counter() - started < 5
+    err = capsys.readouterr().err
+    assert code != 0 and "noise.csv: cannot tell the format" in err and "Traceback" not in err
+    with Store(store_path) as s:
+        assert store_checksum(s) == before
+
+
+def test_a_real_formula_payload_is_not_stored(store: Store, checksum: dict) -> None:
+    failed = refuse(store, BAD_INPUTS / "formula_injection.csv")
+    assert failed.faults[0].value == "=cmd|' /C calc'!A0"
+    assert store.scalar("SELECT count(*) FROM observation WHERE category LIKE '%cmd|%'") == 0
+    assert store_checksum(store) == checksum
+
+
+# --- generated: the big ones --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule"),
+    [
+        ("random bytes", "binary data, not a CSV text file"),
+        ("header then random bytes", "binary data, not a CSV text file"),
+        ("one endless line", f"no line break in the first {HEAD_BYTES // 1024} KiB: not a CSV file"),
+        ("text lines", "not a Fingertips CSV: header lacks"),
+        ("header then text lines", "1,000 of the first 1,000 rows are unreadable (first: garbage.csv, row 2"),
+    ],
+)
+def test_ten_megabytes_of_garbage_is_refused_at_once_with_one_fault(
+    store: Store, checksum: dict, tmp_path: Path, kind: str, rule: str
+) -> None:
+    rng = np.random.default_rng(5)
+    path = tmp_path / "garbage.csv"
+    header = (",".join(HEADER) + "\n").encode()
+    if kind == "random bytes":
+        data = rng.bytes(TEN_MB)
+    elif kind == "header then random bytes":
+        data = header + rng.bytes(TEN_MB)
+    elif kind == "one endless line":
+        data = rng.choice(list(b"abcdefgh ,;"), TEN_MB).astype(np.uint8).tobytes()
+    elif kind == "text lines":
+        data = rng.choice(list(b"abcdefgh ,;\n"), TEN_MB).astype(np.uint8).tobytes()
+    else:
+        data = header + rng.choice(list(b"abcdefgh ,;\n"), TEN_MB).astype(np.uint8).tobytes()
+    path.write_bytes(data)
+    started = time.perf_counter()
+    failed = refuse(store, path)
+    assert time.perf_counter() - started < 2.0
+    assert failed.total == 1 and failed.faults[0].rule.startswith(rule) and failed.faults[0].file == "garbage.csv"
+    assert len(str(failed)) < 400
+    assert store_checksum(store) == checksum
+
+
+def test_latin1_deep_in_a_big_file_names_its_row(store: Store, checksum: dict, tmp_path: Path) -> None:
+    # Past the first 64 KiB the sniffer has passed the file; the parser's decode error is
+    # traced back to its line rather than reported as a byte offset.
+    path = write_big_fingertips(tmp_path / "late_latin1.csv", 2_000)
+    bad = row(Category_Type="Région", Category="Décile 1")
+    with path.open("ab") as fh:
+        fh.write((",".join(bad[h] for h in HEADER) + "\n").encode("latin-1"))
+    failed = refuse(store, path)
+    assert [(f.row, f.column) for f in failed.faults] == [(2_002, None)]
+    assert failed.faults[0].rule.startswith("not UTF-8 text (byte 0xe9")
+    assert store_checksum(store) == checksum
+
+
+def test_faults_on_every_row_of_a_big_file_are_counted_not_listed(
+    store: Store, checksum: dict, tmp_path: Path
+) -> None:
+    path = write_big_fingertips(tmp_path / "all_bad.csv", 20_000)
+    path.write_text(path.read_text().replace("\n90284,", "\n99999,"))  # an unknown indicator on every row
+    started = time.perf_counter()
+    failed = refuse(store, path)
+    assert time.perf_counter() - started < 15
+    assert failed.total == 20_000
+    assert len(str(failed).splitlines()) <= 202
+    assert store_checksum(store) == checksum
+
+
+def test_the_issue_example_reads_as_written(store: Store, checksum: dict, tmp_path: Path) -> None:
+    # Issue #5's own example: "row 1,204, Count: 37 exceeds Denominator 20".
+    path = write_big_fingertips(tmp_path / "smoking.csv", 1_202)
+    bad = row(Indicator_ID="93085", Value="", Count="37", Denominator="20",
+              **dict.fromkeys([h for h in HEADER if "CI" in h], ""))
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(",".join(bad[h] for h in HEADER) + "\n")
+    failed = refuse(store, path)
+    assert [str(f) for f in failed.faults] == ["smoking.csv, row 1,204, Count: 37 exceeds Denominator 20"]
+    assert store_checksum(store) == checksum
