@@ -6,7 +6,11 @@ used (built on first run).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+from dashboard.state import get_store
 
 st.set_page_config(
     page_title="Children's services outcomes and joint area review",
@@ -30,4 +34,13 @@ pages = [
     st.Page("dashboard/pages/admin.py", title="Users and audit log", icon=":material/admin_panel_settings:"),
     st.Page("dashboard/pages/about.py", title="User guide and accessibility", icon=":material/help:"),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+# Which data this view shows: a replica serving a publish folder moves to a new
+# snapshot on the next click, and this line says which one a reader is looking at.
+_store = get_store()
+st.sidebar.caption(
+    f"Data: {_store.meta('dataset') or 'imported'} · version {_store.data_version()} · "
+    f"{Path(_store.path).name}",
+    help="The data version changes with every import; quote it when you share a figure.",
+)
+page.run()

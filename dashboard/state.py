@@ -7,25 +7,37 @@ import os
 import streamlit as st
 
 from metrics.demo import ensure_store
+from metrics.publish import is_publish_folder, resolve_store
 from metrics.store import Store, default_db_path
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open(path: str, writable: bool) -> Store:
+    return Store(path, read_only=not writable)
+
+
 def get_store() -> Store:
-    """One connection for the whole server (read-only unless ECM_WRITABLE=1); a cursor per session.
+    """One connection per store file for the whole server; a cursor per session.
+
+    Page views only read. A server that should take imports from its Data page
+    (an LA performance team's own instance) is started with ECM_WRITABLE=1; a
+    DuckDB file has one writer, so the CLI cannot write while it runs.
+
+    ``ECM_DB`` may name a publish folder (:mod:`metrics.publish`): its current
+    snapshot is looked up on every page run, so a replica moves to a newly
+    published snapshot on the next click, while sessions still reading the old
+    one keep their connection (the cache holds a few).
 
     On a fresh machine there is no store yet: build the demo first, showing
-    progress, then open it read-only.
+    progress, then open it.
     """
     path = default_db_path()
     if not path.exists():
         bar = st.progress(0.0, text="First run: building the national demo store…")
         ensure_store(path, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
         bar.empty()
-    # Page views only read. A server that should take imports from its Data page
-    # (an LA performance team's own instance) is started with ECM_WRITABLE=1; a
-    # DuckDB file has one writer, so the CLI cannot write while it runs.
-    return Store(path, read_only=os.environ.get("ECM_WRITABLE") != "1")
+    writable = os.environ.get("ECM_WRITABLE") == "1" and not is_publish_folder(path)
+    return _open(str(resolve_store(path)), writable)
 
 
 def data_version() -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from metrics.auth import AuthError, PermissionDenied, User
 from metrics.framework import ReferenceDataError, load_reference
+from metrics.publish import PublishError
 from metrics.store import Store, StoreError, default_db_path, table_counts
 
 
@@ -234,6 +235,14 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from metrics.publish import publish
+
+    path = publish(_db(args), args.to, keep=args.keep)
+    print(f"Published {path.name} to {args.to} (now current)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jar", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
@@ -307,6 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="file to write: .pdf or .xlsx")
     p.set_defaults(func=cmd_pack)
 
+    p = sub.add_parser("publish", parents=[common],
+                       help="snapshot the store into a publish folder that read-only replicas serve")
+    p.add_argument("--to", required=True, help="publish folder (replicas run with ECM_DB set to it)")
+    p.add_argument("--keep", type=int, default=3, help="snapshots to keep (default 3)")
+    p.set_defaults(func=cmd_publish)
+
     p = sub.add_parser("create-admin", parents=[common], help="create the first admin (asks for a password)")
     p.add_argument("username")
     p.add_argument("--name", help="full name")
@@ -327,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, PermissionDenied, AuthError) as exc:
+    except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, PermissionDenied, AuthError,
+            PublishError) as exc:
         print(f"jar {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -57,6 +57,13 @@ class Store:
     """
 
     def __init__(self, path: Path | str = ":memory:", read_only: bool = False) -> None:
+        if path != ":memory:" and Path(path).is_dir():
+            # A publish folder (metrics.publish): open its current snapshot, never for writing.
+            from metrics.publish import resolve_store
+
+            if not read_only:
+                raise StoreError(f"{path}: a publish folder is read-only; write to the authoring store and publish")
+            path = resolve_store(path)
         self.path = str(path)
         self.read_only = read_only
         if self.path != ":memory:" and read_only and not Path(self.path).exists():
