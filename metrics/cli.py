@@ -15,6 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import duckdb
+
 from metrics.auth import AuthError, PermissionDenied, User
 from metrics.framework import ReferenceDataError, load_reference
 from metrics.publish import PublishError
@@ -343,6 +345,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, PermissionDenied, AuthError,
-            PublishError) as exc:
+            PublishError, duckdb.Error) as exc:
         print(f"jar {args.command}: error: {exc}", file=sys.stderr)
         return 1
