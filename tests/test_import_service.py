@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -13,26 +12,14 @@ from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.io.service import run_import, run_rollback
 from metrics.store import Store
-
-HEADER = [
-    "Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
-    "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
-    "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
-    "Value note", "Recent Trend", "Compared to England value or percentiles",
-    "Compared to percentiles", "Time period Sortable", "New data", "Compared to goal",
-]
+from tests.io.conftest import ci, row, write_fingertips
 
 
 def _fingertips(path: Path, count: str) -> Path:
-    """A one-row Fingertips CSV for NI70 (injury admissions, Fingertips id 90284)."""
-    row = dict.fromkeys(HEADER, "")
-    row.update({"Indicator ID": "90284", "Area Code": "E06000020", "Area Name": "Telford and Wrekin",
-                "Sex": "Persons", "Time period": "2015/16", "Count": count, "Denominator": "35000"})
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, HEADER)
-        w.writeheader()
-        w.writerow(row)
-    return path
+    """A one-row Fingertips CSV for NI70 (injury admissions, Fingertips id 90284), Telford 2015/16."""
+    return write_fingertips(path, [row(**{
+        "Area Code": "E06000020", "Area Name": "Telford and Wrekin", "Time period": "2015/16",
+        "Count": count, "Denominator": "35000", "Value": "", **ci("", "", "", "")})])
 
 
 @pytest.fixture()
