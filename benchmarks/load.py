@@ -1,0 +1,172 @@
+"""Load: many browser sessions on one server, and the server's cold start and memory.
+
+Run from the project root (needs Debian's Chromium, as the browser tests do):
+
+    .venv/bin/python benchmarks/load.py [--sessions 20] [--seconds 120] [--db PATH]
+
+It starts ``streamlit run app.py`` on a loopback port, then:
+
+1. **cold start**: with no store at ``--db`` (a temporary path by default), the
+   time from launching the server to the first rendered home page, which
+   includes building the national demo;
+2. **every page once** in one browser, then the server's peak RSS;
+3. **load**: ``--sessions`` concurrent headless Chromium contexts, each
+   walking the main pages in turn for ``--seconds``; it reports p50/p95 of the
+   time from navigation to a finished script run, the number of errors (pages
+   showing a Python exception, or timing out) and the server's peak RSS.
+
+Bounded in sessions and time, loopback only. A script, not a test: the figures
+depend on the machine. Results are printed as a table and as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+SEL = "area=E06000020&benchmark=england"
+PAGES = [f"/?{SEL}", f"/profile?{SEL}", f"/compare?{SEL}&indicator=NI73", f"/trends?{SEL}&indicator=NI73",
+         f"/clusters?{SEL}", f"/client_groups?{SEL}", f"/weak_areas?{SEL}", f"/map?{SEL}&indicator=NI73",
+         "/catalogue"]
+DONE = ("() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+        " === 'notRunning' && !document.querySelector('[data-testid=\"stSkeleton\"]')")
+MAX_SESSIONS, MAX_SECONDS = 50, 900
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident set since it started."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _start(db: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "ECM_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+async def _render(page: object, url: str) -> float:
+    start = time.perf_counter()
+    await page.goto(url)  # type: ignore[attr-defined]
+    await page.wait_for_selector('[data-testid="stApp"]')  # type: ignore[attr-defined]
+    await page.wait_for_function(DONE, timeout=60_000)  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - start
+    if await page.locator('[data-testid="stException"]').count():  # type: ignore[attr-defined]
+        raise RuntimeError(f"exception shown on {url}")
+    return elapsed
+
+
+async def _session(browser: object, url: str, until: float, times: list[float], errors: list[str], k: int) -> None:
+    context = await browser.new_context()  # type: ignore[attr-defined]
+    page = await context.new_page()
+    i = k  # each session starts on a different page
+    while time.monotonic() < until:
+        target = url + PAGES[i % len(PAGES)]
+        try:
+            times.append(await _render(page, target))
+        except Exception as exc:  # a page that fails or times out is an error to report, not a crash
+            errors.append(f"{target}: {type(exc).__name__}: {str(exc)[:120]}")
+        i += 1
+    await context.close()
+
+
+async def _run(args: argparse.Namespace) -> dict[str, object]:
+    from playwright.async_api import async_playwright
+
+    result: dict[str, object] = {"sessions": args.sessions, "seconds": args.seconds,
+                                 "machine": f"{platform.machine()} x{os.cpu_count()}",
+                                 "python": platform.python_version()}
+    tmp = tempfile.TemporaryDirectory()
+    db = Path(args.db) if args.db else Path(tmp.name) / "demo.duckdb"
+    fresh = not db.exists()
+    t0 = time.perf_counter()
+    proc, url = _start(db)
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            ctx = await browser.new_context()
+            page = await ctx.new_page()
+            first = await _render(page, url + PAGES[0])
+            result["cold_start_s" if fresh else "warm_start_s"] = round(time.perf_counter() - t0, 2)
+            result["first_home_render_s"] = round(first, 2)
+            every = {}
+            for p in PAGES:
+                every[p] = round(await _render(page, url + p), 3)
+            result["each_page_once_s"] = every
+            result["rss_after_every_page_mb"] = round(_peak_rss_mb(proc.pid), 1)
+            await ctx.close()
+
+            times: list[float] = []
+            errors: list[str] = []
+            until = time.monotonic() + args.seconds
+            await asyncio.gather(*(_session(browser, url, until, times, errors, k) for k in range(args.sessions)))
+            await browser.close()
+        q = statistics.quantiles(times, n=20) if len(times) >= 2 else [float("nan")] * 19
+        result.update({
+            "page_views": len(times), "errors": len(errors), "first_errors": errors[:5],
+            "render_p50_s": round(statistics.median(times), 3) if times else None,
+            "render_p95_s": round(q[18], 3), "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1),
+        })
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        tmp.cleanup()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--db", help="store to serve (default: a fresh temporary path, so the demo is built)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS or not 1 <= args.seconds <= MAX_SECONDS:
+        parser.error(f"--sessions 1..{MAX_SESSIONS}, --seconds 1..{MAX_SECONDS}")
+    result = asyncio.run(_run(args))
+    for key, value in result.items():
+        if key != "each_page_once_s":
+            print(f"{key:<26} {value}")
+    for page, seconds in result["each_page_once_s"].items():  # type: ignore[union-attr]
+        print(f"  {seconds:>7.3f} s  {page}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
