@@ -67,6 +67,7 @@ class Chunk:
 
     frame: pd.DataFrame
     faults: list[Fault] = field(default_factory=list)
+    unlisted: int = 0  # further faults of the same kind, counted but not listed
 
 
 @dataclass
@@ -322,7 +323,7 @@ def import_source(
     skipped_areas: set[str] = set()
     try:
         for chunk in source.chunks:
-            n_faults += len(chunk.faults)
+            n_faults += len(chunk.faults) + chunk.unlisted
             faults += chunk.faults[: max(0, MAX_REPORTED - len(faults))]
             frame = chunk.frame
             rows_read += len(frame)

@@ -59,6 +59,7 @@ CORPUS: dict[str, list[Expected]] = {
     ],
     "extra_field.csv": [Expected(3, None, "28 fields where the header has 27")],
     "truncated_mid_row.csv": [Expected(5, None, "the file ends mid-row: 15 of 27 fields")],
+    "short_row_mid_file.csv": [Expected(3, None, "20 fields where the header has 27: a row cut short")],
     "truncated_mid_quote.csv": [Expected(5, None, "the file ends inside a quoted field")],
 }
 
