@@ -64,7 +64,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period
+from metrics.io.values import parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -216,6 +216,13 @@ def _chunks(
         yield Chunk(pd.DataFrame(), faults)
         return
     wanted = list(dict.fromkeys(GEOGRAPHY + [c for _, m in rows for c in m.columns]))
+    try:
+        ragged, n_ragged = ragged_rows(path, len(header))
+    except csv.Error:
+        ragged, n_ragged = [], 0  # an unclosed quote: the parser below reports it
+    if ragged:  # reading only some columns, pandas would pad short rows and drop surplus fields
+        yield Chunk(pd.DataFrame(), ragged, unlisted=n_ragged - len(ragged))
+        return
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=wanted)
     except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.io.core import FORMULA_RULE, FORMULA_START, Chunk, Source, canonical_frame
-from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period
+from metrics.io.faults import Fault
+from metrics.io.values import parse_numbers, parse_period, ragged_rows
 
 REQUIRED = [
     "Indicator ID", "Area Code", "Sex", "Category Type", "Category", "Time period", "Value",
@@ -163,27 +163,6 @@ def _truncated_tail(path: Path, fields: int) -> str | None:
     return None
 
 
-def _short_rows(path: Path, fields: int, limit: int = MAX_REPORTED) -> tuple[list[Fault], int]:
-    """Rows with fewer fields than the header, anywhere in the file: (first faults, how many).
-
-    pandas pads a short row with empty cells, so a row that lost its last fields
-    (a bad hand edit, a broken export) would import with its CIs or count
-    silently blank. One streaming pass with the csv module counts every row's
-    fields; it costs about a second per million rows.
-    """
-    faults: list[Fault] = []
-    total = 0
-    with path.open(encoding="utf-8-sig", newline="", errors="replace") as fh:
-        for number, record in enumerate(csv.reader(fh), start=1):
-            if number == 1 or not record or len(record) >= fields:
-                continue
-            total += 1
-            if len(faults) < limit:
-                faults.append(Fault(path.name, number, None, None,
-                                    f"{len(record)} fields where the header has {fields}: a row cut short"))
-    return faults, total
-
-
 def _parser_fault(path: Path, exc: Exception) -> Fault:
     """Turn the C parser's message into a fault on the row it names."""
     text = str(exc)
@@ -209,7 +188,7 @@ def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> I
         return
     truncated = _truncated_tail(path, len(header))
     try:
-        short, n_short = _short_rows(path, len(header))
+        short, n_short = ragged_rows(path, len(header), too_many=False)
     except csv.Error:  # an unclosed quote: the streaming read below names its row
         short, n_short = [], 0
     if truncated and n_short:  # the cut last row is reported once, by the truncation check

@@ -22,6 +22,7 @@ spreadsheet row.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,7 +32,7 @@ import pandas as pd
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period
+from metrics.io.values import parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -248,6 +249,15 @@ def _sheets(path: Path) -> Iterator[tuple[str | None, pd.DataFrame, list[Fault]]
                 yield ws.title, pd.DataFrame(body, columns=header, dtype=object).astype(str), []
         finally:
             wb.close()
+        return
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            width = len(next(csv.reader(fh), []))
+        ragged, _ = ragged_rows(path, width)
+    except (csv.Error, UnicodeDecodeError):
+        ragged = []  # reported by the parser below
+    if ragged:  # pandas would pad a short row with blanks, importing it with figures missing
+        yield None, pd.DataFrame(), ragged
         return
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -301,3 +301,16 @@ def test_every_code_and_period_form(store: Store, tmp_path: Path) -> None:
     rev = obs(store, "NI62", "E06000020", 2018, "lac")
     assert rev["period_label"] == "2017-18" and "(Rev)" in rev["note"]
     assert obs(store, "NI62", "E06000020", 2023, "lac")["count"] == 7
+
+
+def test_ragged_rows_are_refused_not_padded_or_trimmed(store: Store, tmp_path: Path) -> None:
+    whole = la("2025", "E06000020", "5", "50", "10")
+    data = write(tmp_path / "ragged.csv", [whole, whole[:-2], [*la("2024", "E06000020", "6", "60", "10"), "x"]])
+    with pytest.raises(ImportFailed) as exc:
+        dfe_import(store, data, mapping(tmp_path / "map.csv"))
+    faults = [(f.file, f.row, f.rule) for f in exc.value.faults]
+    assert faults == [
+        ("ragged.csv", 3, "12 fields where the header has 14: a row cut short"),
+        ("ragged.csv", 4, "15 fields where the header has 14: an unquoted comma?"),
+    ]
+    assert store.scalar("SELECT count(*) FROM observation") == 0

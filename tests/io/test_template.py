@@ -156,3 +156,18 @@ def test_faults_name_the_sheet_and_row(store: Store, tmp_path: Path) -> None:
     sheet, row = where[("NI62", LA, "lac")]
     assert (sheet, row, "area_code") in found
     assert store.scalar("SELECT count(*) FROM observation") == 0
+
+
+def test_csv_row_cut_short_is_refused(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    write_template(store, path, LA, indicator_ids=["LAC_RATE"], period_year=YEAR)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = next(csv.reader([lines[0]]))
+    first = next(csv.reader([lines[1]]))
+    first[header.index("count")], first[header.index("denominator")] = "350", "36000"
+    lines[1] = ",".join(first[: header.index("denominator") + 1])  # the rest of the row lost
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as exc:
+        load(store, path)
+    assert [(f.file, f.row) for f in exc.value.faults] == [("t.csv", 2)]
+    assert "a row cut short" in exc.value.faults[0].rule
