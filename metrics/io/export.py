@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from metrics.stats import suppress
+from metrics.stats import secondary_suppression, suppress
 from metrics.store import Store
 
 Format = Literal["csv", "xlsx"]
@@ -103,14 +103,30 @@ def select_observations(
     return store.df(OBSERVATIONS_SQL, [ind, ind, areas, areas, yrs, yrs])
 
 
+CLUSTER_SET = ["indicator_id", "parent_code", "period_year", "client_group_id", "sex", "category"]
+
+
 def disclosure_mask(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose figures must not leave the system: flagged, or a count under the threshold."""
+    """Rows whose figures must not leave the system.
+
+    Primary: flagged, or a count under the indicator's threshold. Secondary:
+    clusters split their LA's count, so within one LA's clusters (same indicator,
+    period, group, sex and category) a single hidden cell could be recovered by
+    subtracting the others from the published LA total; the smallest other cell
+    is hidden with it (:func:`metrics.stats.secondary_suppression`).
+    """
     threshold = frame["disclosure_threshold"].fillna(5).to_numpy(dtype=float) if "disclosure_threshold" in frame \
         else np.full(len(frame), 5.0)
     small = np.asarray(suppress(frame["count"].to_numpy(dtype=float), threshold), dtype=bool)
     flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame \
         else np.zeros(len(frame), dtype=bool)
-    return flagged | small
+    hidden = flagged | small
+    if {"area_type", *CLUSTER_SET} <= set(frame.columns):
+        clusters = (frame["area_type"] == "cluster").to_numpy()
+        if clusters.any():
+            part = frame.loc[clusters, [*CLUSTER_SET, "count"]].assign(_primary=hidden[clusters])
+            hidden[clusters] = secondary_suppression(part, CLUSTER_SET, "count", "_primary").to_numpy()
+    return hidden
 
 
 def fingertips_frame(obs: pd.DataFrame) -> pd.DataFrame:

@@ -60,17 +60,31 @@ def test_csv_round_trip_gives_identical_observations(demo_store: Store, empty_st
     hidden_mask = stored.merge(thresholds, on="indicator_id", how="left").pipe(
         lambda f: f["suppressed"] | ((f["count"] > 0) & (f["count"] < f["disclosure_threshold"]))
     ).to_numpy()
-    shown = stored[~hidden_mask].reset_index(drop=True)
-    assert len(shown) > 1000 and hidden_mask.sum() > 0
     key = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
-    merged = back.merge(shown[key], on=key)
-    pd.testing.assert_frame_equal(merged.sort_values(key).reset_index(drop=True),
-                                  shown.sort_values(key).reset_index(drop=True))
-    # Suppressed rows came back with their key but no figures: never zero.
+    # Every primary-suppressed row came back with its key but no figures: never zero.
     hidden_back = back.merge(stored[hidden_mask][key], on=key)
     assert len(hidden_back) == hidden_mask.sum()
     assert hidden_back[["count", "value", "lower95", "upper95"]].isna().all().all()
     assert (hidden_back["note"] == "c").all()
+    # Every row that came back with figures is identical to the store.
+    with_figures = back[back["note"].fillna("") != "c"]
+    expected = stored.merge(with_figures[key], on=key)
+    assert len(with_figures) > 1000
+    pd.testing.assert_frame_equal(with_figures.sort_values(key).reset_index(drop=True),
+                                  expected.sort_values(key).reset_index(drop=True))
+    # The rest were hidden to protect a cluster cell (secondary suppression): only cluster rows, and
+    # no LA's set of clusters is left with exactly one hidden cell that its LA total would give away.
+    secondary = back[(back["note"] == "c")].merge(stored[~hidden_mask][key], on=key)
+    areas = demo_store.df("SELECT area_code, area_type, parent_code FROM area")
+    assert set(secondary.merge(areas, on="area_code")["area_type"]) <= {"cluster"}
+    clusters = back.merge(areas[areas["area_type"] == "cluster"], on="area_code")
+    clusters["c"] = clusters["note"] == "c"
+    clusters["missing"] = clusters["count"].isna() & ~clusters["c"]  # never published: nothing to subtract
+    per_set = clusters.groupby(["indicator_id", "parent_code", "period_year", "client_group_id", "sex",
+                                "category"])[["c", "missing"]].sum()
+    exposed = per_set[(per_set["c"] == 1) & (per_set["missing"] == 0)]
+    assert exposed.empty, exposed
+    assert len(secondary) > 0  # the demo has sets that needed it
 
 
 def test_values_are_written_exactly(demo_store: Store, tmp_path: Path) -> None:
