@@ -94,7 +94,6 @@ with tab_record:
             st.write("No draft review of this area: start one above.")
         else:
             rid = st.selectbox("Draft review", drafts["review_id"].tolist(), key="draft-review")
-            have = current_judgements(store, rid).set_index("aspect")
             catalogue = cache.catalogue_frame()
             ind_names = dict(zip(catalogue["indicator_id"], catalogue["short_title"], strict=True))
             with st.form("judgement"):
@@ -110,6 +109,7 @@ with tab_record:
                         st.error(str(exc))
                     else:
                         st.success(f"Saved {names[aspect]}: {GRADES[int(grade)]} (version {v}).")
+            have = current_judgements(store, rid).set_index("aspect")  # after any save above
             st.write("Graded so far: " + (", ".join(
                 f"{names[a]} {GRADES[int(g)]}" for a, g in have["grade"].items()) or "none"))
             if st.button("Submit and lock this review", key="submit-review"):

@@ -93,6 +93,7 @@ def test_inspector_records_a_grade(writable_server: str, page) -> None:
     page.get_by_text("1 – Inadequate").click()
     page.get_by_role("button", name="Save judgement").click()
     page.get_by_text(re.compile(r"Saved Be healthy: Inadequate \(version 1\)")).wait_for()
+    assert "Graded so far: Be healthy Inadequate" in page.inner_text("body")
     assert axe_violations(page) == []
 
 
