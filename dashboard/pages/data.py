@@ -24,6 +24,8 @@ st.markdown(
     "listed with its row and column. Imports can be rolled back."
 )
 
+if "data-message" in st.session_state:  # the outcome of the last action, kept across the rerun
+    st.success(st.session_state.pop("data-message"))
 history = import_history(store)
 st.subheader("Import history")
 if history.empty:
@@ -87,7 +89,8 @@ if upload is not None:
         with st.spinner("Importing in one transaction…"):
             result = run_import(store, user, path, **kwargs)
         st.cache_data.clear()
-        st.success(result.summary())
+        st.session_state["data-message"] = result.summary()
+        st.rerun()  # so the history and the rollback list include the new batch
 
 if not history.empty:
     st.subheader("Roll back an import")
@@ -101,4 +104,6 @@ if not history.empty:
                 st.error(str(exc))
             else:
                 st.cache_data.clear()
-                st.success(f"Batch {batch} rolled back: {n:,} rows removed, replaced values restored.")
+                st.session_state["data-message"] = (
+                    f"Batch {batch} rolled back: {n:,} rows removed, replaced values restored.")
+                st.rerun()
