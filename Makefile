@@ -1,6 +1,6 @@
 # Two commands a new user needs (see README.md):
 #   make run    install, build the demo store if missing, serve the dashboard
-#   make test   install test tools (incl. Chromium when missing) and run every test
+#   make test   install test tools (incl. Chromium and PostgreSQL when missing) and run every test
 #
 # Everything goes into a local virtualenv (.venv); versions are pinned by
 # requirements-lock.txt (regenerate with `make lock`).
@@ -11,13 +11,13 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-test browser lint bench lock clean
+.PHONY: run test install install-test browser postgres lint bench lock clean
 
 run: install
 	$(BIN)/python -m metrics build-demo-if-missing
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: install-test browser
+test: install-test browser postgres
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -43,6 +43,14 @@ browser:
 	else \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Debian's PostgreSQL server: tests/test_postgres.py starts a throwaway cluster on loopback.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo "postgresql: $$(ls /usr/lib/postgresql/*/bin/initdb | head -1)"; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
 lint: install-test

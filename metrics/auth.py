@@ -15,6 +15,10 @@ Two ways to sign in:
   proves who the user is; :func:`role_from_claims` maps the token's claims to a
   role with rules from ``.streamlit/secrets.toml`` (see the README).
 
+Users and the audit log live wherever :func:`metrics.shared.shared_for` says:
+the DuckDB store by default, or a PostgreSQL database (``ECM_SHARED_DB``) that
+several app processes write at once. The checks here are the same for both.
+
 The audit log records every login, import, rollback, judgement change and user
 change, successful or refused. No function here updates or deletes a row of it.
 """
@@ -32,6 +36,7 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from metrics.shared import DuckCursor, SharedCursor, shared_for
 from metrics.store import Store
 
 ROLES: tuple[str, ...] = ("viewer", "inspector", "director", "analyst", "admin")
@@ -83,8 +88,9 @@ class User:
 def authorise(store: Store | None, user: User | None, action: str, target: str | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may take ``action``.
 
-    A refusal is written to the audit log when the store is writable, so an
-    attempt is on record even though it changed nothing.
+    A refusal is written to the audit log when the shared tables are writable
+    (a read-only DuckDB replica may still audit into PostgreSQL), so an attempt
+    is on record even though it changed nothing.
     """
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -92,15 +98,17 @@ def authorise(store: Store | None, user: User | None, action: str, target: str |
         return
     who = user.username if user else "anonymous"
     role = user.role if user else None
-    if store is not None and not store.read_only:
-        with store.transaction() as cur:
-            audit(cur, who, role, action, target, "refused")
+    if store is not None:
+        shared = shared_for(store)
+        if shared.writable:
+            with shared.transaction() as cur:
+                audit(cur, who, role, action, target, "refused")
     allowed = ", ".join(sorted(PERMISSIONS[action]))
     raise PermissionDenied(f"{who} ({role or 'not signed in'}) may not {action.replace('_', ' ')}: needs {allowed}")
 
 
 def audit(
-    cur: duckdb.DuckDBPyConnection,
+    cur: SharedCursor | duckdb.DuckDBPyConnection,
     username: str,
     role: str | None,
     action: str,
@@ -111,9 +119,12 @@ def audit(
     """Append one entry; call it inside the transaction that does the action.
 
     Writing the entry in the same transaction means an action and its record
-    commit or vanish together.
+    commit or vanish together. ``cur`` is a transaction of the shared store (a
+    bare DuckDB cursor is accepted for callers writing to the DuckDB store).
     """
-    audit_id = cur.execute("SELECT COALESCE(max(audit_id), 0) + 1 FROM audit_log").fetchone()[0]
+    if isinstance(cur, duckdb.DuckDBPyConnection):
+        cur = DuckCursor(cur)
+    audit_id = cur.next_id("audit_log", "audit_id")
     cur.execute(
         "INSERT INTO audit_log (audit_id, logged_at, username, role, action, target, outcome, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -128,8 +139,8 @@ def audit_log(store: Store, actor: User, limit: int | None = None) -> pd.DataFra
     authorise(store, actor, "view_audit")
     sql = "SELECT * FROM audit_log ORDER BY audit_id DESC"
     if limit is not None:
-        return store.df(sql + " LIMIT ?", [int(limit)])
-    return store.df(sql)
+        return shared_for(store).df(sql + " LIMIT ?", [int(limit)])
+    return shared_for(store).df(sql)
 
 
 def audit_log_csv(store: Store, actor: User) -> bytes:
@@ -157,7 +168,7 @@ def _check_new_user(username: str, role: str, password: str | None) -> None:
 
 
 def _insert_user(
-    cur: duckdb.DuckDBPyConnection, username: str, display_name: str, role: str,
+    cur: SharedCursor, username: str, display_name: str, role: str,
     password: str | None, source: str, created_by: str,
 ) -> None:
     exists = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
@@ -178,7 +189,8 @@ def create_first_admin(store: Store, username: str, password: str, display_name:
     where holding the store file already implies full control.
     """
     _check_new_user(username, "admin", password)
-    with store.transaction() as cur:
+    with shared_for(store).transaction() as cur:
+        cur.serialise("create_first_admin")  # two first runs at once must not both see no admin
         admins = cur.execute("SELECT count(*) FROM app_user WHERE role = 'admin'").fetchone()[0]
         if admins:
             raise PermissionDenied("an admin already exists: ask them to add users")
@@ -196,9 +208,15 @@ def create_user(
     _check_new_user(username, role, password if source == "local" else None)
     if source == "local" and not password:
         raise ValueError("a local user needs a password")
-    with store.transaction() as cur:
-        _insert_user(cur, username, display_name, role, password, source, actor.username)
-        audit(cur, actor.username, actor.role, "create_user", username, detail={"role": role, "source": source})
+    shared = shared_for(store)
+    try:
+        with shared.transaction() as cur:
+            _insert_user(cur, username, display_name, role, password, source, actor.username)
+            audit(cur, actor.username, actor.role, "create_user", username,
+                  detail={"role": role, "source": source})
+    except shared.conflicts as exc:
+        # Another process added the same name between our check and our insert.
+        raise ValueError(f"user {username!r} already exists") from exc
     return User(username, role, display_name or username, source)
 
 
@@ -206,7 +224,7 @@ def set_role(store: Store, actor: User, username: str, role: str) -> None:
     authorise(store, actor, "manage_users", username)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    with store.transaction() as cur:
+    with shared_for(store).transaction() as cur:
         old = cur.execute("SELECT role FROM app_user WHERE username = ?", [username]).fetchone()
         if old is None:
             raise ValueError(f"no user {username!r}")
@@ -217,7 +235,7 @@ def set_role(store: Store, actor: User, username: str, role: str) -> None:
 def set_active(store: Store, actor: User, username: str, active: bool) -> None:
     """Disable or re-enable an account; users are never deleted (the audit log names them)."""
     authorise(store, actor, "manage_users", username)
-    with store.transaction() as cur:
+    with shared_for(store).transaction() as cur:
         found = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
         if not found:
             raise ValueError(f"no user {username!r}")
@@ -227,15 +245,16 @@ def set_active(store: Store, actor: User, username: str, active: bool) -> None:
 
 def list_users(store: Store) -> pd.DataFrame:
     """Users without their hashes."""
-    return store.df(
+    return shared_for(store).df(
         "SELECT username, display_name, role, source, active, created_at, created_by"
         " FROM app_user ORDER BY username"
     )
 
 
 def authenticate(store: Store, username: str, password: str) -> User:
-    """Check a local user's password; every attempt is audited when the store is writable."""
-    row = store.df(
+    """Check a local user's password; every attempt is audited when the shared tables are writable."""
+    shared = shared_for(store)
+    row = shared.df(
         "SELECT username, display_name, role, password_hash, active FROM app_user WHERE username = ?",
         [username],
     )
@@ -246,8 +265,8 @@ def authenticate(store: Store, username: str, password: str) -> User:
         except (VerificationError, InvalidHashError):
             ok = False
     role = str(row.iloc[0]["role"]) if ok else None
-    if not store.read_only:
-        with store.transaction() as cur:
+    if shared.writable:
+        with shared.transaction() as cur:
             audit(cur, username, role, "login", username, "ok" if ok else "refused")
     if not ok:
         raise AuthError("sign-in failed: unknown user, wrong password or disabled account")
@@ -286,7 +305,8 @@ def oidc_user(store: Store, claims: Mapping[str, Any], rules: Mapping[str, Itera
     if not username:
         raise AuthError("the identity provider sent no e-mail or subject claim")
     role = role_from_claims(claims, rules)
-    if not store.read_only:
-        with store.transaction() as cur:
+    shared = shared_for(store)
+    if shared.writable:
+        with shared.transaction() as cur:
             audit(cur, username, role, "login", username, detail={"source": "oidc"})
     return User(username, role, str(claims.get("name") or username), "oidc")

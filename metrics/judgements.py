@@ -6,6 +6,11 @@ scale with evidence notes and the indicators relied on. Nothing is updated or
 deleted: each change inserts a new version that supersedes the one before, so the
 history of who concluded what, and when, is always there. Submitting a review
 locks it. Every change is written to the audit log in the same transaction.
+
+Reviews and judgements live in the shared store (:mod:`metrics.shared`): the
+DuckDB store by default, or PostgreSQL when ``ECM_SHARED_DB`` is set. Names of
+areas and outcomes come from the DuckDB store and are joined here in Python, so
+no query mixes the two databases.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.auth import User, audit, authorise
+from metrics.shared import shared_for
 from metrics.store import Store
 
 GRADES: dict[int, str] = {1: "Inadequate", 2: "Adequate", 3: "Good", 4: "Outstanding"}
@@ -24,6 +30,7 @@ EXTRA_ASPECTS: dict[str, str] = {
     "capacity_to_improve": "Capacity to improve",
 }
 MAX_EVIDENCE_CHARS = 20_000
+_ATTEMPTS = 5  # tries at a review number when other processes open reviews of the same area at once
 
 
 class ReviewLocked(Exception):
@@ -51,32 +58,57 @@ def create_review(store: Store, actor: User, area_code: str, period_year: int, t
     name = store.scalar("SELECT name FROM area WHERE area_code = ?", [area_code])
     if name is None:
         raise ValueError(f"unknown area {area_code!r}")
-    with store.transaction() as cur:
-        n = cur.execute("SELECT count(*) FROM review WHERE area_code = ? AND period_year = ?",
-                        [area_code, period_year]).fetchone()[0]
-        review_id = f"{area_code}-{period_year}-{n + 1}"
-        title = title.strip() or f"Joint area review of {name}, {period_year}"
-        cur.execute(
-            "INSERT INTO review (review_id, area_code, period_year, title, created_by) VALUES (?, ?, ?, ?, ?)",
-            [review_id, area_code, period_year, title, actor.username],
-        )
-        audit(cur, actor.username, actor.role, "create_review", review_id, detail={"title": title})
+    title = title.strip() or f"Joint area review of {name}, {period_year}"
+    shared = shared_for(store)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with shared.transaction() as cur:
+                n = cur.execute("SELECT count(*) FROM review WHERE area_code = ? AND period_year = ?",
+                                [area_code, period_year]).fetchone()[0]
+                review_id = f"{area_code}-{period_year}-{n + 1}"
+                cur.execute(
+                    "INSERT INTO review (review_id, area_code, period_year, title, created_by)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [review_id, area_code, period_year, title, actor.username],
+                )
+                audit(cur, actor.username, actor.role, "create_review", review_id, detail={"title": title})
+        except shared.conflicts:
+            # Another process opened a review of this area and year at the same moment and
+            # took the number: count again.
+            if attempt == _ATTEMPTS - 1:
+                raise
+        else:
+            break
     return Review(review_id, area_code, period_year, title, "draft")
 
 
 def get_review(store: Store, review_id: str) -> Review:
-    row = store.df("SELECT review_id, area_code, period_year, title, status FROM review WHERE review_id = ?",
-                   [review_id])
+    row = shared_for(store).df(
+        "SELECT review_id, area_code, period_year, title, status FROM review WHERE review_id = ?", [review_id])
     if row.empty:
         raise ValueError(f"no review {review_id!r}")
     r = row.iloc[0]
     return Review(str(r["review_id"]), str(r["area_code"]), int(r["period_year"]), str(r["title"]), str(r["status"]))
 
 
+def _with_area_names(store: Store, frame: pd.DataFrame, after: str) -> pd.DataFrame:
+    """Add ``area_name`` from the DuckDB store, keeping only areas it knows (as a join would).
+
+    Areas live beside the data, the reviews perhaps in PostgreSQL, so the two
+    are joined here rather than in SQL.
+    """
+    names = store.df("SELECT area_code, name FROM area")
+    names = dict(zip(names["area_code"], names["name"], strict=True))
+    frame = frame[frame["area_code"].isin(list(names))].copy()
+    frame.insert(frame.columns.get_loc(after) + 1, "area_name", frame["area_code"].map(names).astype(object))
+    return frame.reset_index(drop=True)
+
+
 def list_reviews(store: Store, area_code: str | None = None) -> pd.DataFrame:
-    sql = ("SELECT r.*, a.name AS area_name FROM review r JOIN area a USING (area_code)"
-           + (" WHERE r.area_code = ?" if area_code else "") + " ORDER BY r.created_at DESC, r.review_id")
-    return store.df(sql, [area_code] if area_code else None)
+    sql = ("SELECT * FROM review" + (" WHERE area_code = ?" if area_code else "")
+           + " ORDER BY created_at DESC, review_id")
+    frame = shared_for(store).df(sql, [area_code] if area_code else None)
+    return _with_area_names(store, frame, frame.columns[-1])
 
 
 def record_judgement(
@@ -88,7 +120,12 @@ def record_judgement(
     evidence: str = "",
     indicator_ids: list[str] | None = None,
 ) -> int:
-    """Record (or revise) one aspect's grade; returns the new version number."""
+    """Record (or revise) one aspect's grade; returns the new version number.
+
+    The review's row is locked for the transaction (PostgreSQL; DuckDB has one
+    writer anyway), so two inspectors saving at the same moment get consecutive
+    versions and neither save is lost.
+    """
     authorise(store, actor, "record_judgement", review_id)
     valid = aspects(store)
     if aspect not in valid:
@@ -104,8 +141,9 @@ def record_judgement(
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise ValueError(f"unknown indicators: {', '.join(unknown)}")
-    with store.transaction() as cur:
-        review = cur.execute("SELECT area_code, status FROM review WHERE review_id = ?", [review_id]).fetchone()
+    with shared_for(store).transaction() as cur:
+        review = cur.execute("SELECT area_code, status FROM review WHERE review_id = ?" + cur.for_update,
+                             [review_id]).fetchone()
         if review is None:
             raise ValueError(f"no review {review_id!r}")
         if review[1] == "submitted":
@@ -115,7 +153,7 @@ def record_judgement(
             " ORDER BY version DESC LIMIT 1", [review_id, aspect],
         ).fetchone()
         version = 1 if prev is None else int(prev[1]) + 1
-        jid = cur.execute("SELECT COALESCE(max(judgement_id), 0) + 1 FROM judgement").fetchone()[0]
+        jid = cur.next_id("judgement", "judgement_id")
         cur.execute(
             "INSERT INTO judgement (judgement_id, review_id, area_code, aspect, grade, evidence, indicator_ids,"
             " recorded_by, recorded_at, version, supersedes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft')",
@@ -138,7 +176,12 @@ def submit_review(store: Store, actor: User, review_id: str) -> None:
     missing = [name for a, name in aspects(store).items() if a not in graded]
     if missing:
         raise ValueError(f"cannot submit: no grade yet for {', '.join(missing)}")
-    with store.transaction() as cur:
+    with shared_for(store).transaction() as cur:
+        # Checked again under the row lock: another process may have submitted meanwhile.
+        status = cur.execute("SELECT status FROM review WHERE review_id = ?" + cur.for_update,
+                             [review_id]).fetchone()
+        if status is None or status[0] == "submitted":
+            raise ReviewLocked(f"review {review_id} is already submitted")
         cur.execute(
             "UPDATE review SET status = 'submitted', submitted_by = ?, submitted_at = ? WHERE review_id = ?"
             " AND status = 'draft'", [actor.username, dt.datetime.now(), review_id],
@@ -146,22 +189,27 @@ def submit_review(store: Store, actor: User, review_id: str) -> None:
         audit(cur, actor.username, actor.role, "submit_review", review_id)
 
 
+# The latest version of each (review, aspect): a correlated subquery both DuckDB and
+# PostgreSQL run (no QUALIFY), over the table's own alias j.
+_LATEST = ("j.version = (SELECT max(k.version) FROM judgement k"
+           " WHERE k.review_id = j.review_id AND k.aspect = j.aspect)")
+
+
 def current_judgements(store: Store, review_id: str) -> pd.DataFrame:
-    """The latest version of each aspect's judgement in a review."""
-    return store.df(
-        """SELECT j.*, COALESCE(o.name, j.aspect) AS aspect_name
-           FROM judgement j LEFT JOIN outcome o ON o.outcome_id = j.aspect
-           WHERE j.review_id = ?
-           QUALIFY row_number() OVER (PARTITION BY j.aspect ORDER BY j.version DESC) = 1
-           ORDER BY COALESCE(o.sort_order, 100), j.aspect""",
-        [review_id],
-    ).assign(aspect_name=lambda f: f["aspect"].map(aspects(store)).fillna(f["aspect_name"]),
-             grade_name=lambda f: f["grade"].map(GRADES))
+    """The latest version of each aspect's judgement in a review, outcomes first in framework order."""
+    frame = shared_for(store).df(f"SELECT j.* FROM judgement j WHERE j.review_id = ? AND {_LATEST}", [review_id])
+    order = store.df("SELECT outcome_id, sort_order FROM outcome")
+    order = dict(zip(order["outcome_id"], order["sort_order"], strict=True))
+    names = aspects(store)
+    return (frame.assign(_order=frame["aspect"].map(order).fillna(100))
+            .sort_values(["_order", "aspect"], kind="stable").drop(columns="_order").reset_index(drop=True)
+            .assign(aspect_name=lambda f: f["aspect"].map(names).fillna(f["aspect"]).astype(object),
+                    grade_name=lambda f: f["grade"].map(GRADES)))
 
 
 def judgement_history(store: Store, review_id: str) -> pd.DataFrame:
     """Every version of every judgement in a review, newest first: who, when, what changed."""
-    return store.df(
+    return shared_for(store).df(
         """SELECT aspect, version, grade, evidence, indicator_ids, recorded_by, recorded_at, supersedes
            FROM judgement WHERE review_id = ? ORDER BY recorded_at DESC, judgement_id DESC""",
         [review_id],
@@ -174,17 +222,20 @@ def judgements_across_areas(store: Store, period_year: int | None = None) -> pd.
     Used to answer "how many areas are judged inadequate for staying safe?" with
     the data alongside.
     """
-    return store.df(
-        """WITH latest AS (
-               SELECT * FROM review WHERE status = 'submitted' AND (? IS NULL OR period_year = ?)
-               QUALIFY row_number() OVER (PARTITION BY area_code ORDER BY submitted_at DESC) = 1)
-           SELECT l.area_code, a.name AS area_name, l.review_id, l.period_year, j.aspect, j.grade
-           FROM latest l JOIN area a USING (area_code)
-           JOIN judgement j ON j.review_id = l.review_id
-           QUALIFY row_number() OVER (PARTITION BY j.review_id, j.aspect ORDER BY j.version DESC) = 1
-           ORDER BY a.name, j.aspect""",
-        [period_year, period_year],
-    ).assign(grade_name=lambda f: f["grade"].map(GRADES))
+    where, params = "r.status = 'submitted'", []
+    if period_year is not None:
+        where, params = where + " AND r.period_year = ?", [int(period_year)]
+    frame = shared_for(store).df(
+        f"""SELECT l.area_code, l.review_id, l.period_year, j.aspect, j.grade
+            FROM (SELECT r.*, row_number() OVER (PARTITION BY r.area_code ORDER BY r.submitted_at DESC) AS rn
+                  FROM review r WHERE {where}) l
+            JOIN judgement j ON j.review_id = l.review_id
+            WHERE l.rn = 1 AND {_LATEST}""",
+        params,
+    )
+    frame = _with_area_names(store, frame, "area_code")
+    return (frame.sort_values(["area_name", "aspect"], kind="stable").reset_index(drop=True)
+            .assign(grade_name=lambda f: f["grade"].map(GRADES)))
 
 
 def grade_counts(store: Store, period_year: int | None = None) -> pd.DataFrame:

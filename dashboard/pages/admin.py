@@ -17,6 +17,7 @@ from metrics.auth import (
     set_active,
     set_role,
 )
+from metrics.shared import writes_enabled
 
 store = get_store()
 st.title("Users and audit log")
@@ -30,7 +31,7 @@ if not user.can("manage_users"):
 st.subheader("Users")
 st.dataframe(list_users(store), hide_index=True, key="users")
 
-if store.read_only:
+if not writes_enabled(store):
     st.info("This server opened the store read-only: start it with `ECM_WRITABLE=1` to change users.")
 else:
     with st.form("add-user", clear_on_submit=True):

@@ -25,6 +25,7 @@ from metrics.judgements import (
     submit_review,
 )
 from metrics.results import BENCHMARKS, outcome_scorecard
+from metrics.shared import writes_enabled
 
 store = get_store()
 st.title("Joint area review judgements")
@@ -79,7 +80,7 @@ with tab_record:
     user = signin_panel(store, "record judgements (inspector role)")
     if user is not None and not user.can("record_judgement"):
         st.warning(f"Your role ({user.role}) can read judgements; recording them needs the inspector role.")
-    elif user is not None and store.read_only:
+    elif user is not None and not writes_enabled(store):
         st.warning("This server opened the store read-only: start it with `ECM_WRITABLE=1` to record judgements.")
     elif user is not None:
         drafts = list_reviews(store, sel.area_code)

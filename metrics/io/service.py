@@ -3,6 +3,10 @@
 The readers and :mod:`metrics.io.core` know nothing of users; this is the one
 door the Data page (and anything else acting for a person) goes through, so the
 role check cannot be skipped by a page that forgets to hide a button.
+
+The import batch is written with its rows in the DuckDB store (one transaction);
+the audit entry goes to the shared store (:mod:`metrics.shared`), which may be
+PostgreSQL, in a transaction of its own after the import commits or fails.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from metrics.auth import User, audit, authorise
 from metrics.io.core import ImportResult, Progress, import_source, rollback_batch
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
+from metrics.shared import shared_for
 from metrics.store import Store
 
 
@@ -40,12 +45,12 @@ def run_import(
                                unknown_areas=unknown_areas, progress=progress)
     except ImportFailed as exc:
         if not dry_run:
-            with store.transaction() as cur:
+            with shared_for(store).transaction() as cur:
                 audit(cur, actor.username, actor.role, "import", Path(path).name, "failed",
                       {"faults": exc.total, "first": str(exc.faults[0]) if exc.faults else ""})
         raise
     if not dry_run:
-        with store.transaction() as cur:
+        with shared_for(store).transaction() as cur:
             audit(cur, actor.username, actor.role, "import", Path(path).name, "ok",
                   {"batch_id": result.batch_id, "format": result.format, "rows_read": result.rows_read,
                    "new": result.new, "replaced": result.replaced, "unchanged": result.unchanged,
@@ -57,6 +62,6 @@ def run_rollback(store: Store, actor: User, batch_id: int) -> int:
     """Undo an import batch for ``actor``; returns the rows removed."""
     authorise(store, actor, "rollback_import", f"batch {batch_id}")
     removed = rollback_batch(store, batch_id, actor.username)
-    with store.transaction() as cur:
+    with shared_for(store).transaction() as cur:
         audit(cur, actor.username, actor.role, "rollback", f"batch {batch_id}", "ok", {"rows_removed": removed})
     return removed
