@@ -78,6 +78,7 @@ def _weak_areas(_version: str, sel: Selection) -> pd.DataFrame:
 
 
 def weak_list(sel: Selection) -> pd.DataFrame:
-    """The whole list for an area: it costs one area_results per client group and
-    cluster, and narrowing it by outcome or standard should not pay that again."""
+    """The whole list for an area: it reads the area, every client group and every
+    cluster (one batched pass, but still the dearest page), and narrowing it by
+    outcome or standard should not pay that again."""
     return _weak_areas(version(), sel)

@@ -14,10 +14,11 @@ import pandas as pd
 from metrics.results import (
     ENGLAND,
     Selection,
-    area_info,
+    _area_infos,
+    _neighbour_codes,
+    _records,
     latest_year,
     mask_suppressed,
-    neighbours,
 )
 from metrics.stats import (
     compare_to_benchmark,
@@ -39,6 +40,22 @@ def indicator_meta(store: Store, indicator_id: str) -> dict[str, object]:
     return frame.iloc[0].to_dict()
 
 
+def _indicator_fields(store: Store, indicator_id: str) -> dict[str, object]:
+    """The fields these functions read from :func:`indicator_meta`, without a DataFrame."""
+    rows = _records(
+        store,
+        "SELECT polarity, value_type, multiplier, headline_group FROM indicator WHERE indicator_id = $id",
+        {"id": indicator_id},
+    )
+    if not rows:
+        raise KeyError(f"unknown indicator {indicator_id}")
+    return rows[0]
+
+
+def _area_fields(store: Store, area_code: str) -> dict[str, object]:
+    return _area_infos(store, [area_code]).get(area_code, {})
+
+
 def _group_for(meta: dict[str, object], client_group: str) -> str:
     return str(meta["headline_group"]) if client_group == "all" else client_group
 
@@ -52,7 +69,7 @@ def indicator_across_las(
     neighbours); ranks and bands are always national, among all LAs, as in LAIT.
     The comparison is with England's value.
     """
-    meta = indicator_meta(store, indicator_id)
+    meta = _indicator_fields(store, indicator_id)
     year = sel.period_year or latest_year(store)
     group = _group_for(meta, sel.client_group)
     frame = store.df(
@@ -84,13 +101,13 @@ def indicator_across_las(
         england_value,
         polarity,
     )
-    info = area_info(store, sel.area_code) or {}
+    info = _area_fields(store, sel.area_code)
     la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
     las["selected"] = las["area_code"] == la_code
     if scope == "region" and info.get("region_code"):
         las = las[las["region_code"] == info["region_code"]]
     elif scope == "neighbours" and la_code:
-        keep = {str(la_code), *neighbours(store, str(la_code))}
+        keep = {str(la_code), *_neighbour_codes(store, str(la_code))}
         las = las[las["area_code"].isin(keep)]
     las = las.sort_values(["rank", "name"], na_position="last")
     return las.reset_index(drop=True)
@@ -102,7 +119,7 @@ def funnel_data(store: Store, indicator_id: str, sel: Selection) -> tuple[pd.Dat
     Funnels apply to proportions and crude rates with counts; for other value
     types both frames are empty and the page says why.
     """
-    meta = indicator_meta(store, indicator_id)
+    meta = _indicator_fields(store, indicator_id)
     vt = str(meta["value_type"])
     if vt not in ("proportion", "crude_rate"):
         return pd.DataFrame(), pd.DataFrame()
@@ -126,11 +143,11 @@ def indicator_series(
 ) -> pd.DataFrame:
     """The indicator over time for the area, its region, England, the neighbour mean
     and any extra areas (the multi-area overlay), in long form."""
-    meta = indicator_meta(store, indicator_id)
+    meta = _indicator_fields(store, indicator_id)
     group = _group_for(meta, sel.client_group)
-    info = area_info(store, sel.area_code) or {}
+    info = _area_fields(store, sel.area_code)
     la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
-    nbrs = neighbours(store, str(la_code)) if la_code else []
+    nbrs = _neighbour_codes(store, str(la_code)) if la_code else []
     codes = [sel.area_code, ENGLAND]
     if info.get("region_code"):
         codes.append(str(info["region_code"]))

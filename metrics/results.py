@@ -20,13 +20,22 @@ are returned as NaN with ``suppressed = True``, never as numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from metrics.stats import compare_to_benchmark, national_rank, quartile_band, recent_trend
+from metrics.stats import compare_to_benchmark
+from metrics.stats.enums import Polarity, as_polarity, as_value_type
+from metrics.stats.ranking import MIN_VALUES_FOR_BANDS, QUARTILE_BANDS, quartile_cut_points
+from metrics.stats.trend import (
+    _CI95_WIDTH_IN_SE,
+    _TREND_VALUE_TYPES,
+    TREND_CHI2_THRESHOLD,
+    TREND_POINTS,
+)
 from metrics.store import Store
 
 Benchmark = Literal["england", "region", "neighbours", "parent"]
@@ -94,23 +103,7 @@ def benchmark_areas(store: Store, sel: Selection) -> tuple[list[str], str]:
     info = area_info(store, sel.area_code)
     if info is None:
         raise KeyError(f"unknown area {sel.area_code}")
-    la_code = sel.area_code if info["area_type"] == "la" else info.get("parent_code")
-    if sel.benchmark == "england":
-        return [ENGLAND], "England"
-    if sel.benchmark == "region":
-        region = info["region_code"] if info["area_type"] in ("la", "cluster") else None
-        if not region:
-            return [ENGLAND], "England"
-        return [str(region)], str(info.get("region_name") or region)
-    if sel.benchmark == "parent":
-        parent = info.get("parent_code")
-        if not parent:
-            return [ENGLAND], "England"
-        return [str(parent)], str(info.get("parent_name") or parent)
-    if info["area_type"] not in ("la", "cluster") or not la_code:
-        return [ENGLAND], "England"
-    codes = neighbours(store, str(la_code))
-    return codes, "statistical neighbours (mean)"
+    return _benchmark_from_info(info, sel, lambda la: neighbours(store, la))
 
 
 def _headline_filter() -> str:
@@ -205,76 +198,499 @@ def area_results(store: Store, sel: Selection) -> pd.DataFrame:
     group; indicators with no value in the period keep their row with NaN so a
     reader sees the gap rather than nothing.
     """
-    year = sel.period_year or latest_year(store)
-    sel = sel.with_period(year)
-    info = area_info(store, sel.area_code)
-    if info is None:
-        raise KeyError(f"unknown area {sel.area_code}")
-    bench_codes, bench_name = benchmark_areas(store, sel)
-    cat = catalogue_frame(store)
-    if sel.client_group != "all":
-        cat = cat[cat["client_groups"].apply(lambda g: sel.client_group in list(g))]
-    panel = mask_suppressed(period_panel(store, sel, [sel.area_code, ENGLAND, *bench_codes]))
+    return area_results_many(store, [sel])[0]
 
-    own = panel[panel["area_code"] == sel.area_code].set_index("indicator_id")
-    out = cat.set_index("indicator_id").join(
-        own[[*VALUE_COLUMNS, "period_label", "suppressed", "note"]], how="left"
+
+def _records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str, object]]:
+    """Rows as dicts straight from DuckDB: for a handful of rows, building a DataFrame
+    cost more than the query. Only for values used as plain Python values."""
+    cur = store.cursor().execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
+    """:func:`area_info` of several areas in one query (the fields benchmarks read)."""
+    rows = _records(
+        store,
+        """
+        SELECT a.area_code, a.area_type, a.parent_code, a.region_code,
+               p.name AS parent_name, r.name AS region_name
+        FROM area a LEFT JOIN area p ON p.area_code = a.parent_code
+        LEFT JOIN area r ON r.area_code = a.region_code
+        WHERE list_contains($codes, a.area_code)
+        """,
+        {"codes": codes},
     )
-    out["suppressed"] = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+    return {str(r["area_code"]): r for r in rows}
 
-    bench = panel[panel["area_code"].isin(bench_codes)]
-    bench_value = bench.groupby("indicator_id")["value"].mean()
-    bench_n = bench.groupby("indicator_id")["value"].count()
-    out["benchmark_value"] = bench_value.reindex(out.index)
-    out["benchmark_n"] = bench_n.reindex(out.index).fillna(0).astype(int)
-    out["benchmark_name"] = bench_name
 
-    england = panel[panel["area_code"] == ENGLAND].set_index("indicator_id")["value"]
-    out["england_value"] = england.reindex(out.index)
+def _neighbour_codes(store: Store, la_code: str) -> list[str]:
+    """:func:`neighbours` in one query: DfE's list when imported, else the model's."""
+    rows = _records(
+        store,
+        """
+        SELECT neighbour_code FROM area_neighbour
+        WHERE area_code = $la AND source = (
+            SELECT CASE WHEN bool_or(source = 'dfe') THEN 'dfe'
+                        WHEN bool_or(source = 'model') THEN 'model' END
+            FROM area_neighbour)
+        ORDER BY rank
+        """,
+        {"la": la_code},
+    )
+    return [str(r["neighbour_code"]) for r in rows]
 
-    las = panel[panel["area_type"] == "la"]
+
+def _benchmark_from_info(
+    info: dict[str, object], sel: Selection, neighbours_of: Callable[[str], list[str]]
+) -> tuple[list[str], str]:
+    """:func:`benchmark_areas` on an area already read, so a batch reads each area once."""
+    la_code = sel.area_code if info["area_type"] == "la" else info.get("parent_code")
+    if sel.benchmark == "england":
+        return [ENGLAND], "England"
+    if sel.benchmark == "region":
+        region = info["region_code"] if info["area_type"] in ("la", "cluster") else None
+        if not region:
+            return [ENGLAND], "England"
+        return [str(region)], str(info.get("region_name") or region)
+    if sel.benchmark == "parent":
+        parent = info.get("parent_code")
+        if not parent:
+            return [ENGLAND], "England"
+        return [str(parent)], str(info.get("parent_name") or parent)
+    if info["area_type"] not in ("la", "cluster") or not la_code:
+        return [ENGLAND], "England"
+    return neighbours_of(str(la_code)), "statistical neighbours (mean)"
+
+
+def _panels(
+    store: Store, year: int, groups: list[str], areas: list[str], group_indicators: list[str]
+) -> dict[str, pd.DataFrame]:
+    """One period's rows for every requested client group, read in one scan.
+
+    Each group's frame holds exactly the rows :func:`period_panel` returns for it
+    (in the same order), restricted to mapped indicators, the only ones a result
+    row can show. Reading all groups at once is what makes the weak-areas list
+    (an area, each of its client groups and clusters) one pass over the period.
+    Client-group rows are read only for ``group_indicators``, the indicators the
+    selections show for a group.
+    """
+    frame = store.df(
+        """
+        SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
+               o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
+               o.suppressed, o.note, o.client_group_id AS _group,
+               o.client_group_id = i.headline_group AS _headline
+        FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+        WHERE o.period_year = $year AND o.sex = 'persons' AND o.category = '' AND i.mapped
+          AND (($all AND o.client_group_id = i.headline_group)
+               OR (list_contains($groups, o.client_group_id)
+                   AND list_contains($group_indicators, o.indicator_id)))
+          AND (a.area_type = 'la' OR list_contains($areas, o.area_code))
+        """,
+        {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
+         "areas": areas, "group_indicators": group_indicators},
+    )
+    frame = mask_suppressed(frame)
+    # The two helper columns stay: every reader picks its columns by name.
+    group_of = frame["_group"].to_numpy(dtype=object)
+    headline = frame["_headline"].to_numpy(dtype=bool)
+    return {g: frame[headline if g == "all" else group_of == g] for g in groups}
+
+
+def _series(
+    store: Store, year: int, keys: list[tuple[str, str]], expected: dict[tuple[str, str], set[str]]
+) -> dict[tuple[str, str], dict[str, TrendArrays]]:
+    # Client-group rows only for the indicators some selection shows for a group.
+    group_indicators = sorted({i for (_, g), inds in expected.items() if g != "all" for i in inds})
+    """Each (area, client group)'s rows the recent trend reads, split by indicator.
+
+    The trend only ever looks at the latest :data:`TREND_POINTS` rows up to the
+    period, so the first read is limited to that many years, which lets DuckDB skip
+    older row groups. A series with a year absent from that window, or an expected
+    indicator with no row in it, may reach further back: those areas are read again
+    in full, so the label is exactly what the whole series gives.
+    """
+    areas = sorted({a for a, _ in keys})
+    groups = sorted({g for _, g in keys})
+    sql = """
+        SELECT o.area_code, o.client_group_id AS _group,
+               o.client_group_id = i.headline_group AS _headline, o.indicator_id, o.period_year,
+               o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
+        FROM observation o JOIN indicator i USING (indicator_id)
+        WHERE list_contains($areas, o.area_code) AND o.sex = 'persons' AND o.category = ''
+          AND i.mapped AND o.period_year BETWEEN $first AND $year
+          AND (($all AND o.client_group_id = i.headline_group)
+               OR (list_contains($groups, o.client_group_id)
+                   AND list_contains($group_indicators, o.indicator_id)))
+        ORDER BY o.area_code, o.indicator_id, o.client_group_id, o.period_year
+    """
+    params: dict[str, object] = {
+        "areas": areas, "year": year, "first": year - TREND_POINTS + 1, "all": "all" in groups,
+        "groups": [g for g in groups if g != "all"], "group_indicators": group_indicators,
+    }
+    recent = mask_suppressed(store.df(sql, params))
+    split = _split_series(recent, keys)
+    short = [
+        k for k, per in split.items()
+        if any(len(arrays[0]) < TREND_POINTS for arrays in per.values()) or not expected[k] <= per.keys()
+    ]
+    if short:
+        params.update(areas=sorted({a for a, _ in short}), first=-(2**31))
+        full = _split_series(mask_suppressed(store.df(sql, params)), short)
+        for k in short:
+            split[k] = full[k]
+    return split
+
+
+TrendArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _split_series(
+    frame: pd.DataFrame, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, TrendArrays]]:
+    """Per key, each indicator's (count, denominator, value, lower95, upper95) arrays.
+
+    Plain arrays, split once: the trend test runs on a few dozen indicators per
+    scope, and slicing a DataFrame per indicator cost more than the test itself.
+    """
+    arrays = [frame[c].to_numpy(dtype=float) for c in ("count", "denominator", "value", "lower95", "upper95")]
+    area = frame["area_code"].to_numpy(dtype=object)
+    group = frame["_group"].to_numpy(dtype=object)
+    headline = frame["_headline"].to_numpy(dtype=bool)
+    indicator = frame["indicator_id"].to_numpy(dtype=object)
+    out: dict[tuple[str, str], dict[str, TrendArrays]] = {}
+    for a, g in keys:
+        rows = np.flatnonzero((area == a) & (headline if g == "all" else group == g))
+        per: dict[str, TrendArrays] = {}
+        if len(rows):
+            ids = indicator[rows]
+            # rows are ordered by indicator, then year: cut where the indicator changes
+            starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+            ends = np.r_[starts[1:], len(rows)]
+            for b, e in zip(starts, ends, strict=True):
+                take = rows[b:e]
+                per[str(ids[b])] = tuple(arr[take] for arr in arrays)  # type: ignore[assignment]
+        out[(a, g)] = dict(sorted(per.items()))
+    return out
+
+
+def _catalogue_for(cat: pd.DataFrame, group: str, memberships: list[set[str]] | None = None) -> pd.DataFrame:
+    """The catalogue rows published for a client group ('all': every indicator).
+
+    ``memberships`` (each row's client groups as a set) lets a batch of groups
+    test membership without converting every row's list once per group.
+    """
+    if group == "all":
+        return cat
+    if memberships is None:
+        memberships = [set(g) for g in cat["client_groups"]]
+    return cat[np.fromiter((group in m for m in memberships), dtype=bool, count=len(memberships))]
+
+
+def _la_quantiles(las: pd.DataFrame) -> pd.DataFrame:
     stats_q = las.groupby("indicator_id")["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
     stats_q.columns = ["la_min", "la_q1", "la_median", "la_q3", "la_max"]
-    out = out.join(stats_q, how="left")
+    return stats_q
 
-    out["comparison"] = "not_compared"
-    out["band"] = None
-    out["rank"] = np.nan
-    out["n_ranked"] = np.nan
-    for ind_id, row in out.iterrows():
-        polarity = row["polarity"]
-        out.at[ind_id, "comparison"] = compare_to_benchmark(
-            row["value"], row["lower95"], row["upper95"], row["benchmark_value"], polarity
-        )
-        if info["area_type"] == "la":
-            peers = las[las["indicator_id"] == ind_id]
-            if not peers.empty and sel.area_code in set(peers["area_code"]):
-                values = peers["value"].to_numpy(dtype=float)
-                pos = int(np.flatnonzero(peers["area_code"].to_numpy() == sel.area_code)[0])
-                bands = quartile_band(values, polarity)
-                ranks = national_rank(values, polarity)
-                out.at[ind_id, "band"] = bands[pos]
-                out.at[ind_id, "rank"] = ranks[pos]
-                out.at[ind_id, "n_ranked"] = int(np.isfinite(values).sum())
 
-    series = mask_suppressed(area_series(store, sel))
-    trends = {}
-    for ind_id, grp in series[series["period_year"] <= year].groupby("indicator_id"):
-        if ind_id not in out.index:
+def _wls_slopes(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``metrics.stats.trend._wls_slope`` on many rows at once, the same operations in
+    the same order (row sums of a few points add up left to right either way)."""
+    sw = w.sum(axis=1)
+    xbar = (w * x).sum(axis=1) / sw
+    ybar = (w * y).sum(axis=1) / sw
+    dx = x - xbar[:, None]
+    sxx = (w * dx**2).sum(axis=1)
+    slope = (w * dx * (y - ybar[:, None])).sum(axis=1) / sxx
+    return slope, 1.0 / sxx
+
+
+def _recent_trend_labels(batch: list[tuple[str, TrendArrays, str]]) -> dict[str, str]:
+    """:func:`recent_trend` labels for many proportion/rate series at once.
+
+    A weak-areas list needs a few hundred trends; one call each was a large share
+    of the page. This is the same test, batched: only the latest
+    :data:`TREND_POINTS` points count, all must be valid (value and limits
+    present, interval of positive width, count present and not negative,
+    denominator positive), weighted least squares with weights 1/SE^2, chi-square
+    above the 99.8% threshold and a slope that keeps its sign when any one point
+    is left out. tests/test_perf_equivalence.py holds it to :func:`recent_trend`.
+    """
+    labels = {ind: "cannot_be_calculated" for ind, _, _ in batch}
+    rows = [(ind, arrays, pol) for ind, arrays, pol in batch if len(arrays[2]) >= TREND_POINTS]
+    if not rows:
+        return labels
+    n = TREND_POINTS
+    count, den, y, lo, hi = (np.stack([r[1][j][-n:] for r in rows]) for j in range(5))
+    with np.errstate(invalid="ignore"):
+        valid = (
+            np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
+            & np.isfinite(count) & (count >= 0) & np.isfinite(den) & (den > 0)
+        ).all(axis=1)
+    if not valid.any():
+        return labels
+    ids = [r[0] for r, ok in zip(rows, valid, strict=True) if ok]
+    pols = [as_polarity(r[2]) for r, ok in zip(rows, valid, strict=True) if ok]
+    y, lo, hi = y[valid], lo[valid], hi[valid]
+    se = (hi - lo) / _CI95_WIDTH_IN_SE
+    w = 1.0 / se**2
+    x = np.broadcast_to(np.arange(n, dtype=float), y.shape)
+    slope, var = _wls_slopes(x, y, w)
+    chi2 = slope * slope / var
+    sign = np.sign(slope)
+    stable = sign != 0
+    for i in range(n):
+        keep = np.arange(n) != i
+        s_i, _ = _wls_slopes(x[:, keep], y[:, keep], w[:, keep])
+        stable &= np.sign(s_i) == sign
+    significant = (chi2 > TREND_CHI2_THRESHOLD) & stable
+    for ind, sig, up, pol in zip(ids, significant, slope > 0, pols, strict=True):
+        if not sig:
+            labels[ind] = "no_significant_change"
+        elif pol is Polarity.NO_JUDGEMENT:
+            labels[ind] = "increasing" if up else "decreasing"
+        else:
+            labels[ind] = "getting_better" if up == (pol is Polarity.HIGH_IS_GOOD) else "getting_worse"
+    return labels
+
+
+class _GroupPanel:
+    """One client group's period panel, indexed once for every selection that reads it."""
+
+    def __init__(self, panel: pd.DataFrame) -> None:
+        self.frame = panel
+        self.indexed = panel.set_index("indicator_id")
+        self.area_codes = panel["area_code"].to_numpy(dtype=object)
+        self.england = self.indexed.loc[self.area_codes == ENGLAND, "value"]
+        self._bench: dict[tuple[str, ...], tuple[pd.Series, pd.Series]] = {}
+        # Frames shared by selections with the same catalogue rows and benchmark;
+        # keyed by the catalogue frame's id, which lives as long as this object.
+        self.shared: dict[tuple[object, ...], tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]] = {}
+
+    def benchmark(self, codes: list[str]) -> tuple[pd.Series, pd.Series]:
+        """Mean and count of the benchmark areas' values per indicator (shared per area set)."""
+        key = tuple(codes)
+        if key not in self._bench:
+            rows = self.frame[self.frame["area_code"].isin(codes)]
+            grouped = rows.groupby("indicator_id")["value"]
+            self._bench[key] = (grouped.mean(), grouped.count())
+        return self._bench[key]
+
+
+def _la_values(las: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each indicator's LA values and codes, in panel order: what bands and ranks read."""
+    ids = las["indicator_id"].to_numpy(dtype=object)
+    if not len(ids):
+        return {}
+    order = np.argsort(ids, kind="stable")  # stable: panel order kept within an indicator
+    values = las["value"].to_numpy(dtype=float)[order]
+    codes = las["area_code"].to_numpy(dtype=object)[order]
+    ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    return {str(ids[b]): (values[b:e], codes[b:e]) for b, e in zip(starts, ends, strict=True)}
+
+
+def _band_and_rank(values: np.ndarray, pos: int, polarity: str) -> tuple[str | None, float]:
+    """``quartile_band(values)[pos]`` and ``national_rank(values)[pos]`` for one area.
+
+    The same rules, evaluated for the one position a page shows instead of for all
+    ~150 LAs: the cut points come from :func:`quartile_cut_points` itself, and a
+    competition ("min") rank is one plus the number of strictly better values.
+    tests/test_perf_equivalence.py holds both to the array functions.
+    """
+    pol = as_polarity(polarity)
+    finite = values[np.isfinite(values)]
+    v = float(values[pos])
+    if not np.isfinite(v):
+        return None, np.nan
+    key, keys = (v, finite) if pol is Polarity.LOW_IS_GOOD else (-v, -finite)
+    rank = float(1 + np.count_nonzero(keys < key))
+    if pol is Polarity.NO_JUDGEMENT or len(finite) < MIN_VALUES_FOR_BANDS:
+        return None, rank
+    q1, q2, q3 = quartile_cut_points(finite)
+    if pol is Polarity.HIGH_IS_GOOD:
+        index = 0 if v >= q3 else 1 if v >= q2 else 2 if v >= q1 else 3
+    else:
+        index = 0 if v <= q1 else 1 if v <= q2 else 2 if v <= q3 else 3
+    return QUARTILE_BANDS[index], rank
+
+
+def area_results_many(
+    store: Store, sels: list[Selection], breakdowns_only: bool = False
+) -> list[pd.DataFrame]:
+    """:func:`area_results` for several selections of one store, sharing the reads.
+
+    A page such as the weak-areas list needs an area, each of its client groups
+    and each of its clusters: one period read, one trend read and one national
+    quartile per client group serve them all, instead of a full pass each. Each
+    frame is exactly what :func:`area_results` returns for that selection.
+
+    ``breakdowns_only``: for a client-group selection, only the rows of indicators
+    whose headline group is another one (the group as a breakdown of all children),
+    exactly those rows of the full frame; the weak-areas list already holds the
+    others under the whole area, and skipping them saves most of the work. A
+    selection left with no such indicator gives an empty frame.
+    """
+    if not sels:
+        return []
+    latest = None if all(s.period_year for s in sels) else latest_year(store)
+    sels = [s.with_period(s.period_year or int(latest)) for s in sels]  # type: ignore[arg-type]
+    infos = _area_infos(store, sorted({s.area_code for s in sels}))
+    for s in sels:
+        if s.area_code not in infos:
+            raise KeyError(f"unknown area {s.area_code}")
+    nbr_cache: dict[str, list[str]] = {}
+
+    def neighbours_of(la: str) -> list[str]:
+        if la not in nbr_cache:
+            nbr_cache[la] = _neighbour_codes(store, la)
+        return nbr_cache[la]
+
+    benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
+    cat_all = catalogue_frame(store)
+    results: list[pd.DataFrame | None] = [None] * len(sels)
+    for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
+        memberships = [set(g) for g in cat_all["client_groups"]]
+        cat_of = {g: _catalogue_for(cat_all, g, memberships) for g in {s.client_group for s in sels}}
+        cats: dict[int, pd.DataFrame] = {}
+        for i, sel in enumerate(sels):
+            if sel.period_year != year:
+                continue
+            cat = cat_of[sel.client_group]
+            if breakdowns_only and sel.client_group != "all":
+                cat = cat[cat["headline_group"] != sel.client_group]
+                if cat.empty:  # nothing to compute, so nothing to read for it either
+                    results[i] = pd.DataFrame()
+                    continue
+            cats[i] = cat
+        idx = list(cats)
+        if not idx:
             continue
-        meta = out.loc[ind_id]
-        t = recent_trend(
-            grp["count"].to_numpy(dtype=float),
-            grp["denominator"].to_numpy(dtype=float),
-            grp["value"].to_numpy(dtype=float),
-            grp["lower95"].to_numpy(dtype=float),
-            grp["upper95"].to_numpy(dtype=float),
-            meta["polarity"],
-            meta["value_type"],
+        groups = sorted({sels[i].client_group for i in idx})
+        areas = sorted({c for i in idx for c in (sels[i].area_code, ENGLAND, *benches[i][0])})
+        group_indicators = sorted(
+            {ind for i in idx if sels[i].client_group != "all" for ind in cats[i]["indicator_id"]}
         )
-        trends[ind_id] = t.label
-    out["trend"] = pd.Series(trends).reindex(out.index).fillna("cannot_be_calculated")
-    out["period_year"] = year
+        panels = _panels(store, year, groups, areas, group_indicators)
+        # Trends are read for the indicators a selection shows (its catalogue rows).
+        expected: dict[tuple[str, str], set[str]] = {}
+        for i in idx:
+            key = (sels[i].area_code, sels[i].client_group)
+            expected.setdefault(key, set()).update(cats[i]["indicator_id"])
+        series = _series(store, year, sorted(expected), expected)
+        # National quartiles and each indicator's LA values depend only on the client
+        # group, so every selection of that group shares them.
+        national: dict[str, tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]] = {}
+        grouped: dict[str, _GroupPanel] = {}
+        for i in idx:
+            sel = sels[i]
+            cat = cats[i]
+            if sel.client_group not in national:
+                panel = panels[sel.client_group]
+                las = panel[panel["area_type"] == "la"]
+                national[sel.client_group] = (_la_quantiles(las), _la_values(las))
+                grouped[sel.client_group] = _GroupPanel(panel)
+            stats_q, la_values = national[sel.client_group]
+            results[i] = _one_result(
+                sel, infos[sel.area_code], benches[i], cat, grouped[sel.client_group], stats_q, la_values,
+                series[(sel.area_code, sel.client_group)],
+            )
+    return [r for r in results if r is not None]
+
+
+def _one_result(
+    sel: Selection,
+    info: dict[str, object],
+    bench: tuple[list[str], str],
+    cat: pd.DataFrame,
+    panel: _GroupPanel,
+    stats_q: pd.DataFrame,
+    la_values: dict[str, tuple[np.ndarray, np.ndarray]],
+    series: dict[str, TrendArrays],
+) -> pd.DataFrame:
+    """One selection's frame from the shared reads; ``cat`` is its catalogue rows.
+
+    Columns are computed as arrays and put together in one step: with a dozen
+    selections per weak-areas list, pandas' per-operation cost was most of the time.
+    """
+    bench_codes, bench_name = bench
+    # What does not depend on the area itself is built once per catalogue and
+    # benchmark: a LA's clusters all share it.
+    key = (id(cat), tuple(bench_codes), bench_name)
+    if key not in panel.shared:
+        base = cat.set_index("indicator_id")
+        bench_value, bench_n = panel.benchmark(bench_codes)
+        bench_values = bench_value.reindex(base.index)
+        bench_part = pd.DataFrame(
+            {
+                "benchmark_value": bench_values,
+                "benchmark_n": bench_n.reindex(base.index).fillna(0).astype(int),
+                "benchmark_name": bench_name,
+                "england_value": panel.england.reindex(base.index),
+            },
+            index=base.index,
+        )
+        panel.shared[key] = (base, bench_part, bench_values.to_numpy(dtype=float), stats_q.reindex(base.index))
+    base, bench_part, bench_array, quartiles = panel.shared[key]
+    index = base.index
+    own = panel.indexed[panel.area_codes == sel.area_code]
+    # A left join on the unique indicator id: the selected area's row or NaN.
+    own_part = own[[*VALUE_COLUMNS, "period_label", "suppressed", "note"]].reindex(index)
+    own_part["suppressed"] = own_part["suppressed"].astype("boolean").fillna(False).astype(bool)
+
+    polarity = base["polarity"].to_numpy(dtype=object)
+    value_type = base["value_type"].to_numpy(dtype=object)
+    comparison = compare_to_benchmark(
+        own_part["value"].to_numpy(dtype=float),
+        own_part["lower95"].to_numpy(dtype=float),
+        own_part["upper95"].to_numpy(dtype=float),
+        bench_array,
+        polarity,
+    )
+    band = np.full(len(index), None, dtype=object)
+    rank = np.full(len(index), np.nan)
+    n_ranked = np.full(len(index), np.nan)
+    if info["area_type"] == "la":
+        # Bands and ranks need every LA's value; only the selected LA's are kept.
+        for k, ind_id in enumerate(index):
+            peers = la_values.get(ind_id)
+            if peers is None:
+                continue
+            values, codes = peers
+            where = np.flatnonzero(codes == sel.area_code)
+            if not len(where):
+                continue
+            band[k], rank[k] = _band_and_rank(values, int(where[0]), polarity[k])
+            n_ranked[k] = int(np.isfinite(values).sum())
+
+    position = {ind: k for k, ind in enumerate(index)}
+    trends: dict[str, str] = {}
+    batch: list[tuple[str, TrendArrays, str]] = []
+    for ind_id, arrays in series.items():
+        k = position.get(ind_id)
+        if k is None:
+            continue
+        if as_value_type(value_type[k]) not in _TREND_VALUE_TYPES:
+            # recent_trend's own first answer for these (polarity was checked above)
+            trends[ind_id] = "cannot_be_calculated"
+        else:
+            batch.append((ind_id, arrays, polarity[k]))
+    trends.update(_recent_trend_labels(batch))
+    tail = pd.DataFrame(
+        {
+            "comparison": comparison,
+            "band": pd.Series(band, index=index, dtype=object),
+            "rank": rank,
+            "n_ranked": n_ranked,
+            "trend": pd.Series(trends).reindex(index).fillna("cannot_be_calculated"),
+            "period_year": sel.period_year,
+        },
+        index=index,
+    )
+    out = pd.concat([base, own_part, bench_part, quartiles, tail], axis=1)
     return out.reset_index()
 
 

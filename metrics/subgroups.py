@@ -13,9 +13,41 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, catalogue_frame, latest_year, mask_suppressed
+from metrics.results import Selection, latest_year, mask_suppressed
 from metrics.stats import client_group_gap, compare_to_benchmark
 from metrics.store import Store
+
+
+def _catalogue_columns(store: Store) -> pd.DataFrame:
+    """The catalogue columns these tables show, for the same indicators as
+    :func:`metrics.results.catalogue_frame` (mapped, with an outcome and an aim),
+    without its NSF-standard lists, which were most of the cost of reading it."""
+    return store.df(
+        """
+        SELECT i.indicator_id, i.short_title, i.outcome_id, o.name AS outcome_name, i.polarity,
+               i.value_type, i.multiplier, i.unit, i.decimal_places
+        FROM indicator i JOIN outcome o USING (outcome_id) JOIN aim a USING (aim_id)
+        WHERE i.mapped
+        """
+    ).set_index("indicator_id")
+
+
+def _compare(
+    value: pd.Series, lower: pd.Series, upper: pd.Series, benchmark: pd.Series, polarity: pd.Series
+) -> np.ndarray:
+    """compare_to_benchmark on whole columns at once (one call, not one per row)."""
+    if len(value) == 0:
+        return np.array([], dtype=float)  # what assigning an empty list gave: keeps frames identical
+    return np.asarray(
+        compare_to_benchmark(
+            value.to_numpy(dtype=float),
+            lower.to_numpy(dtype=float),
+            upper.to_numpy(dtype=float),
+            benchmark.to_numpy(dtype=float),
+            polarity.to_numpy(dtype=object),
+        ),
+        dtype=object,
+    )
 
 
 def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
@@ -38,13 +70,13 @@ def cluster_results(
         FROM observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
           AND o.period_year = $year AND o.client_group_id = i.headline_group
-          AND o.sex = 'persons' AND o.category = ''
+          AND o.sex = 'persons' AND o.category = '' AND i.mapped
           AND ($outcome IS NULL OR i.outcome_id = $outcome)
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
     )
     frame = mask_suppressed(frame)
-    cat = catalogue_frame(store).set_index("indicator_id")
+    cat = _catalogue_columns(store)
     la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]
     cl = frame[frame["area_type"] == "cluster"].copy()
     cl["la_value"] = cl["indicator_id"].map(la_vals)
@@ -52,12 +84,7 @@ def cluster_results(
         cat[["short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"]],
         on="indicator_id",
     )
-    cl["comparison"] = [
-        compare_to_benchmark(v, lo, hi, b, p)
-        for v, lo, hi, b, p in zip(
-            cl["value"], cl["lower95"], cl["upper95"], cl["la_value"], cl["polarity"], strict=True
-        )
-    ]
+    cl["comparison"] = _compare(cl["value"], cl["lower95"], cl["upper95"], cl["la_value"], cl["polarity"])
     return cl.sort_values(["outcome_id", "indicator_id", "area_code"]).reset_index(drop=True)
 
 
@@ -70,11 +97,12 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
         FROM observation o JOIN client_group g USING (client_group_id)
         WHERE o.area_code = ? AND o.period_year = ? AND o.sex = 'persons' AND o.category = ''
+          AND o.indicator_id IN (SELECT indicator_id FROM indicator WHERE mapped)
         """,
         [sel.area_code, year],
     )
     frame = mask_suppressed(frame)
-    cat = catalogue_frame(store).set_index("indicator_id")
+    cat = _catalogue_columns(store)
     allc = frame[frame["client_group_id"] == "all"].set_index("indicator_id")
     groups = frame[frame["client_group_id"] != "all"].copy()
     groups = groups[groups["indicator_id"].isin(allc.index)]
@@ -102,19 +130,16 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
         groups.loc[prop, "gap"] = gap.diff
         groups.loc[prop, "gap_lower"] = gap.lower
         groups.loc[prop, "gap_upper"] = gap.upper
-    groups["comparison"] = [
-        compare_to_benchmark(v, lo, hi, b, p)
-        for v, lo, hi, b, p in zip(
-            groups["value"], groups["lower95"], groups["upper95"], groups["all_value"],
-            groups["polarity"], strict=True,
-        )
-    ]
+    comparison = _compare(
+        groups["value"], groups["lower95"], groups["upper95"], groups["all_value"], groups["polarity"]
+    )
     # Where Newcombe's interval exists, it decides: the gap is significant when its
     # CI excludes zero, and polarity turns the sign into better or worse.
-    has_gap_ci = groups["gap_lower"].notna()
-    for idx in groups.index[has_gap_ci]:
-        lo, hi, pol = groups.at[idx, "gap_lower"], groups.at[idx, "gap_upper"], groups.at[idx, "polarity"]
-        groups.at[idx, "comparison"] = compare_to_benchmark(
-            groups.at[idx, "gap"], lo, hi, 0.0, pol
+    has_gap_ci = groups["gap_lower"].notna().to_numpy()
+    if has_gap_ci.any():
+        g = groups[has_gap_ci]
+        comparison[has_gap_ci] = _compare(
+            g["gap"], g["gap_lower"], g["gap_upper"], pd.Series(0.0, index=g.index), g["polarity"]
         )
+    groups["comparison"] = comparison
     return groups.sort_values(["client_group_id", "outcome_id", "indicator_id"]).reset_index(drop=True)

@@ -8,9 +8,10 @@ rules as everywhere else (:mod:`metrics.results`).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, area_results
+from metrics.results import Selection, area_results_many
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -41,23 +42,34 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
     info = store.df("SELECT area_type, name FROM area WHERE area_code = ?", [sel.area_code])
     if info.empty:
         raise KeyError(f"unknown area {sel.area_code}")
-    parts = []
-    base = Selection(sel.area_code, sel.benchmark, sel.period_year, "all")
-    main = area_results(store, base)
-    parts.append(main.assign(scope="Whole area", scope_type="area", scope_code=sel.area_code))
+    # Every scope is read in one batch: one pass over the period serves the area,
+    # each client group and each cluster (see area_results_many).
+    scopes: list[tuple[Selection, str, str, str]] = [
+        (Selection(sel.area_code, sel.benchmark, sel.period_year, "all"), "Whole area", "area", sel.area_code)
+    ]
     if include_subgroups:
         groups = store.df("SELECT client_group_id, name FROM client_group WHERE client_group_id <> 'all'")
         for g in groups.itertuples():
-            res = area_results(store, Selection(sel.area_code, sel.benchmark, sel.period_year, g.client_group_id))
-            # The headline rows of a single-group indicator are already in the whole-area list.
-            res = res[res["headline_group"] != g.client_group_id]
-            if not res.empty:
-                parts.append(res.assign(scope=g.name, scope_type="client_group", scope_code=g.client_group_id))
+            scopes.append(
+                (Selection(sel.area_code, sel.benchmark, sel.period_year, g.client_group_id),
+                 g.name, "client_group", g.client_group_id)
+            )
         if info.iloc[0]["area_type"] == "la":
             for c in clusters_of(store, sel.area_code).itertuples():
-                res = area_results(store, Selection(c.area_code, "parent", sel.period_year, "all"))
-                parts.append(res.assign(scope=c.name, scope_type="cluster", scope_code=c.area_code))
-    frame = pd.concat(parts, ignore_index=True)
+                scopes.append((Selection(c.area_code, "parent", sel.period_year, "all"), c.name, "cluster", c.area_code))
+    # The headline rows of a single-group indicator are already in the whole-area
+    # list, so client groups are computed as breakdowns only.
+    results = area_results_many(store, [s for s, *_ in scopes], breakdowns_only=True)
+    kept = [
+        (res, scope, scope_type, code)
+        for (_, scope, scope_type, code), res in zip(scopes, results, strict=True)
+        if scope_type != "client_group" or not res.empty
+    ]
+    # One concat, then the scope columns for all rows at once (not an assign per part).
+    frame = pd.concat([k[0] for k in kept], ignore_index=True)
+    sizes = [len(k[0]) for k in kept]
+    for j, column in enumerate(("scope", "scope_type", "scope_code"), start=1):
+        frame[column] = np.repeat(np.array([k[j] for k in kept], dtype=object), sizes)
     flagged = _flag(frame)
     flagged = flagged.assign(priority=flagged["reason"].map(PRIORITY))
     flagged["why"] = flagged["reason"].map(PRIORITY_TEXT)

@@ -1,0 +1,204 @@
+"""The batched, vectorised results equal a plain per-row computation of the same rules.
+
+``area_results`` and ``weak_areas`` were rewritten for speed (one read per period
+for every scope, arrays instead of row loops). The reference here is the
+straightforward version: one area at a time, one indicator at a time, each rule
+applied with the scalar statistics functions. Any difference in any cell, dtype
+or row order fails, so a later optimisation cannot change a figure silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from metrics.results import (
+    ENGLAND,
+    VALUE_COLUMNS,
+    Selection,
+    area_info,
+    area_results,
+    area_series,
+    benchmark_areas,
+    catalogue_frame,
+    latest_year,
+    mask_suppressed,
+    period_panel,
+)
+from metrics.stats import compare_to_benchmark, national_rank, quartile_band, recent_trend
+from metrics.store import Store
+from metrics.subgroups import client_group_results, clusters_of
+from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, _flag, weak_areas
+
+
+def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
+    """One selection, indicator by indicator, as the rules read."""
+    year = sel.period_year or latest_year(store)
+    sel = sel.with_period(year)
+    info = area_info(store, sel.area_code)
+    assert info is not None
+    bench_codes, bench_name = benchmark_areas(store, sel)
+    cat = catalogue_frame(store)
+    if sel.client_group != "all":
+        cat = cat[cat["client_groups"].apply(lambda g: sel.client_group in list(g))]
+    panel = mask_suppressed(period_panel(store, sel, [sel.area_code, ENGLAND, *bench_codes]))
+    own = panel[panel["area_code"] == sel.area_code].set_index("indicator_id")
+    out = cat.set_index("indicator_id").join(
+        own[[*VALUE_COLUMNS, "period_label", "suppressed", "note"]], how="left"
+    )
+    out["suppressed"] = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+    bench = panel[panel["area_code"].isin(bench_codes)]
+    out["benchmark_value"] = bench.groupby("indicator_id")["value"].mean().reindex(out.index)
+    out["benchmark_n"] = bench.groupby("indicator_id")["value"].count().reindex(out.index).fillna(0).astype(int)
+    out["benchmark_name"] = bench_name
+    england = panel[panel["area_code"] == ENGLAND].set_index("indicator_id")["value"]
+    out["england_value"] = england.reindex(out.index)
+    las = panel[panel["area_type"] == "la"]
+    stats_q = las.groupby("indicator_id")["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
+    stats_q.columns = ["la_min", "la_q1", "la_median", "la_q3", "la_max"]
+    out = out.join(stats_q, how="left")
+    out["comparison"] = "not_compared"
+    out["band"] = None
+    out["rank"] = np.nan
+    out["n_ranked"] = np.nan
+    for ind_id, row in out.iterrows():
+        out.at[ind_id, "comparison"] = compare_to_benchmark(
+            row["value"], row["lower95"], row["upper95"], row["benchmark_value"], row["polarity"]
+        )
+        if info["area_type"] == "la":
+            peers = las[las["indicator_id"] == ind_id]
+            if not peers.empty and sel.area_code in set(peers["area_code"]):
+                values = peers["value"].to_numpy(dtype=float)
+                pos = int(np.flatnonzero(peers["area_code"].to_numpy() == sel.area_code)[0])
+                out.at[ind_id, "band"] = quartile_band(values, row["polarity"])[pos]
+                out.at[ind_id, "rank"] = national_rank(values, row["polarity"])[pos]
+                out.at[ind_id, "n_ranked"] = int(np.isfinite(values).sum())
+    series = mask_suppressed(area_series(store, sel))
+    trends = {}
+    for ind_id, grp in series[series["period_year"] <= year].groupby("indicator_id"):
+        if ind_id in out.index:
+            meta = out.loc[ind_id]
+            trends[ind_id] = recent_trend(
+                grp["count"].to_numpy(dtype=float), grp["denominator"].to_numpy(dtype=float),
+                grp["value"].to_numpy(dtype=float), grp["lower95"].to_numpy(dtype=float),
+                grp["upper95"].to_numpy(dtype=float), meta["polarity"], meta["value_type"],
+            ).label
+    out["trend"] = pd.Series(trends).reindex(out.index).fillna("cannot_be_calculated")
+    out["period_year"] = year
+    return out.reset_index()
+
+
+def reference_weak_areas(store: Store, sel: Selection) -> pd.DataFrame:
+    """Every scope computed on its own with the reference results."""
+    parts = [reference_area_results(store, Selection(sel.area_code, sel.benchmark, sel.period_year, "all"))
+             .assign(scope="Whole area", scope_type="area", scope_code=sel.area_code)]
+    groups = store.df("SELECT client_group_id, name FROM client_group WHERE client_group_id <> 'all'")
+    for g in groups.itertuples():
+        res = reference_area_results(store, Selection(sel.area_code, sel.benchmark, sel.period_year, g.client_group_id))
+        res = res[res["headline_group"] != g.client_group_id]
+        if not res.empty:
+            parts.append(res.assign(scope=g.name, scope_type="client_group", scope_code=g.client_group_id))
+    if area_info(store, sel.area_code)["area_type"] == "la":  # type: ignore[index]
+        for c in clusters_of(store, sel.area_code).itertuples():
+            res = reference_area_results(store, Selection(c.area_code, "parent", sel.period_year, "all"))
+            parts.append(res.assign(scope=c.name, scope_type="cluster", scope_code=c.area_code))
+    flagged = _flag(pd.concat(parts, ignore_index=True))
+    flagged = flagged.assign(priority=flagged["reason"].map(PRIORITY))
+    flagged["why"] = flagged["reason"].map(PRIORITY_TEXT)
+    return flagged.sort_values(["priority", "scope_type", "outcome_id", "indicator_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+SELECTIONS = [
+    Selection("E06000020", "england"),  # Telford and Wrekin: an LA with clusters
+    Selection("E06000020", "neighbours", 2021, "lac"),
+    Selection("E09000001", "region", None, "all"),  # City of London: many suppressed counts
+    Selection("E06000020-C01", "parent"),  # a cluster against its LA
+    Selection("E12000005", "england", None, "fsm"),  # a region: no bands or ranks
+]
+
+
+@pytest.mark.parametrize("sel", SELECTIONS, ids=lambda s: f"{s.area_code}-{s.benchmark}-{s.period_year}-{s.client_group}")
+def test_area_results_equal_reference(demo_store: Store, sel: Selection) -> None:
+    pd.testing.assert_frame_equal(area_results(demo_store, sel), reference_area_results(demo_store, sel))
+
+
+@pytest.mark.parametrize("sel", [Selection("E06000020", "england"), Selection("E09000001", "neighbours", 2020)],
+                         ids=["telford", "city-of-london"])
+def test_weak_areas_equal_reference(demo_store: Store, sel: Selection) -> None:
+    pd.testing.assert_frame_equal(weak_areas(demo_store, sel), reference_weak_areas(demo_store, sel))
+
+
+def test_client_group_comparison_uses_the_gap_interval(demo_store: Store) -> None:
+    """Where Newcombe's interval exists it decides, as the per-row rule did."""
+    groups = client_group_results(demo_store, Selection("E06000020", "england"))
+    has = groups["gap_lower"].notna()
+    assert has.any()
+    for row in groups[has].itertuples():
+        assert row.comparison == compare_to_benchmark(row.gap, row.gap_lower, row.gap_upper, 0.0, row.polarity)
+    for row in groups[~has].itertuples():
+        assert row.comparison == compare_to_benchmark(row.value, row.lower95, row.upper95, row.all_value, row.polarity)
+
+
+def test_trend_window_reaches_back_for_gaps_and_stale_series(demo_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The trend read is limited to the latest years; a series with absent years, or
+    one that stopped before them, must still get the label its whole history gives."""
+    import shutil
+
+    path = tmp_path / "gaps.duckdb"
+    shutil.copy(demo_db, path)
+    with Store(path) as store, store.transaction() as cur:
+        # NI73 stops in 2022 (stale); NI117 lacks 2023 (a gap inside the window).
+        cur.execute("DELETE FROM observation WHERE area_code = 'E06000020' AND indicator_id = 'NI73'"
+                    " AND period_year > 2022")
+        cur.execute("DELETE FROM observation WHERE area_code = 'E06000020' AND indicator_id = 'NI117'"
+                    " AND period_year = 2023")
+    with Store(path, read_only=True) as store:
+        for sel in (Selection("E06000020", "england"), Selection("E06000020", "england", None, "fsm")):
+            pd.testing.assert_frame_equal(area_results(store, sel), reference_area_results(store, sel))
+        trends = area_results(store, Selection("E06000020", "england")).set_index("indicator_id")["trend"]
+        assert trends["NI73"] != "cannot_be_calculated"  # from 2018-2022, as the whole series gives
+        pd.testing.assert_frame_equal(
+            weak_areas(store, Selection("E06000020", "region")),
+            reference_weak_areas(store, Selection("E06000020", "region")),
+        )
+
+
+def test_batched_trend_labels_equal_recent_trend() -> None:
+    """The batched trend test gives recent_trend's label for every series, edge cases included."""
+    from metrics.results import _recent_trend_labels
+
+    rng = np.random.default_rng(7)
+    batch = []
+    expected = {}
+    polarities = ["high_is_good", "low_is_good", "no_judgement"]
+    for k in range(3000):
+        n = int(rng.integers(3, 11))
+        den = rng.integers(20, 5000, n).astype(float)
+        p = np.clip(rng.uniform(0.05, 0.9) + rng.normal(0, 0.02, n) + rng.choice([0, 0.01, -0.01]) * np.arange(n), 0.01, 0.99)
+        count = np.round(p * den)
+        value = count / den * 100
+        half = 1.96 * np.sqrt(p * (1 - p) / den) * 100
+        lower, upper = value - half, value + half
+        case = k % 10
+        if case == 1:
+            value[-int(rng.integers(1, min(n, 5) + 1))] = np.nan
+        elif case == 2:
+            upper[-2] = lower[-2]  # zero-width interval
+        elif case == 3:
+            den[-1] = 0.0
+        elif case == 4:
+            count[-3] = -1.0
+        elif case == 5:
+            value[:] = value[0]  # flat: slope exactly 0
+            lower[:], upper[:] = lower[0], upper[0]
+        pol = polarities[k % 3]
+        ind = f"S{k}"
+        batch.append((ind, (count, den, value, lower, upper), pol))
+        expected[ind] = recent_trend(count, den, value, lower, upper, pol, "proportion").label
+    got = _recent_trend_labels(batch)
+    assert got == expected
+    assert {"getting_better", "getting_worse", "increasing", "decreasing", "no_significant_change",
+            "cannot_be_calculated"} <= set(expected.values())
