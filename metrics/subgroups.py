@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.results import Selection, latest_year, mask_suppressed
-from metrics.stats import client_group_gap, compare_to_benchmark
+from metrics.stats import client_group_gap, compare_to_benchmark, secondary_suppression
 from metrics.store import Store
 
 
@@ -50,6 +50,9 @@ def _compare(
     )
 
 
+SECONDARY_NOTE = "c: hidden so that a suppressed cluster figure cannot be worked out from the LA total"
+
+
 def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
     return store.df(
         "SELECT area_code, name, description FROM area WHERE parent_code = ? AND area_type = 'cluster'"
@@ -75,6 +78,16 @@ def cluster_results(
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
     )
+    # Clusters split their LA's count: with the LA total on the same page, one hidden
+    # cluster could be worked out by subtraction, so its smallest sibling is hidden too.
+    is_cluster = (frame["area_type"] == "cluster").to_numpy()
+    if is_cluster.any():
+        part = frame.loc[is_cluster, ["indicator_id", "count", "suppressed"]]
+        hidden = secondary_suppression(part, "indicator_id", "count", "suppressed").to_numpy()
+        newly = hidden & ~part["suppressed"].fillna(False).astype(bool).to_numpy()
+        idx = frame.index[is_cluster][newly]
+        frame.loc[idx, "suppressed"] = True
+        frame.loc[idx, "note"] = SECONDARY_NOTE
     frame = mask_suppressed(frame)
     cat = _catalogue_columns(store)
     la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]
