@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import median_ms  # noqa: E402
 
 from metrics import catalogue, geo  # noqa: E402
 from metrics.comparisons import (  # noqa: E402
@@ -51,16 +53,6 @@ AREA = "E06000020"
 INDICATOR = "NI73"
 BOUNDARIES = REPO_ROOT.parent / "shared" / "data" / "geo" / "counties_unitary_authorities_dec2023_bsc.geo.json"
 
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time in milliseconds of ``runs`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def page_work(store: Store, sel: Selection) -> list[tuple[str, Callable[[], object]]]:

@@ -23,10 +23,8 @@ import io
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_stats  # noqa: E402
 import scale  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 from metrics.comparisons import (  # noqa: E402
     funnel_data,
@@ -117,16 +116,6 @@ RAW_GROUPS = f"""
     WHERE o.area_code = $area AND o.period_year = $year AND {_OBS} AND i.mapped
 """
 
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time in milliseconds of ``runs`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
 
 
 def page_pairs(store: Store) -> list[tuple[str, Callable[[], object], Callable[[], object]]]:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +20,9 @@ import pandas as pd
 import scipy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import median_seconds  # noqa: E402
 
 from metrics.stats import (  # noqa: E402
     compare_to_benchmark,
@@ -29,17 +30,6 @@ from metrics.stats import (  # noqa: E402
     quartile_band,
     rate_ci,
 )
-
-
-def median_seconds(fn: Callable[[], object], runs: int) -> float:
-    """Median wall time of ``runs`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> None:
