@@ -31,10 +31,15 @@ def method_note(benchmark_name: str) -> None:
     )
 
 
-def results_table(rows: pd.DataFrame, key: str) -> None:
-    """The accessible table behind every chart: words for flags, 'c' for suppressed."""
+def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
+    """The accessible table behind every chart: words for flags, 'c' for suppressed.
+
+    ``with_aim`` puts the ECM aim first, so one table per outcome keeps the
+    outcome -> aim grouping (a browser draws five tables far faster than 25).
+    """
     out = pd.DataFrame(
         {
+            **({"Aim": rows["aim_name"]} if with_aim else {}),
             "Indicator": rows["short_title"],
             "Period": rows["period_label"].fillna("–"),
             "Count": [fmt_value(c, 0, s) for c, s in zip(rows["count"], rows["suppressed"], strict=True)],
@@ -56,7 +61,8 @@ def results_table(rows: pd.DataFrame, key: str) -> None:
             "Polarity": rows["polarity"].str.replace("_", " "),
         }
     )
-    st.dataframe(out, hide_index=True, key=key)
+    narrow = {c: st.column_config.TextColumn(width="small") for c in ("Aim", "Unit", "Polarity", "Band")}
+    st.dataframe(out, hide_index=True, key=key, column_config=narrow)
     suppressed_note(rows["suppressed"])
 
 

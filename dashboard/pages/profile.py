@@ -40,9 +40,8 @@ if view == "aims":
         st.header(names[oid])
         st.plotly_chart(spine_chart(block, f"{names[oid]}: area value against England's range"),
                         key=f"spine-{oid}")
-        for aim, rows in block.groupby("aim_name", sort=False):
-            st.subheader(aim)
-            results_table(rows, key=f"tbl-{oid}-{aim}")
+        results_table(block.sort_values(["aim_order", "indicator_id"], kind="stable"), key=f"tbl-{oid}",
+                      with_aim=True)
 else:
     exploded = shown.explode("nsf_standards")
     for std, block in exploded.groupby("nsf_standards"):
