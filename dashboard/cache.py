@@ -29,7 +29,7 @@ def areas() -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _client_groups(_version: str) -> pd.DataFrame:
-    return get_store().df("SELECT * FROM client_group ORDER BY sort_order")
+    return catalogue.client_groups(get_store())
 
 
 def client_groups() -> pd.DataFrame:

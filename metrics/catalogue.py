@@ -50,6 +50,11 @@ def areas(store: Store, area_type: str | None = None) -> pd.DataFrame:
     )
 
 
+def client_groups(store: Store) -> pd.DataFrame:
+    """The client groups in the framework's order (all children first)."""
+    return store.df("SELECT * FROM client_group ORDER BY sort_order")
+
+
 def is_demo(store: Store) -> bool:
     return store.meta("dataset") == "demo"
 
