@@ -257,17 +257,20 @@ def judgements_with_data(
     For an outcome aspect the data are the outcome's scorecard counts (indicators
     significantly better / similar / worse than the benchmark, getting better or
     worse) for the review's period, so a reader can see where a grade and the
-    figures agree and where they do not.
+    figures agree and where they do not. All areas' results come from one batched
+    pass (:func:`metrics.results.area_results_many`), not one pass per area: the
+    table can hold all 153 LAs.
     """
-    from metrics.results import Selection, area_results, outcome_scorecard
+    from metrics.results import Selection, area_results_many, outcome_scorecard
 
     frame = judgements_across_areas(store, period_year)
     frame = frame[frame["aspect"] == aspect].reset_index(drop=True)
     counts = ["better", "similar", "worse", "improving", "worsening"]
     if aspect not in EXTRA_ASPECTS:
+        sels = [Selection(r.area_code, benchmark, int(r.period_year)) for r in frame.itertuples()]  # type: ignore[arg-type]
         rows = []
-        for r in frame.itertuples():
-            card = outcome_scorecard(area_results(store, Selection(r.area_code, benchmark, int(r.period_year))))
+        for res in area_results_many(store, sels):
+            card = outcome_scorecard(res)
             card = card[card["outcome_id"] == aspect]
             rows.append({c: int(card.iloc[0][c]) if len(card) else 0 for c in counts})
         frame = pd.concat([frame, pd.DataFrame(rows, columns=counts, index=frame.index)], axis=1)
