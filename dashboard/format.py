@@ -8,23 +8,16 @@ from __future__ import annotations
 
 import math
 
+from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS
+
+_COMPARISON_SYMBOLS = {"better": "▲", "similar": "●", "worse": "▼", "higher": "↑", "lower": "↓", "not_compared": "–"}
 COMPARISON_TEXT: dict[str, tuple[str, str, str]] = {
-    # label: (symbol, words, colour)
-    "better": ("▲", "Better", "#0072B2"),
-    "similar": ("●", "Similar", "#6B6B6B"),
-    "worse": ("▼", "Worse", "#D55E00"),
-    "higher": ("↑", "Higher", "#56B4E9"),
-    "lower": ("↓", "Lower", "#CC79A7"),
-    "not_compared": ("–", "Not compared", "#999999"),
+    # label: (symbol, words, colour); words and colours shared with the data pack (metrics.labels)
+    k: (_COMPARISON_SYMBOLS[k], COMPARISON_WORDS[k], COMPARISON_COLOURS[k]) for k in COMPARISON_WORDS
 }
-TREND_TEXT: dict[str, str] = {
-    "getting_better": "↗ Getting better",
-    "getting_worse": "↘ Getting worse",
-    "increasing": "↑ Increasing",
-    "decreasing": "↓ Decreasing",
-    "no_significant_change": "→ No significant change",
-    "cannot_be_calculated": "Cannot be calculated",
-}
+_TREND_SYMBOLS = {"getting_better": "↗ ", "getting_worse": "↘ ", "increasing": "↑ ", "decreasing": "↓ ",
+                  "no_significant_change": "→ ", "cannot_be_calculated": ""}
+TREND_TEXT: dict[str, str] = {k: _TREND_SYMBOLS[k] + w for k, w in TREND_WORDS.items()}
 BAND_TEXT: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
 SUPPRESSED = "c"
 SUPPRESSED_NOTE = "c = confidential: count below the disclosure threshold, so not shown."

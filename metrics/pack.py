@@ -24,6 +24,7 @@ import pandas as pd
 
 from metrics.catalogue import is_demo
 from metrics.io.export import neutralise
+from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, rgb
 from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
@@ -31,20 +32,8 @@ from metrics.weak_areas import weak_areas
 
 Progress = Callable[[float, str], None]
 
-COMPARISON_WORDS = {
-    "better": "Better", "similar": "Similar", "worse": "Worse", "higher": "Higher",
-    "lower": "Lower", "not_compared": "Not compared",
-}
-TREND_WORDS = {
-    "getting_better": "Getting better", "getting_worse": "Getting worse",
-    "increasing": "Increasing", "decreasing": "Decreasing",
-    "no_significant_change": "No significant change", "cannot_be_calculated": "Cannot be calculated",
-}
-# Okabe-Ito colours (colour-blind safe); every colour is also printed as a word.
-COLOURS = {
-    "better": (0, 114, 178), "similar": (230, 159, 0), "worse": (213, 94, 0),
-    "higher": (86, 180, 233), "lower": (86, 180, 233), "not_compared": (153, 153, 153),
-}
+# Latin-1 symbols for the PDF's core fonts; words and colours are the pages' own (metrics.labels).
+COLOURS = {k: rgb(v) for k, v in COMPARISON_COLOURS.items()}
 SYMBOLS = {"better": "+", "similar": "=", "worse": "-", "higher": "^", "lower": "v", "not_compared": "o"}
 
 

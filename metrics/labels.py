@@ -1,0 +1,40 @@
+"""The words (and colours) for every flag, shared by the pages, the data pack and exports.
+
+One place, so a figure flagged "Worse" on screen is "Worse" in the PDF too, in the
+same colour (the Fingertips habit: the same rules everywhere). Colours follow the
+Okabe-Ito palette, safe for the common colour-vision deficiencies, and are never
+shown without the word.
+"""
+
+from __future__ import annotations
+
+COMPARISON_WORDS: dict[str, str] = {
+    "better": "Better",
+    "similar": "Similar",
+    "worse": "Worse",
+    "higher": "Higher",
+    "lower": "Lower",
+    "not_compared": "Not compared",
+}
+COMPARISON_COLOURS: dict[str, str] = {
+    "better": "#0072B2",
+    "similar": "#6B6B6B",
+    "worse": "#D55E00",
+    "higher": "#56B4E9",
+    "lower": "#CC79A7",
+    "not_compared": "#999999",
+}
+TREND_WORDS: dict[str, str] = {
+    "getting_better": "Getting better",
+    "getting_worse": "Getting worse",
+    "increasing": "Increasing",
+    "decreasing": "Decreasing",
+    "no_significant_change": "No significant change",
+    "cannot_be_calculated": "Cannot be calculated",
+}
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """'#0072B2' -> (0, 114, 178), for drawing libraries that take channels."""
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
