@@ -26,32 +26,21 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+
+from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
+
 SEL = "area=E06000020&benchmark=england"
 PAGES = [f"/?{SEL}", f"/profile?{SEL}", f"/compare?{SEL}&indicator=NI73", f"/trends?{SEL}&indicator=NI73",
          f"/clusters?{SEL}", f"/client_groups?{SEL}", f"/weak_areas?{SEL}", f"/map?{SEL}&indicator=NI73",
          "/catalogue"]
-DONE = ("() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
-        " === 'notRunning' && !document.querySelector('[data-testid=\"stSkeleton\"]')")
 MAX_SESSIONS, MAX_SECONDS = 50, 900
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -62,31 +51,11 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _start(db: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "ECM_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
-
-
 async def _render(page: object, url: str) -> float:
     start = time.perf_counter()
     await page.goto(url)  # type: ignore[attr-defined]
     await page.wait_for_selector('[data-testid="stApp"]')  # type: ignore[attr-defined]
-    await page.wait_for_function(DONE, timeout=60_000)  # type: ignore[attr-defined]
+    await page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000)  # type: ignore[attr-defined]
     elapsed = time.perf_counter() - start
     if await page.locator('[data-testid="stException"]').count():  # type: ignore[attr-defined]
         raise RuntimeError(f"exception shown on {url}")
@@ -117,36 +86,34 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
     db = Path(args.db) if args.db else Path(tmp.name) / "demo.duckdb"
     fresh = not db.exists()
     t0 = time.perf_counter()
-    proc, url = _start(db)
     try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            ctx = await browser.new_context()
-            page = await ctx.new_page()
-            first = await _render(page, url + PAGES[0])
-            result["cold_start_s" if fresh else "warm_start_s"] = round(time.perf_counter() - t0, 2)
-            result["first_home_render_s"] = round(first, 2)
-            every = {}
-            for p in PAGES:
-                every[p] = round(await _render(page, url + p), 3)
-            result["each_page_once_s"] = every
-            result["rss_after_every_page_mb"] = round(_peak_rss_mb(proc.pid), 1)
-            await ctx.close()
+        with serve({"ECM_DB": str(db)}, timeout=120) as (url, proc):
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                ctx = await browser.new_context()
+                page = await ctx.new_page()
+                first = await _render(page, url + PAGES[0])
+                result["cold_start_s" if fresh else "warm_start_s"] = round(time.perf_counter() - t0, 2)
+                result["first_home_render_s"] = round(first, 2)
+                every = {}
+                for p in PAGES:
+                    every[p] = round(await _render(page, url + p), 3)
+                result["each_page_once_s"] = every
+                result["rss_after_every_page_mb"] = round(_peak_rss_mb(proc.pid), 1)
+                await ctx.close()
 
-            times: list[float] = []
-            errors: list[str] = []
-            until = time.monotonic() + args.seconds
-            await asyncio.gather(*(_session(browser, url, until, times, errors, k) for k in range(args.sessions)))
-            await browser.close()
-        q = statistics.quantiles(times, n=20) if len(times) >= 2 else [float("nan")] * 19
-        result.update({
-            "page_views": len(times), "errors": len(errors), "first_errors": errors[:5],
-            "render_p50_s": round(statistics.median(times), 3) if times else None,
-            "render_p95_s": round(q[18], 3), "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1),
-        })
+                times: list[float] = []
+                errors: list[str] = []
+                until = time.monotonic() + args.seconds
+                await asyncio.gather(*(_session(browser, url, until, times, errors, k) for k in range(args.sessions)))
+                await browser.close()
+            q = statistics.quantiles(times, n=20) if len(times) >= 2 else [float("nan")] * 19
+            result.update({
+                "page_views": len(times), "errors": len(errors), "first_errors": errors[:5],
+                "render_p50_s": round(statistics.median(times), 3) if times else None,
+                "render_p95_s": round(q[18], 3), "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1),
+            })
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
         tmp.cleanup()
     return result
 

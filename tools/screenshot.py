@@ -13,60 +13,29 @@ repository does not carry a heavy binary.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
 from metrics.demo import build_demo  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 1400, "height": 900}
 MAX_BYTES = 300_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("streamlit server did not start")
-        time.sleep(0.3)
 
 
 def _shoot(url: str, out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_context(viewport=VIEWPORT).new_page()
         page.goto(url)
         page.wait_for_selector('[data-testid="stApp"]')
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stApp\"]')"
-            "?.getAttribute('data-test-script-state') === 'notRunning'"
-            " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
-            timeout=60_000,
-        )
+        page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000)
         page.wait_for_timeout(800)  # let fonts and card borders settle
         page.screenshot(path=str(out))
         browser.close()
@@ -98,26 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ecm-shot-") as tmp:
         db = Path(tmp) / "demo.duckdb"
         build_demo(db)
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "ECM_DB": str(db)}
-        with (Path(tmp) / "server.log").open("w") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                 "--server.port", str(port), "--server.address", "127.0.0.1",
-                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                 "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-            try:
-                _wait_healthy(url, proc)
-                _shoot(f"{url}/?area={args.area}&benchmark=england", args.out)
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        with serve({"ECM_DB": str(db)}, Path(tmp) / "server.log") as (url, _proc):
+            _shoot(f"{url}/?area={args.area}&benchmark=england", args.out)
     _shrink(args.out)
     size = args.out.stat().st_size
     print(f"{args.out} ({size // 1024} KB)")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from dashboard.server import SCRIPT_DONE_JS
+
 
 def wait_for_app(pg: object) -> None:
     """Wait until Streamlit has finished running the script for this view."""
     pg.wait_for_selector('[data-testid="stApp"]')  # type: ignore[attr-defined]
-    pg.wait_for_function(  # type: ignore[attr-defined]
-        "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
-    )
+    pg.wait_for_function(SCRIPT_DONE_JS)  # type: ignore[attr-defined]
     pg.wait_for_timeout(300)  # type: ignore[attr-defined]
 
 
