@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from metrics.framework import load_reference
 from metrics.io.core import ImportResult, import_source, store_checksum
 from metrics.io.formats import open_source
-from metrics.store import Store
+from metrics.store import Store, load_reference_tables
 from tests.io.make_big_fingertips import HEADER, INDICATOR_NAME
 
 BAD_INPUTS = Path(__file__).parent / "bad_inputs"
@@ -65,6 +66,25 @@ def write_fingertips(
 def import_file(store: Store, path: Path, **kwargs: object) -> ImportResult:
     """Open with format detection, then import: what the CLI and import page do."""
     return import_source(store, open_source(store, path), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def reference_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the reference tables and no observations, built once."""
+    path = tmp_path_factory.mktemp("reference") / "reference.duckdb"
+    with Store(path) as s, s.transaction() as cur:
+        load_reference_tables(cur, load_reference())
+    return path
+
+
+@pytest.fixture
+def reference_store(reference_db: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the reference-only store: where files are imported from nothing."""
+    target = tmp_path / "reference-copy.duckdb"
+    shutil.copyfile(reference_db, target)
+    s = Store(target)
+    yield s
+    s.close()
 
 
 @pytest.fixture

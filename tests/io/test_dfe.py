@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from metrics.framework import load_reference
 from metrics.io.core import ImportResult, import_source
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
 from metrics.io.values import round_half_up
-from metrics.store import Store, load_reference_tables
+from metrics.store import Store
 from tests.conftest import REPO_ROOT, shared_path
 
 MAPPINGS = REPO_ROOT / "data" / "mappings"
@@ -41,22 +39,10 @@ REAL_FILES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reference_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the reference tables and no observations."""
-    path = tmp_path_factory.mktemp("dfe") / "reference.duckdb"
-    with Store(path) as store, store.transaction() as cur:
-        load_reference_tables(cur, load_reference())
-    return path
-
-
 @pytest.fixture
-def store(reference_db: Path, tmp_path: Path) -> Iterator[Store]:
-    target = tmp_path / "store.duckdb"
-    target.write_bytes(reference_db.read_bytes())
-    s = Store(target)
-    yield s
-    s.close()
+def store(reference_store: Store) -> Store:
+    """Reference tables only: every figure in the store came from the file under test."""
+    return reference_store
 
 
 def dfe_import(store: Store, data: Path, mapping: Path, **kwargs: object) -> ImportResult:

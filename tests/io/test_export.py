@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from metrics.framework import load_reference
 from metrics.io.core import import_source
 from metrics.io.export import FINGERTIPS_COLUMNS, export_frame, export_observations
 from metrics.io.formats import detect_format, open_source
-from metrics.store import Store, load_reference_tables
+from metrics.store import Store
 
 INDICATORS = ["REREF12", "NI73", "LAC_RATE", "ATT8", "NI70"]
 
 
 @pytest.fixture
-def empty_store(tmp_path: Path) -> Iterator[Store]:
+def empty_store(reference_store: Store) -> Store:
     """Reference tables, no observations: where an export is read back."""
-    s = Store(tmp_path / "empty.duckdb")
-    with s.transaction() as cur:
-        load_reference_tables(cur, load_reference())
-    yield s
-    s.close()
+    return reference_store
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:

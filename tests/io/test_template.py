@@ -4,42 +4,30 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from metrics.framework import load_reference
-from metrics.io.core import ImportResult, import_source
+from metrics.io.core import ImportResult
 from metrics.io.faults import ImportFailed
-from metrics.io.formats import detect_format, open_source
+from metrics.io.formats import detect_format
 from metrics.io.template import COLUMNS, README_SHEET, template_rows, write_template
-from metrics.store import Store, load_reference_tables
+from metrics.store import Store
+from tests.io.conftest import import_file
 
 LA = "E06000020"  # Telford and Wrekin, which has demo clusters
 YEAR = 2024
 
 
-@pytest.fixture(scope="module")
-def reference_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "reference.duckdb"
-    with Store(path) as store, store.transaction() as cur:
-        load_reference_tables(cur, load_reference())
-    return path
-
-
 @pytest.fixture
-def store(reference_db: Path, tmp_path: Path) -> Iterator[Store]:
-    target = tmp_path / "store.duckdb"
-    target.write_bytes(reference_db.read_bytes())
-    s = Store(target)
-    yield s
-    s.close()
+def store(reference_store: Store) -> Store:
+    """Reference tables only: every figure in the store came from the file under test."""
+    return reference_store
 
 
 def load(store: Store, path: Path) -> ImportResult:
-    return import_source(store, open_source(store, path))
+    return import_file(store, path)
 
 
 def test_rows_cover_the_la_its_clusters_and_client_groups(store: Store) -> None:
