@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Protocol
 
-import duckdb
 import pandas as pd
 
 from metrics.store import Store
@@ -81,16 +80,17 @@ def _check_id_column(table: str, column: str) -> None:
 # DuckDB --------------------------------------------------------------------------------
 
 
-class DuckCursor:
-    """A DuckDB cursor inside :meth:`Store.transaction`; the file's single writer makes max()+1 safe."""
+class _Cursor:
+    """What both engines' cursors share; :meth:`_sql` adapts the SQL to the driver."""
 
-    for_update = ""  # DuckDB has no row locks; its one writer already serialises transactions
-
-    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, cur: Any) -> None:
         self._cur = cur
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> DuckCursor:
-        self._cur.execute(sql, list(params or []))
+    def _sql(self, sql: str) -> str:
+        return sql
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Cursor:
+        self._cur.execute(self._sql(sql), list(params or []))
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
@@ -98,6 +98,12 @@ class DuckCursor:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._cur.fetchall()
+
+
+class DuckCursor(_Cursor):
+    """A DuckDB cursor inside :meth:`Store.transaction`; the file's single writer makes max()+1 safe."""
+
+    for_update = ""  # DuckDB has no row locks; its one writer already serialises transactions
 
     def next_id(self, table: str, column: str) -> int:
         _check_id_column(table, column)
@@ -143,23 +149,13 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class PgCursor:
+class PgCursor(_Cursor):
     """A psycopg cursor inside one PostgreSQL transaction."""
 
     for_update = " FOR UPDATE"
 
-    def __init__(self, cur: Any) -> None:
-        self._cur = cur
-
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> PgCursor:
-        self._cur.execute(_pg_sql(sql), list(params or []))
-        return self
-
-    def fetchone(self) -> tuple[Any, ...] | None:
-        return self._cur.fetchone()
-
-    def fetchall(self) -> list[tuple[Any, ...]]:
-        return self._cur.fetchall()
+    def _sql(self, sql: str) -> str:
+        return _pg_sql(sql)
 
     def next_id(self, table: str, column: str) -> int:
         """From the column's identity sequence: two processes never get the same id."""
