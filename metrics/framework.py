@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from metrics.stats.enums import Polarity, ValueType
 
@@ -375,6 +375,34 @@ def _load_reference(data_dir: Path) -> Reference:
     )
     ref.check()
     return ref
+
+
+class JarGrade(_Row):
+    """A point on the joint area review judgement scale (1 inadequate to 4 outstanding)."""
+
+    grade: int = Field(ge=1, le=4)
+    name: str
+
+
+class JarAspect(_Row):
+    """What a joint area review grades besides the five ECM outcomes (read from the store)."""
+
+    aspect_id: str = Field(pattern=r"^[a-z_]+$")
+    name: str
+
+
+def load_jar_scale(data_dir: Path | str | None = None) -> tuple[dict[int, str], dict[str, str]]:
+    """The JAR grades (grade -> name) and extra aspects (id -> name), from ``data/reference``.
+
+    The schema's CHECK (grade 1 to 4) must agree with the file, so the grades are
+    checked to be exactly 1..4.
+    """
+    base = Path(data_dir) if data_dir else DATA_DIR
+    grades = read_rows(base / "reference" / "jar_grades.csv", JarGrade)
+    if sorted(g.grade for g in grades) != [1, 2, 3, 4]:
+        raise ReferenceDataError("jar_grades.csv: the JAR scale has exactly the grades 1, 2, 3 and 4")
+    aspects = read_rows(base / "reference" / "jar_aspects.csv", JarAspect)
+    return {g.grade: g.name for g in sorted(grades, key=lambda g: g.grade)}, {a.aspect_id: a.name for a in aspects}
 
 
 def load_area_code_changes(data_dir: Path | str | None = None) -> dict[str, str]:

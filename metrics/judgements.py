@@ -21,14 +21,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.auth import User, audit, authorise
+from metrics.framework import load_jar_scale
 from metrics.shared import shared_for
 from metrics.store import Store
 
-GRADES: dict[int, str] = {1: "Inadequate", 2: "Adequate", 3: "Good", 4: "Outstanding"}
-EXTRA_ASPECTS: dict[str, str] = {
-    "service_management": "Service management",
-    "capacity_to_improve": "Capacity to improve",
-}
+# The JAR scale and the aspects graded besides the outcomes are reviewed reference
+# data (data/reference/jar_grades.csv, jar_aspects.csv), read once at import.
+GRADES, EXTRA_ASPECTS = load_jar_scale()
 MAX_EVIDENCE_CHARS = 20_000
 _ATTEMPTS = 5  # tries at a review number when other processes open reviews of the same area at once
 

@@ -92,3 +92,16 @@ def test_cross_reference_errors_are_reported(reference: Reference) -> None:
     )
     with pytest.raises(ReferenceDataError, match="is not under outcome"):
         bad.check()
+
+
+def test_jar_scale_is_read_from_data_and_checked(tmp_path) -> None:
+    from metrics.framework import ReferenceDataError, load_jar_scale
+
+    grades, aspects = load_jar_scale()
+    assert list(grades) == [1, 2, 3, 4] and grades[1] == "Inadequate" and grades[4] == "Outstanding"
+    assert aspects == {"service_management": "Service management", "capacity_to_improve": "Capacity to improve"}
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "jar_grades.csv").write_text("grade,name\n1,Inadequate\n2,Adequate\n3,Good\n")
+    (tmp_path / "reference" / "jar_aspects.csv").write_text("aspect_id,name\nservice_management,Service management\n")
+    with pytest.raises(ReferenceDataError, match="exactly the grades 1, 2, 3 and 4"):
+        load_jar_scale(tmp_path)
