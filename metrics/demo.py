@@ -17,7 +17,15 @@ is published for them. The model, per indicator (parameters in
 * LAs with clusters are the sums of their clusters, and regions and England are
   sums of their LAs' counts and denominators with values and CIs recomputed,
   never independent random numbers and never averages of rates;
-* about 1.5% of cells are missing, as real returns are.
+* about 1.5% of cells are missing, as real returns are;
+* every count-based figure is also published for boys and girls (``sex`` = male
+  and female beside persons), as DfE and Fingertips publish most of these
+  measures: each unit's persons count and denominator are split between the
+  sexes (so male + female = persons exactly), with a per-indicator sex gap, and
+  then aggregated to LAs, regions and England like the persons rows. The split
+  is drawn from its own random stream after the persons rows, so adding it did
+  not change a single persons figure. It also makes the store the size a real
+  national one is (about 790,000 rows), which the scale benchmarks build on.
 
 The store records ``dataset = demo`` so the dashboard can label it as synthetic.
 """
@@ -38,13 +46,16 @@ from metrics.framework import DATA_DIR, Reference, load_demo_params, load_refere
 from metrics.neighbours import compute_neighbours
 from metrics.periods import period_label
 from metrics.stats import mean_ci_from_summary, proportion_ci, rate_ci, suppress
-from metrics.store import Store, load_reference_tables, new_batch
+from metrics.store import Store, load_reference_tables, new_batch, refresh_derived
 
 DEFAULT_SEED = 20_050_901  # JAR programme start, September 2005
 LATEST_YEAR = 2025
 N_YEARS = 10
 MISSING_SHARE = 0.015
 MEAN_CV = 0.35  # within-group coefficient of variation for mean indicators
+MALE_SHARE = 0.512  # boys' share of the child population (ONS mid-year estimates, 0-17)
+SEX_GAP_SD = 0.08  # spread of the per-indicator log ratio of boys' to girls' rates
+SEX_SEED_OFFSET = 1  # the sex split's random stream: seed + this, apart from the persons draws
 
 Progress = Callable[[float, str], None]
 
@@ -167,6 +178,7 @@ def generate_observations(
                             "value": value,
                             "sd": sd,
                             "value_type": vt,
+                            "sex": "persons",
                         }
                     )
                 )
@@ -175,6 +187,62 @@ def generate_observations(
     obs.loc[missing, ["count", "denominator", "value", "sd"]] = np.nan
     obs["missing"] = missing
     return obs
+
+
+def split_by_sex(units: pd.DataFrame, ref: Reference, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Boys' and girls' rows for each drawn unit row, summing exactly to persons.
+
+    Only units are split (LAs without clusters, and clusters); everything above
+    them is aggregated per sex afterwards, so every level adds up as in life.
+    Scores (ratings with no count behind them) have no sex breakdown.
+    """
+    rng = np.random.default_rng(seed + SEX_SEED_OFFSET)
+    gap = {i.indicator_id: rng.normal(0.0, SEX_GAP_SD) for i in ref.indicators}
+    p = units[(units["value_type"] != "score") & (units["sex"] == "persons")]
+    n = len(p)
+    vt = p["value_type"].to_numpy()
+    ratio = np.exp(p["indicator_id"].map(gap).to_numpy(dtype=float))  # boys' rate / girls' rate
+    count = p["count"].to_numpy(dtype=float)
+    denom = p["denominator"].to_numpy(dtype=float)
+    ok = ~p["missing"].to_numpy(dtype=bool)
+    has_denom = ok & np.isfinite(denom)
+    d_male = np.where(has_denom, rng.binomial(np.where(has_denom, denom, 0).astype(np.int64), MALE_SHARE), np.nan)
+    d_female = denom - d_male
+    # The chance that a counted child is a boy, given the sexes' rates differ by ``ratio``.
+    weight_m = np.where(has_denom, d_male, MALE_SHARE) * ratio
+    weight_f = np.where(has_denom, d_female, 1 - MALE_SHARE)
+    share_m = np.divide(weight_m, weight_m + weight_f, out=np.full(n, 0.5), where=(weight_m + weight_f) > 0)
+    counted = ok & np.isfinite(count) & (vt != "mean")
+    whole = np.where(counted, count, 0).astype(np.int64)
+    c_male = np.where(counted, rng.binomial(whole, np.clip(share_m, 0.0, 1.0)), np.nan).astype(float)
+    # A proportion's boys cannot outnumber the boys counted in, nor its girls the girls.
+    prop = vt == "proportion"
+    c_male = np.where(prop, np.clip(c_male, np.maximum(count - d_female, 0), np.minimum(count, d_male)), c_male)
+    c_female = count - c_male
+    value = p["value"].to_numpy(dtype=float)
+    v_male = np.full(n, np.nan)
+    v_female = np.full(n, np.nan)
+    is_mean = ok & (vt == "mean") & (d_male >= 1) & (d_female >= 1)
+    # Means split around the persons mean so the denominator-weighted mean is unchanged.
+    v_male[is_mean] = value[is_mean] * np.sqrt(ratio[is_mean])
+    v_female[is_mean] = (value[is_mean] * denom[is_mean] - v_male[is_mean] * d_male[is_mean]) / d_female[is_mean]
+    c_male = np.where(vt == "mean", v_male * d_male, c_male)
+    c_female = np.where(vt == "mean", v_female * d_female, c_female)
+    is_count = vt == "count"
+    v_male = np.where(is_count, c_male, v_male)
+    v_female = np.where(is_count, c_female, v_female)
+    out = []
+    for sex, c, d, v in (("male", c_male, d_male, v_male), ("female", c_female, d_female, v_female)):
+        rows = p.copy()
+        rows["sex"] = sex
+        rows["count"] = np.where(ok, c, np.nan)
+        rows["denominator"] = np.where(ok, d, np.nan)
+        rows["value"] = np.where(ok, v, np.nan)
+        rows.loc[~ok, "sd"] = np.nan
+        # A sex with no children in the denominator has no figure: publishers leave
+        # the row out rather than print 0 of 0, and so does the demo.
+        out.append(rows[~(ok & np.isfinite(d) & (d <= 0))])
+    return pd.concat(out, ignore_index=True)
 
 
 def _finish(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
@@ -219,7 +287,7 @@ def _finish(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
 
 def _aggregate(obs: pd.DataFrame, key: str) -> pd.DataFrame:
     """Sum counts, denominators (and, for means, pooled variance) up to ``key``."""
-    keys = ["indicator_id", key, "period_year", "client_group_id", "value_type"]
+    keys = ["indicator_id", key, "period_year", "client_group_id", "sex", "value_type"]
     valid = obs[~obs["missing"]].copy()
     valid["sumsq"] = (valid["sd"] ** 2) * (valid["denominator"] - 1) + valid["denominator"] * valid[
         "value"
@@ -252,6 +320,7 @@ def build_demo_frame(
 ) -> pd.DataFrame:
     """Every observation of the demo: units, clustered LAs, regions and England."""
     units = generate_observations(ref, data_dir, seed)
+    units = pd.concat([units, split_by_sex(units, ref, seed)], ignore_index=True)
     la_region = {a.area_code: a.parent_code for a in ref.local_authorities}
     clustered = units[units["area_code"] != units["la_code"]]
     la_from_clusters = _aggregate(clustered, "la_code")
@@ -278,6 +347,7 @@ OBS_COLUMNS = [
     "period_year",
     "period_label",
     "client_group_id",
+    "sex",
     "count",
     "denominator",
     "value",
@@ -292,7 +362,7 @@ OBS_COLUMNS = [
 #: The order observation rows are written in. DuckDB keeps min/max statistics per
 #: row group, so rows stored in the order the pages filter by let a query skip the
 #: row groups it does not need instead of scanning the whole table.
-OBS_STORAGE_ORDER: tuple[str, ...] = ("period_year", "indicator_id", "area_code", "client_group_id")
+OBS_STORAGE_ORDER: tuple[str, ...] = ("period_year", "indicator_id", "sex", "area_code", "client_group_id")
 
 
 def build_demo(
@@ -330,12 +400,12 @@ def build_demo(
             batch = new_batch(cur, "embedded demo (synthetic)", "demo", "jar build-demo", note=f"seed {seed}")
             out = frame[OBS_COLUMNS].copy()
             out["batch_id"] = batch
-            out["sex"] = "persons"
             out["category"] = ""
             out = out.sort_values(list(OBS_STORAGE_ORDER))
             cur.register("_obs", out)
             cur.execute("INSERT INTO observation BY NAME SELECT * FROM _obs")
             cur.unregister("_obs")
+            refresh_derived(cur)
             cur.execute(
                 "UPDATE import_batch SET rows_read = ?, rows_written = ? WHERE batch_id = ?",
                 [len(out), len(out), batch],

@@ -55,7 +55,7 @@ def test_analyst_imports_then_rolls_back_with_audit(store: Store, tmp_path: Path
     assert result.batch_id is not None
     stored = store.df(
         "SELECT count, denominator, batch_id FROM observation WHERE indicator_id = 'NI70'"
-        " AND area_code = 'E06000020' AND period_year = 2016 AND client_group_id = 'all'"
+        " AND area_code = 'E06000020' AND period_year = 2016 AND client_group_id = 'all' AND sex = 'persons'"
     )
     assert stored.values.tolist() == [[120.0, 35000.0, result.batch_id]]
     with pytest.raises(PermissionDenied):

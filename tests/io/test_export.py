@@ -87,11 +87,11 @@ def test_values_are_written_exactly(demo_store: Store, tmp_path: Path) -> None:
     stored = demo_store.df(
         "SELECT * FROM observation WHERE indicator_id = 'NI73' AND area_code = 'E06000020' AND period_year = 2025"
         " AND NOT suppressed"
-    ).set_index("client_group_id")
+    ).set_index(["client_group_id", "sex"])
     for row in read_csv_rows(path):
         if row["Value note"] == "c":
             continue
-        want = stored.loc[row["Client group"]]
+        want = stored.loc[(row["Client group"], row["Sex"].lower())]
         assert float(row["Value"]) == want["value"]  # bit for bit, no rounding
         assert float(row["Lower CI 95.0 limit"]) == want["lower95"]
         assert float(row["Count"]) == want["count"]
@@ -171,10 +171,11 @@ def test_xlsx_has_data_metadata_and_definitions(demo_store: Store, tmp_path: Pat
     header = data[0]
     stored = demo_store.df(
         "SELECT * FROM observation WHERE indicator_id = 'REREF12' AND area_code = 'E06000020'"
-        " AND period_year = 2025 AND client_group_id = 'cin'"
+        " AND period_year = 2025 AND client_group_id = 'cin' AND sex = 'persons'"
     ).iloc[0]
     [row] = [dict(zip(header, r, strict=True)) for r in data[1:]
-             if r[0] == "REREF12" and r[header.index("Time period")] == stored["period_label"]]
+             if r[0] == "REREF12" and r[header.index("Time period")] == stored["period_label"]
+             and r[header.index("Client group")] == "cin" and str(r[header.index("Sex")]).lower() == "persons"]
     if stored["suppressed"]:
         assert row["Value"] is None and row["Value note"] == "c"
     else:
@@ -207,7 +208,7 @@ def test_nan_is_never_written_as_zero(demo_store: Store, tmp_path: Path) -> None
 
 def test_a_bare_observation_frame_gets_names_from_the_store(demo_store: Store, tmp_path: Path) -> None:
     bare = demo_store.df("SELECT * FROM observation WHERE indicator_id = 'NI73' AND area_code = 'E06000020'"
-                         " AND period_year = 2025 AND client_group_id = 'all'")
+                         " AND period_year = 2025 AND client_group_id = 'all' AND sex = 'persons'")
     path = tmp_path / "bare.csv"
     assert export_frame(demo_store, bare, path) == 1
     [row] = read_csv_rows(path)

@@ -54,12 +54,13 @@ def three_rows(**changes: str) -> list[dict[str, str]]:
 
 def test_dry_run_reports_changes_and_writes_nothing(store: Store, checksum: dict, tmp_path: Path) -> None:
     middlesbrough = {"Area Code": "E06000002", "Area Name": "Middlesbrough"}
-    path = write_fingertips(tmp_path / "dry.csv", [*three_rows(), row(Time_period="2024/25", **middlesbrough)])
+    path = write_fingertips(tmp_path / "dry.csv", [*three_rows(), row(Time_period="2012/13", **middlesbrough)])
     result = import_file(store, path, dry_run=True)
     assert result.dry_run and result.batch_id is None
     assert result.rows_read == 4
-    # The demo holds NI70 for persons only: persons rows are replaced, male and female are new.
-    assert (result.new, result.replaced, result.unchanged) == (2, 2, 0)
+    # The demo holds NI70 2023/24 for persons, boys and girls (replaced) but nothing
+    # before 2015/16 (Middlesbrough 2012/13 is new).
+    assert (result.new, result.replaced, result.unchanged) == (1, 3, 0)
     assert "would import 4 rows" in result.summary()
     assert store_checksum(store) == checksum
 
@@ -404,18 +405,19 @@ def test_abolished_areas_are_refused_or_skipped_and_reported(store: Store, check
 def test_cli_dry_run_then_import(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from metrics.cli import main
 
-    path = write_fingertips(tmp_path / "cli.csv", three_rows())
+    # Persons and boys replace the demo's rows; 2012/13 is older than the demo: new.
+    path = write_fingertips(tmp_path / "cli.csv", [row(), row(Sex="Male"), row(Time_period="2012/13")])
     with Store(store_path) as s:
         before = store_checksum(s)
     assert main(["import", str(path), "--db", str(store_path), "--dry-run"]) == 0
     out, err = capsys.readouterr()
-    assert "cli.csv: would import 3 rows: 2 new, 1 replaced" in out
+    assert "cli.csv: would import 3 rows: 1 new, 2 replaced" in out
     assert "validated 3 rows" in err
     with Store(store_path) as s:
         assert store_checksum(s) == before
     assert main(["import", str(path), "--db", str(store_path), "--user", "cli-test"]) == 0
     out, err = capsys.readouterr()
-    assert "cli.csv: imported 3 rows: 2 new, 1 replaced" in out and "; batch 2" in out
+    assert "cli.csv: imported 3 rows: 1 new, 2 replaced" in out and "; batch 2" in out
     assert "committed batch 2" in err
     with Store(store_path) as s:
         assert s.scalar("SELECT imported_by FROM import_batch WHERE batch_id = 2") == "cli-test"

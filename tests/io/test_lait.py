@@ -165,7 +165,7 @@ def test_dash_is_missing_with_a_note_never_zero(lait: Imported) -> None:
     years = rows[0][0]
     found = lait.store.df(
         """SELECT value, note FROM observation WHERE indicator_id = 'NI73' AND area_code = ?
-           AND period_year = ? AND client_group_id = 'lac'""",
+           AND period_year = ? AND client_group_id = 'lac' AND sex = 'persons'""",
         [TELFORD, _end_year(years)],
     )
     assert len(found) == 1
