@@ -77,9 +77,9 @@ def indicator_across_las(
         SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
                o.suppressed, o.note
-        FROM observation o JOIN area a USING (area_code)
+        FROM ecm_observation o JOIN area a USING (area_code)
         WHERE o.indicator_id = ? AND o.period_year = ? AND o.client_group_id = ?
-          AND o.sex = 'persons' AND o.category = '' AND a.area_type IN ('la', 'england')
+          AND a.area_type IN ('la', 'england')
         """,
         [indicator_id, year, group],
     )
@@ -158,9 +158,8 @@ def indicator_series(
         """
         SELECT o.area_code, a.name, o.period_year, o.period_label, o.count, o.denominator,
                o.value, o.lower95, o.upper95, o.suppressed, o.note
-        FROM observation o JOIN area a USING (area_code)
-        WHERE o.indicator_id = ? AND o.client_group_id = ? AND o.sex = 'persons'
-          AND o.category = '' AND list_contains(?, o.area_code)
+        FROM ecm_observation o JOIN area a USING (area_code)
+        WHERE o.indicator_id = ? AND o.client_group_id = ? AND list_contains(?, o.area_code)
         ORDER BY o.area_code, o.period_year
         """,
         [indicator_id, group, codes + nbrs],

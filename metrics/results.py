@@ -63,11 +63,11 @@ class Selection:
 
 
 def latest_year(store: Store) -> int:
-    return int(store.scalar("SELECT max(period_year) FROM observation"))
+    return int(store.scalar("SELECT max(period_year) FROM ecm_observation"))
 
 
 def years(store: Store) -> list[int]:
-    return [int(y) for y in store.df("SELECT DISTINCT period_year FROM observation ORDER BY 1")["period_year"]]
+    return [int(y) for y in store.df("SELECT DISTINCT period_year FROM ecm_observation ORDER BY 1")["period_year"]]
 
 
 def area_info(store: Store, area_code: str) -> dict[str, object] | None:
@@ -117,8 +117,8 @@ def area_series(store: Store, sel: Selection, indicator_id: str | None = None) -
         f"""
         SELECT o.indicator_id, o.period_year, o.period_label, o.count, o.denominator, o.value,
                o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
-        FROM observation o JOIN indicator i USING (indicator_id)
-        WHERE o.area_code = $area AND o.sex = 'persons' AND o.category = ''
+        FROM ecm_observation o JOIN indicator i USING (indicator_id)
+        WHERE o.area_code = $area
           AND {_headline_filter()}
           AND ($indicator IS NULL OR o.indicator_id = $indicator)
         ORDER BY o.indicator_id, o.period_year
@@ -135,8 +135,8 @@ def period_panel(store: Store, sel: Selection, areas: list[str] | None = None) -
         SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
                o.suppressed, o.note
-        FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-        WHERE o.period_year = $year AND o.sex = 'persons' AND o.category = ''
+        FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+        WHERE o.period_year = $year
           AND {_headline_filter()}
           AND (a.area_type = 'la' OR list_contains($areas, o.area_code))
         """,
@@ -282,8 +282,8 @@ def _panels(
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
                o.suppressed, o.note, o.client_group_id AS _group,
                o.client_group_id = i.headline_group AS _headline
-        FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-        WHERE o.period_year = $year AND o.sex = 'persons' AND o.category = '' AND i.mapped
+        FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+        WHERE o.period_year = $year AND i.mapped
           AND (($all AND o.client_group_id = i.headline_group)
                OR (list_contains($groups, o.client_group_id)
                    AND list_contains($group_indicators, o.indicator_id)))
@@ -318,8 +318,8 @@ def _series(
         SELECT o.area_code, o.client_group_id AS _group,
                o.client_group_id = i.headline_group AS _headline, o.indicator_id, o.period_year,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
-        FROM observation o JOIN indicator i USING (indicator_id)
-        WHERE list_contains($areas, o.area_code) AND o.sex = 'persons' AND o.category = ''
+        FROM ecm_observation o JOIN indicator i USING (indicator_id)
+        WHERE list_contains($areas, o.area_code)
           AND i.mapped AND o.period_year BETWEEN $first AND $year
           AND (($all AND o.client_group_id = i.headline_group)
                OR (list_contains($groups, o.client_group_id)

@@ -296,6 +296,30 @@ def new_batch(
     return int(batch_id)
 
 
+#: The order :func:`refresh_derived` writes ``ecm_observation`` in (see migration 005).
+ECM_OBSERVATION_ORDER = ("period_year", "indicator_id", "area_code", "client_group_id")
+
+
+def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild ``ecm_observation`` (the rows pages read) from its source view.
+
+    Call it inside the transaction that changed ``observation`` or ``indicator``, so
+    the derived rows commit (or roll back) with the change. A full rebuild, not an
+    incremental one: it is a fraction of a second even at 50x the national demo,
+    and cannot drift from the view's definition.
+    """
+    ordered = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    cur.execute("SET preserve_insertion_order = true")  # imports turn it off; the order is the point
+    try:
+        cur.execute("DELETE FROM ecm_observation")
+        cur.execute(
+            "INSERT INTO ecm_observation SELECT * FROM ecm_observation_source ORDER BY "
+            + ", ".join(ECM_OBSERVATION_ORDER)
+        )
+    finally:
+        cur.execute("SET preserve_insertion_order = ?", [ordered])
+
+
 TABLES: tuple[str, ...] = (
     "outcome",
     "aim",
@@ -308,6 +332,7 @@ TABLES: tuple[str, ...] = (
     "import_batch",
     "observation",
     "observation_history",
+    "ecm_observation",
     "judgement",
     "review",
     "app_user",

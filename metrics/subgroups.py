@@ -70,10 +70,10 @@ def cluster_results(
         """
         SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
-        FROM observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
+        FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
           AND o.period_year = $year AND o.client_group_id = i.headline_group
-          AND o.sex = 'persons' AND o.category = '' AND i.mapped
+          AND i.mapped
           AND ($outcome IS NULL OR i.outcome_id = $outcome)
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
@@ -108,8 +108,8 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
         """
         SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
-        FROM observation o JOIN client_group g USING (client_group_id)
-        WHERE o.area_code = ? AND o.period_year = ? AND o.sex = 'persons' AND o.category = ''
+        FROM ecm_observation o JOIN client_group g USING (client_group_id)
+        WHERE o.area_code = ? AND o.period_year = ?
           AND o.indicator_id IN (SELECT indicator_id FROM indicator WHERE mapped)
         """,
         [sel.area_code, year],

@@ -31,7 +31,7 @@ import pandas as pd
 from metrics.framework import load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.stats import proportion_ci, rate_ci, suppress
-from metrics.store import Store, new_batch
+from metrics.store import Store, new_batch, refresh_derived
 
 KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
 VALUES = [
@@ -449,6 +449,7 @@ def _merge(
             [rows_read, new + replaced, replaced, skipped, batch],
         )
         tx.execute("DROP TABLE IF EXISTS _changed")
+        refresh_derived(tx)
     result.batch_id = batch
     say(rows_read, f"committed batch {batch}")
     return result
@@ -480,6 +481,7 @@ def rollback_batch(store: Store, batch_id: int, user: str | None = None) -> int:
             [batch_id],
         )
         tx.execute("DELETE FROM observation_history WHERE superseded_by = ?", [batch_id])
+        refresh_derived(tx)
         tx.execute(
             "UPDATE import_batch SET status = 'rolled_back', note = concat_ws('; ', note, ?) WHERE batch_id = ?",
             [f"rolled back by {user or getpass.getuser()} at {dt.datetime.now():%Y-%m-%d %H:%M}", batch_id],
