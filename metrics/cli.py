@@ -97,11 +97,20 @@ def _operator() -> User:
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
+    from metrics.batches import record_after_commit
     from metrics.neighbours import import_dfe_neighbours
 
+    user = args.user or _operator().username
+    last_batch = "SELECT max(batch_id) FROM import_batch"
     with Store(_db(args)) as store:
-        frame = import_dfe_neighbours(store, args.path, args.user or _operator().username)
+        before = store.scalar(last_batch)
+        frame = import_dfe_neighbours(store, args.path, user)
+        after = store.scalar(last_batch)
+        # Its batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
+        pending = record_after_commit(store, "import", user, after if after != before else None)
     print(f"Imported {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
+    if pending:
+        print(f"  note: {pending}", file=sys.stderr)
     for line in frame.attrs.get("skipped", []):
         print(f"  skipped (abolished LA, listed under 'Old SNs'): {line}")
     return 0
@@ -179,10 +188,48 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from metrics.io.core import import_history
+    from metrics.batches import batch_history
 
     with Store(_db(args), read_only=True) as store:
-        print(import_history(store).to_string(index=False))
+        print(batch_history(store, all_stores=args.all_stores).to_string(index=False))
+    return 0
+
+
+def _shared_target(args: argparse.Namespace) -> str:
+    """The PostgreSQL URL a command writes to: ``--to``, else ``ECM_SHARED_DB``."""
+    from metrics.shared import SHARED_ENV, shared_url
+
+    url = (args.to or "").strip() or shared_url()
+    if not url:
+        raise ValueError(f"no PostgreSQL database: pass --to postgresql://... or set {SHARED_ENV}")
+    try:
+        import psycopg  # noqa: F401 - only to say clearly that the extra is missing
+    except ImportError as exc:
+        raise StoreError("psycopg is not installed: .venv/bin/pip install -e '.[postgres]'") from exc
+    return url
+
+
+def cmd_sync_batches(args: argparse.Namespace) -> int:
+    from metrics.batches import sync_batches
+    from metrics.shared import describe_url, pg_backend
+
+    url = _shared_target(args)
+    # Read-only: it reads DuckDB's batches only, so it also runs on a publish folder while the app writes.
+    with Store(_db(args), read_only=True) as store:
+        report = sync_batches(store, backend=pg_backend(url), audit_as=_operator().username)
+    if report is None:  # cannot happen with a PostgreSQL backend; said plainly rather than assumed
+        raise StoreError("no PostgreSQL backend to record the batches in")
+    print(f"{describe_url(url)}: {report.summary()}")
+    return 0
+
+
+def cmd_migrate_shared(args: argparse.Namespace) -> int:
+    from metrics.shared_migrate import migrate_shared
+
+    url = _shared_target(args)
+    with Store(_db(args), read_only=True) as store:
+        report = migrate_shared(store, url, _operator().username, dry_run=args.dry_run)
+    print(report.summary())
     return 0
 
 
@@ -308,8 +355,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", default=None)
     p.set_defaults(func=cmd_rollback)
 
-    p = sub.add_parser("history", parents=[common], help="list import batches")
+    p = sub.add_parser("history", parents=[common],
+                       help="list import batches (the team's, from PostgreSQL, when ECM_SHARED_DB is set)")
+    p.add_argument("--all-stores", action="store_true",
+                   help="with ECM_SHARED_DB: every store's batches recorded there, not just this store's")
     p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("sync-batches", parents=[common],
+                       help="record the store's import batches in PostgreSQL (repairs a failed write)")
+    p.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
+    p.set_defaults(func=cmd_sync_batches)
+
+    p = sub.add_parser("migrate-shared", parents=[common],
+                       help="copy users, audit log, reviews, judgements and batches into PostgreSQL")
+    p.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
+    p.add_argument("--dry-run", action="store_true", help="check and count, then write nothing")
+    p.set_defaults(func=cmd_migrate_shared)
 
     p = sub.add_parser("pack", parents=[common], help="write the pre-inspection data pack (PDF or XLSX)")
     p.add_argument("--area", required=True, help="area code, e.g. E06000020")
@@ -339,12 +400,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _pg_errors() -> tuple[type[Exception], ...]:
+    """psycopg's base error when it is installed: a server that is down is one line, not a traceback."""
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.Error,)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, PermissionDenied, AuthError,
-            PublishError, duckdb.Error) as exc:
+            PublishError, duckdb.Error, *_pg_errors()) as exc:
         print(f"jar {args.command}: error: {exc}", file=sys.stderr)
         return 1

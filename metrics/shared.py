@@ -5,9 +5,14 @@ A DuckDB file has one writer, so several app replicas cannot all record
 judgements or sign users in; setting ``ECM_SHARED_DB`` to a PostgreSQL URL moves
 exactly these four tables (``app_user``, ``audit_log``, ``review``,
 ``judgement``) into that server, which every replica can write to at once. The
-indicator data, reference lists and import batches stay in DuckDB: an import
-writes its batch row and its observations in one DuckDB transaction, and that
-must not be split across two databases.
+indicator data and reference lists stay in DuckDB, and so does each import
+batch's own row: an import writes its batch row and its observations in one
+DuckDB transaction, and that must not be split across two databases. What the
+team needs to *see* of the batches (who imported what, when, and whether it was
+rolled back) is copied into a PostgreSQL ``import_batch`` table right after each
+DuckDB commit; :mod:`metrics.batches` explains that copy and how it is repaired.
+:mod:`metrics.shared_migrate` copies an existing DuckDB deployment's four tables
+into PostgreSQL once, keeping their ids.
 
 :mod:`metrics.auth` and :mod:`metrics.judgements` reach these tables only through
 :func:`shared_for`, so the same functions and the same role checks run whichever
@@ -50,6 +55,8 @@ class SharedCursor(Protocol):
     def fetchone(self) -> tuple[Any, ...] | None: ...
 
     def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> SharedCursor: ...
 
     def next_id(self, table: str, column: str) -> int: ...
 
@@ -98,6 +105,12 @@ class _Cursor:
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._cur.fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> _Cursor:
+        """One statement for many rows: a bulk copy (thousands of audit entries) in one round of calls."""
+        if rows:
+            self._cur.executemany(self._sql(sql), [list(r) for r in rows])
+        return self
 
 
 class DuckCursor(_Cursor):
@@ -162,6 +175,21 @@ class PgCursor(_Cursor):
         _check_id_column(table, column)
         self._cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [table, column])
         return int(self._cur.fetchone()[0])
+
+    def move_ids_past(self, table: str, column: str) -> None:
+        """Make the column's sequence hand out ids after the largest in the table (never earlier).
+
+        For rows copied in with their ids kept (``jar migrate-shared``): the
+        sequence knows nothing of them, and would otherwise hand out id 1 again.
+        It only moves forward, so ids another process already drew stay unique.
+        """
+        _check_id_column(table, column)
+        self._cur.execute(
+            "SELECT setval(s.seq, m.top) FROM (SELECT pg_get_serial_sequence(%s, %s) AS seq) s,"
+            f" (SELECT max({column}) AS top FROM {table}) m"
+            " WHERE m.top > COALESCE(pg_sequence_last_value(s.seq::regclass), 0)",
+            [table, column],
+        )
 
     def serialise(self, name: str) -> None:
         """Run this transaction alone among those naming ``name``, for checks no row lock covers.
@@ -287,6 +315,19 @@ def shared_url() -> str | None:
     return url or None
 
 
+def pg_backend(url: str) -> PgShared:
+    """The PostgreSQL backend for ``url``: one per URL per process, with its small pool.
+
+    Also used directly by commands that name their target (``jar migrate-shared
+    --to URL``) rather than take it from ``ECM_SHARED_DB``.
+    """
+    with _pg_lock:
+        backend = _pg_backends.get(url)
+        if backend is None:
+            backend = _pg_backends[url] = PgShared(url)
+    return backend
+
+
 def shared_for(store: Store) -> DuckShared | PgShared:
     """The store holding the shared tables for work on ``store``.
 
@@ -296,11 +337,20 @@ def shared_for(store: Store) -> DuckShared | PgShared:
     url = shared_url()
     if url is None:
         return DuckShared(store)
-    with _pg_lock:
-        backend = _pg_backends.get(url)
-        if backend is None:
-            backend = _pg_backends[url] = PgShared(url)
-    return backend
+    return pg_backend(url)
+
+
+def describe_url(url: str) -> str:
+    """``database on host:port`` for messages: never the password a URL may carry."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        info = conninfo_to_dict(url)
+    except Exception:  # an unparsable URL is reported by the connection itself; just say nothing of it here
+        return "the PostgreSQL database"
+    host = info.get("host") or "localhost"
+    port = info.get("port")
+    return f"database {info.get('dbname') or '(default)'} on {host}{':' + str(port) if port else ''}"
 
 
 def writes_enabled(store: Store) -> bool:

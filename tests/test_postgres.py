@@ -210,10 +210,11 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert shared.migrate_pg(con) == 1  # again: nothing to do
-    assert _pg("SELECT version, name FROM schema_version") == [(1, "001_shared.sql")]
+        assert shared.migrate_pg(con) == 2  # again: nothing to do
+    assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
+        (1, "001_shared.sql"), (2, "002_import_batch.sql")]
     tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
-    assert {"app_user", "audit_log", "review", "judgement"} <= tables
+    assert {"app_user", "audit_log", "review", "judgement", "import_batch"} <= tables
 
 
 def test_without_the_variable_the_duckdb_store_holds_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
-from metrics.io.core import import_history
+from metrics.batches import batch_history
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import FORMATS
 from metrics.io.service import run_import, run_rollback
@@ -26,12 +26,15 @@ st.markdown(
 
 if "data-message" in st.session_state:  # the outcome of the last action, kept across the rerun
     st.success(st.session_state.pop("data-message"))
-history = import_history(store)
+history = batch_history(store)  # the team's, from PostgreSQL, when ECM_SHARED_DB is set
 st.subheader("Import history")
 if history.empty:
     st.write("No imports yet.")
 else:
     st.dataframe(history, hide_index=True, key="history")
+    if "synced" in history and not history["synced"].all():
+        st.caption("Batches with *synced* unticked are in this store but not yet in the team's history in "
+                   "PostgreSQL: the next import or rollback, or `jar sync-batches`, records them.")
 
 user = signin_panel(store, "import data or roll back an import (analyst role)")
 if user is None:
@@ -94,7 +97,10 @@ if upload is not None:
 
 if not history.empty:
     st.subheader("Roll back an import")
-    live = history[history["status"] != "rolled_back"]["batch_id"].tolist()
+    live_rows = history["status"] != "rolled_back"
+    if "in_store" in history:  # the team's history may list batches this store does not hold yet
+        live_rows &= history["in_store"].astype(bool)
+    live = history[live_rows]["batch_id"].tolist()
     if live:
         batch = st.selectbox("Batch", live, key="rollback-batch")
         if st.button("Roll back this batch", key="rollback"):

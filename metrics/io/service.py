@@ -4,21 +4,30 @@ The readers and :mod:`metrics.io.core` know nothing of users; this is the one
 door the Data page (and anything else acting for a person) goes through, so the
 role check cannot be skipped by a page that forgets to hide a button.
 
-The import batch is written with its rows in the DuckDB store (one transaction);
-the audit entry goes to the shared store (:mod:`metrics.shared`), which may be
-PostgreSQL, in a transaction of its own after the import commits or fails.
+The import batch is written with its rows in the DuckDB store (one transaction).
+After that commit, with ``ECM_SHARED_DB`` set, the store's batches are recorded
+in PostgreSQL's ``import_batch`` for the whole team (:mod:`metrics.batches`);
+that copy cannot undo the import, so if it fails the person is told in the
+result's notes and the next import or rollback (or ``jar sync-batches``)
+repairs it. The audit entry goes to the shared store (:mod:`metrics.shared`),
+which may be PostgreSQL, in a transaction of its own after the import commits
+or fails.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from metrics.auth import User, audit, authorise
+from metrics.batches import record_after_commit
 from metrics.io.core import ImportResult, Progress, import_source, rollback_batch
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
 from metrics.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def run_import(
@@ -36,7 +45,8 @@ def run_import(
 
     A dry run is also limited to analysts: its report lists the store's contents
     the file would replace. Refusals, failures and successes all reach the audit
-    log (a dry run does not: it changes nothing).
+    log (a dry run does not: it changes nothing). An import that changed nothing
+    still brings the team's batch history up to date, so any import repairs it.
     """
     authorise(store, actor, "import_data", Path(path).name)
     source = open_source(store, path, fmt, mapping)
@@ -50,18 +60,32 @@ def run_import(
                       {"faults": exc.total, "first": str(exc.faults[0]) if exc.faults else ""})
         raise
     if not dry_run:
+        pending = record_after_commit(store, "import", actor.username, result.batch_id)
+        if pending:
+            result.notes.append(pending)
+        detail = {"batch_id": result.batch_id, "format": result.format, "rows_read": result.rows_read,
+                  "new": result.new, "replaced": result.replaced, "unchanged": result.unchanged,
+                  "skipped": result.skipped}
+        if pending:
+            detail["shared_history"] = "pending"
         with shared_for(store).transaction() as cur:
-            audit(cur, actor.username, actor.role, "import", Path(path).name, "ok",
-                  {"batch_id": result.batch_id, "format": result.format, "rows_read": result.rows_read,
-                   "new": result.new, "replaced": result.replaced, "unchanged": result.unchanged,
-                   "skipped": result.skipped})
+            audit(cur, actor.username, actor.role, "import", Path(path).name, "ok", detail)
     return result
 
 
 def run_rollback(store: Store, actor: User, batch_id: int) -> int:
-    """Undo an import batch for ``actor``; returns the rows removed."""
+    """Undo an import batch for ``actor``; returns the rows removed.
+
+    The rollback commits in DuckDB first; its new status then reaches the team's
+    history in PostgreSQL as an import's batch does (see the module docstring).
+    """
     authorise(store, actor, "rollback_import", f"batch {batch_id}")
     removed = rollback_batch(store, batch_id, actor.username)
+    pending = record_after_commit(store, "rollback", actor.username, batch_id)
+    detail: dict[str, object] = {"rows_removed": removed}
+    if pending:
+        log.warning("rollback of batch %s: %s", batch_id, pending)
+        detail["shared_history"] = "pending"
     with shared_for(store).transaction() as cur:
-        audit(cur, actor.username, actor.role, "rollback", f"batch {batch_id}", "ok", {"rows_removed": removed})
+        audit(cur, actor.username, actor.role, "rollback", f"batch {batch_id}", "ok", detail)
     return removed
