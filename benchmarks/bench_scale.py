@@ -1,30 +1,50 @@
-"""Page data + statistics at 1x, 10x (and 50x) the national demo, against the raw SQL.
+"""The benchmark of record: every figure the scale issue asks for, at 1x, 10x (and 50x) the national demo.
 
-Run from the project root:
-``.venv/bin/python benchmarks/bench_scale.py [--runs 10] [--with-50x] [--dir DIR] [--reuse [FACTOR ...]]``.
+Run from the project root (one command; not part of the test suite)::
 
-For each store size (built by :mod:`benchmarks.scale`, build time and size on disk
-recorded) every page's main ``metrics`` call is timed (median of ``--runs`` after
-one warm-up) next to the raw DuckDB query that fetches the rows the page needs
-into a DataFrame, with no statistics. ``ours / raw`` is the overhead we own: the
-Python, pandas and statistics on top of reading the data. The growth of each page
-from 1x to 10x (and 50x) shows whether a page costs what it reads or what the store
-holds. The statistics engine's hot paths on 1,000,000 rows come from
-:mod:`benchmarks.bench_stats`. Everything is printed as a table and written as JSON
-to ``benchmarks/results/<date>-scale[-label].json``. A script, not a test.
+    .venv/bin/python benchmarks/bench_scale.py [--runs 10] [--factors 1 10] [--with-50x]
+        [--dir DIR] [--reuse [FACTOR ...]] [--no-import] [--no-pack] [--no-browser]
+        [--no-fresh-start] [--no-stats] [--label TEXT] [--results DIR]
+
+(``--help`` lists the rest: rows imported, pack runs, statistics rows.)
+
+For each store size (built deterministically by :mod:`benchmarks.scale`):
+
+* **store**: build time and size on disk;
+* **pages**: every page's main ``metrics`` call (query + statistics), median of
+  ``--runs`` after one warm-up, next to the raw DuckDB query that fetches the rows
+  the page needs into a DataFrame, with no statistics. ``ours / raw`` is the
+  overhead we own; the growth from 1x to 10x (and 50x) shows whether a page costs
+  what it reads or what the store holds;
+* **import**: a 1,000,000-row Fingertips CSV (``tests/io/make_big_fingertips.py``)
+  imported into a throwaway copy of the store by a child process
+  (:mod:`benchmarks.import_run`): seconds, rows/s and that process's peak RSS;
+* **data pack**: collecting the figures and writing the PDF and XLSX
+  (:func:`benchmarks.bench_pack.time_pack`), median of ``--pack-runs``;
+* **server** (:mod:`benchmarks.browse`): a new Streamlit server on the store, timed
+  from launch to the home page rendered in Chromium (cold start), then every page
+  registered in app.py opened once, then the server's peak RSS (VmHWM).
+
+Once per run: the statistics engine on 1,000,000 rows (:mod:`benchmarks.bench_stats`)
+and a fresh clone's first start (no store: ``make run``'s demo build, then the server,
+to the first rendered home page). Everything is printed as tables and as JSON and
+written, with the date, machine and versions, to
+``benchmarks/results/<date>-scale[-label].json`` and ``.md`` (rewritten after each size,
+so a run that dies at 50x keeps the smaller sizes). A script, not a test: the
+figures depend on the machine and are recorded, not asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import io
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -34,9 +54,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_stats  # noqa: E402
+import browse  # noqa: E402
+import import_run  # noqa: E402
 import scale  # noqa: E402
-from timing import median_ms  # noqa: E402
+from bench_pack import time_pack  # noqa: E402
+from timing import median_ms, median_seconds  # noqa: E402
 
+from dashboard.server import CHROMIUM  # noqa: E402
 from metrics.comparisons import (  # noqa: E402
     funnel_data,
     indicator_across_las,
@@ -53,7 +77,9 @@ AREA = "E06000020"
 INDICATOR = "NI73"
 OUTCOME = "BH"
 RESULTS = Path(__file__).resolve().parent / "results"
-PACKAGES = ("duckdb", "pandas", "numpy", "scipy")
+PACKAGES = ("ecm-dashboard", "duckdb", "pandas", "numpy", "scipy", "pyarrow", "streamlit", "plotly",
+            "fpdf2", "openpyxl", "playwright")
+IMPORT_ROWS = 1_000_000
 
 # The raw reads: the rows each page needs, straight into a DataFrame. Parameters
 # are bound; only fixed text is formatted in. Trends need the latest five years
@@ -161,71 +187,191 @@ def page_pairs(store: Store) -> list[tuple[str, Callable[[], object], Callable[[
 
 
 def stats_rows(rows: int, runs: int) -> list[dict[str, Any]]:
-    """bench_stats' table, parsed: one dict per statistics function."""
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        bench_stats.main(["--rows", str(rows), "--runs", str(runs)])
+    """bench_stats' hot paths on ``rows`` rows: median seconds of ``runs`` each, one dict per function."""
     out = []
-    for line in buf.getvalue().splitlines():
-        parts = line.rsplit(None, 2)
-        if len(parts) == 3:
-            with contextlib.suppress(ValueError):
-                out.append({"function": parts[0].strip(), "seconds": float(parts[1]),
-                            "m_rows_per_s": float(parts[2])})
+    for name, fn in bench_stats.cases(rows):
+        seconds = median_seconds(fn, runs)
+        out.append({"function": name, "seconds": round(seconds, 5), "m_rows_per_s": round(rows / seconds / 1e6, 1)})
     return out
 
 
-def bench_size(path: Path, factor: int, runs: int, reuse: bool) -> dict[str, Any]:
-    """Build (or reuse) the store of one size and time every page pair on it."""
+def measured(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one measured part; a failure becomes ``{"error": ...}`` in the results, not a crash.
+
+    A 50x run takes long: one part failing (a page timing out, the import child
+    running out of memory) is itself a finding, and the other figures of the run
+    are still worth keeping.
+    """
+    print(f"  {name} ...", flush=True)
+    try:
+        result = fn()
+    except Exception as exc:
+        traceback.print_exc()
+        result = {"error": f"{type(exc).__name__}: {exc}"[:600]}
+    print(f"  {name}: {json.dumps(result)[:300]}", flush=True)
+    return result
+
+
+def pack_figures(store: Store, runs: int, work: Path) -> dict[str, Any]:
+    """The data pack for :data:`AREA` on this store (bench_pack's steps), median of ``runs``."""
+    with tempfile.TemporaryDirectory(prefix="ecm-pack-", dir=work) as tmp:
+        medians, pages = time_pack(store, AREA, runs, Path(tmp))
+    return {"runs": runs, "collect_s": round(medians["collect figures"], 2),
+            "write_pdf_s": round(medians["write PDF"], 2), "write_xlsx_s": round(medians["write XLSX"], 2),
+            "total_pdf_s": round(medians["total PDF"], 2), "pdf_pages": pages}
+
+
+def time_pages(store: Store, factor: int, runs: int) -> list[dict[str, Any]]:
+    """Every page pair on ``store``: our call and the raw read, median of ``runs`` each."""
+    pages = []
+    for name, ours, raw in page_pairs(store):
+        raw_ms = median_ms(raw, runs)
+        try:
+            ours_ms: float | None = median_ms(ours, runs)
+        except Exception as exc:  # a page that fails at this size is a finding, not a crash
+            ours_ms, error = None, f"{type(exc).__name__}: {exc}"
+        else:
+            error = None
+        pages.append({"page": name, "ours_ms": None if ours_ms is None else round(ours_ms, 2),
+                      "raw_ms": round(raw_ms, 2),
+                      "ratio": round(ours_ms / raw_ms, 2) if ours_ms and raw_ms else None,
+                      "error": error})
+        shown = f"{ours_ms:8.1f} ms" if ours_ms is not None else f"FAILED ({error})"[:60]
+        print(f"  x{factor:<3} {name:<42} ours {shown}   raw {raw_ms:7.1f} ms", flush=True)
+    return pages
+
+
+def bench_size(path: Path, factor: int, args: argparse.Namespace, reuse: bool, csv_path: Path | None,
+               work: Path) -> dict[str, Any]:
+    """Build (or reuse) the store of one size, then measure everything asked of it.
+
+    In-process work (pages, pack) runs first on a read-only connection, which is
+    closed before the import child and the server open the store, so neither
+    shares memory with, nor waits on, this process.
+    """
+    print(f"\n== x{factor}: {path}", flush=True)
     if reuse and path.exists():
-        build = {"seconds": None, "reused": True}
+        build: dict[str, Any] = {"seconds": None, "reused": True}
     else:
         s = scale.build_scaled(path, factor)
         build = {"seconds": round(s.seconds, 2), "reused": False}
+    built = "reused" if build["reused"] else f"built in {build['seconds']:.1f} s"
+    print(f"  store {built}, {path.stat().st_size / 1e6:,.0f} MB", flush=True)
     store = Store(path, read_only=True)
     try:
         n_obs = int(store.scalar("SELECT count(*) FROM observation"))
-        pages = []
-        for name, ours, raw in page_pairs(store):
-            raw_ms = median_ms(raw, runs)
-            try:
-                ours_ms: float | None = median_ms(ours, runs)
-            except Exception as exc:  # a page that fails at this size is a finding, not a crash
-                ours_ms, error = None, f"{type(exc).__name__}: {exc}"
-            else:
-                error = None
-            pages.append({"page": name, "ours_ms": None if ours_ms is None else round(ours_ms, 2),
-                          "raw_ms": round(raw_ms, 2),
-                          "ratio": round(ours_ms / raw_ms, 2) if ours_ms and raw_ms else None,
-                          "error": error})
-            shown = f"{ours_ms:8.1f} ms" if ours_ms is not None else f"FAILED ({error})"[:60]
-            print(f"  x{factor:<3} {name:<42} ours {shown}   raw {raw_ms:7.1f} ms", flush=True)
+        pages = time_pages(store, factor, args.runs)
+        pack = measured("data pack", lambda: pack_figures(store, args.pack_runs, work)) if args.pack else None
     finally:
         store.close()
+    imported = (measured(f"import {args.import_rows:,} rows", lambda: import_run.run_child(path, csv_path, work))
+                if csv_path is not None else None)
+    server = (measured("server: cold start, every page, peak RSS",
+                       lambda: browse.cold_start_and_every_page(path, work / f"server-x{factor}.log"))
+              if args.browser else None)
     return {"factor": factor, "observations": n_obs, "bytes_on_disk": path.stat().st_size,
-            "build": build, "pages": pages}
+            "build": build, "pages": pages, "import": imported, "pack": pack, "server": server}
 
 
-def print_tables(sizes: list[dict[str, Any]]) -> None:
-    for size in sizes:
-        b = size["build"]
-        built = "reused" if b["reused"] else f"built in {b['seconds']:.1f} s"
-        print(f"\n### x{size['factor']}: {size['observations']:,} observations, "
-              f"{size['bytes_on_disk'] / 1e6:.0f} MB on disk, {built}\n")
-        print(f"| {'page':<42} | {'ours ms':>8} | {'raw ms':>7} | {'ratio':>5} |")
-        print(f"|{'-' * 44}|{'-' * 9}:|{'-' * 8}:|{'-' * 6}:|")
-        for p in size["pages"]:
-            ours = f"{p['ours_ms']:>8.1f}" if p["ours_ms"] is not None else f"{'failed':>8}"
-            ratio = f"{p['ratio']:>5.2f}" if p["ratio"] is not None else f"{'-':>5}"
-            print(f"| {p['page']:<42} | {ours} | {p['raw_ms']:>7.1f} | {ratio} |")
-    if len(sizes) < 2:
-        return
-    heads = [f"x1 -> x{s['factor']}" for s in sizes[1:]]
-    print(f"\n### growth of our time with store size\n\n| {'page':<42} | " + " | ".join(heads) + " |")
-    print(f"|{'-' * 44}|" + "|".join("-" * (len(h) + 1) + ":" for h in heads) + "|")
-    for i, p in enumerate(sizes[0]["pages"]):
-        cells = [f"{_ratio(s['pages'][i]['ours_ms'], p['ours_ms']):>{len(h)}}" for s, h in zip(sizes[1:], heads, strict=True)]
-        print(f"| {p['page']:<42} | " + " | ".join(cells) + " |")
+def _cell(part: dict[str, Any] | None, key: str, fmt: Callable[[Any], str]) -> str:
+    """One summary cell: 'skipped' when the part was not run, 'failed' when it raised."""
+    if part is None:
+        return "skipped"
+    if part.get(key) is None:
+        return "failed" if part.get("error") else "-"
+    return fmt(part[key])
+
+
+def _slowest(server: dict[str, Any] | None) -> str:
+    if server is None:
+        return "skipped"
+    ok = [p for p in server.get("pages", []) if p["seconds"] is not None]
+    if not ok:
+        return "failed"
+    worst = max(ok, key=lambda p: p["seconds"])
+    return f"{worst['seconds']:.1f} s ({_stem(worst['page'])})"
+
+
+def _failing(server: dict[str, Any] | None) -> str:
+    if server is None:
+        return "skipped"
+    if "pages" not in server:
+        return "failed"
+    return str(sum(1 for p in server["pages"] if p["error"]))
+
+
+def _stem(url: str) -> str:
+    path = url.split("?", 1)[0].strip("/")
+    return path or "home"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table, first column left-aligned and the others right-aligned."""
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    out = ["| " + " | ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in
+                             enumerate(zip(head, widths, strict=True))) + " |"]
+    out.append("|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|")
+    out += ["| " + " | ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in
+                              enumerate(zip(r, widths, strict=True))) + " |" for r in rows]
+    return out
+
+
+def summary_lines(sizes: list[dict[str, Any]], import_rows: int) -> list[str]:
+    """One row per figure, one column per size: what the issue asks for at a glance."""
+    rss = lambda v: f"{v:,.0f} MB"  # noqa: E731
+    sec = lambda v: f"{v:.1f} s"  # noqa: E731
+    spec: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+        ("observations", lambda s: f"{s['observations']:,}"),
+        ("store build", lambda s: "reused" if s["build"]["reused"] else sec(s["build"]["seconds"])),
+        ("store size on disk", lambda s: f"{s['bytes_on_disk'] / 1e6:,.0f} MB"),
+        (f"import {import_rows:,} Fingertips rows", lambda s: _cell(s["import"], "seconds", sec)),
+        ("import throughput", lambda s: _cell(s["import"], "rows_per_s", lambda v: f"{v:,.0f} rows/s")),
+        ("import peak RSS (its own process)", lambda s: _cell(s["import"], "peak_rss_mb", rss)),
+        ("data pack: collect figures", lambda s: _cell(s["pack"], "collect_s", sec)),
+        ("data pack: figures + PDF", lambda s: _cell(s["pack"], "total_pdf_s", sec)),
+        ("data pack: XLSX (after figures)", lambda s: _cell(s["pack"], "write_xlsx_s", sec)),
+        ("cold start to rendered home page", lambda s: _cell(s["server"], "cold_start_s", sec)),
+        ("server peak RSS after every page", lambda s: _cell(s["server"], "peak_rss_mb", rss)),
+        ("slowest page in Chromium", lambda s: _slowest(s["server"])),
+        ("pages failing in Chromium", lambda s: _failing(s["server"])),
+    ]
+    return _table(["per store size", *[f"x{s['factor']}" for s in sizes]],
+                  [[name, *[fn(s) for s in sizes]] for name, fn in spec])
+
+
+def page_lines(size: dict[str, Any]) -> list[str]:
+    """Our call next to the raw read for every page, on one size."""
+    rows = []
+    for p in size["pages"]:
+        ours = f"{p['ours_ms']:.1f}" if p["ours_ms"] is not None else "failed"
+        ratio = f"{p['ratio']:.2f}" if p["ratio"] is not None else "-"
+        rows.append([p["page"], ours, f"{p['raw_ms']:.1f}", ratio])
+    return _table(["page (main query + statistics)", "ours ms", "raw ms", "ratio"], rows)
+
+
+def browser_lines(sizes: list[dict[str, Any]]) -> list[str]:
+    """Seconds to render each page in Chromium (a new session each), one column per size."""
+    with_server = [s for s in sizes if s["server"] and "pages" in s["server"]]
+    if not with_server:
+        return []
+    urls = [p["page"] for p in with_server[0]["server"]["pages"]]
+    rows = []
+    for i, url in enumerate(urls):
+        cells = []
+        for s in with_server:
+            p = s["server"]["pages"][i]
+            cells.append(f"{p['seconds']:.2f}" if p["seconds"] is not None else "failed")
+        rows.append([_stem(url), *cells])
+    return _table(["page in Chromium (s)", *[f"x{s['factor']}" for s in with_server]], rows)
+
+
+def growth_lines(sizes: list[dict[str, Any]]) -> list[str]:
+    """Our time on each bigger store over our time on the smallest."""
+    base = sizes[0]
+    heads = [f"x{base['factor']} -> x{s['factor']}" for s in sizes[1:]]
+    rows = [[p["page"], *[_ratio(s["pages"][i]["ours_ms"], p["ours_ms"]) for s in sizes[1:]]]
+            for i, p in enumerate(base["pages"])]
+    return _table(["growth of our time with store size", *heads], rows)
 
 
 def _ratio(new: float | None, old: float | None) -> str:
@@ -235,54 +381,157 @@ def _ratio(new: float | None, old: float | None) -> str:
 def growth(sizes: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     base = {p["page"]: p["ours_ms"] for p in sizes[0]["pages"]}
     return {
-        f"x1->x{s['factor']}": {p["page"]: round(p["ours_ms"] / base[p["page"]], 2) for p in s["pages"]
-           if p["ours_ms"] and base[p["page"]]}
+        f"x{sizes[0]['factor']}->x{s['factor']}": {
+            p["page"]: round(p["ours_ms"] / base[p["page"]], 2) for p in s["pages"]
+            if p["ours_ms"] and base[p["page"]]}
         for s in sizes[1:]
     }
 
 
+def report_lines(report: dict[str, Any]) -> list[str]:
+    """Every table of the report, as Markdown (printed, and written next to the JSON)."""
+    sizes, m = report["sizes"], report["machine"]
+    out = [f"# Scale benchmark, {report['run_at']}", "",
+           f"{m['cpu']} x{m['cpus']}, {m['memory_gb']} GB, {m['os']}; Python {m['python']}; "
+           f"commit {report['versions']['commit']}; "
+           + ", ".join(f"{k} {v}" for k, v in report["versions"]["packages"].items())
+           + f"; {report['versions']['chromium']}", "",
+           f"Median of {report['runs']} runs after one warm-up; area {AREA}, indicator {INDICATOR}, "
+           "England benchmark, all children, latest period."]
+    if sizes:
+        out += ["", *summary_lines(sizes, report["import_rows"])]
+    for size in sizes:
+        out += ["", f"## x{size['factor']}: {size['observations']:,} observations", "", *page_lines(size)]
+    if len(sizes) > 1:
+        out += ["", *growth_lines(sizes)]
+    if sizes and (lines := browser_lines(sizes)):
+        out += ["", *lines]
+    fresh = report.get("fresh_clone_start")
+    if fresh:
+        out += ["", "## fresh clone: no store to the first rendered home page (`make run` minus pip)", ""]
+        out += ([f"failed: {fresh['error']}"] if "error" in fresh else
+                [f"{fresh['total_s']:.1f} s: building the demo {fresh['build_demo_s']:.1f} s, "
+                 f"then server start to rendered home page {fresh['server_to_home_s']:.1f} s"])
+    if report.get("stats"):
+        out += ["", f"## statistics on {report['stats_rows']:,} rows (benchmarks/bench_stats.py)", ""]
+        out += _table(["function", "ms", "M rows/s"],
+                      [[s["function"], f"{s['seconds'] * 1000:.1f}", f"{s['m_rows_per_s']:.1f}"]
+                       for s in report["stats"]])
+    return out
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _output(cmd: list[str]) -> str:
+    """A command's first output line, or '' when it cannot run (no git, no Chromium)."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=Path(__file__).parent)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return (proc.stdout.strip().splitlines() or [""])[0]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: they mean nothing without it."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"python": platform.python_version(), "arch": platform.machine(), "cpus": os.cpu_count(),
+            "cpu": cpu, "memory_gb": round(mem, 1), "os": f"{platform.system()} {platform.release()}",
+            "node": platform.node()}
+
+
+def versions() -> dict[str, Any]:
+    """The code and every package whose speed is measured here, and the browser."""
+    commit = _output(["git", "rev-parse", "--short", "HEAD"])
+    dirty = bool(_output(["git", "status", "--porcelain", "--untracked-files=no"]))
+    return {"commit": f"{commit}{' (with uncommitted changes)' if dirty else ''}" or "unknown",
+            "packages": {p: _version(p) for p in PACKAGES},
+            "chromium": _output([CHROMIUM, "--version"]) or "not found"}
+
+
+def write_results(report: dict[str, Any], label: str, folder: Path = RESULTS) -> tuple[Path, Path]:
+    """``<folder>/<date>-scale[-label].json`` and ``.md`` (rewritten as sizes finish)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{report['run_at'][:10]}-scale{f'-{label}' if label else ''}"
+    target = folder / f"{stem}.json"
+    target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    tables = folder / f"{stem}.md"
+    tables.write_text("\n".join(report_lines(report)) + "\n", encoding="utf-8")
+    return target, tables
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--factors", type=int, nargs="+", default=[1, 10])
-    parser.add_argument("--with-50x", action="store_true", help="also 50x (about 13M rows, 2 GB)")
-    parser.add_argument("--dir", type=Path, help="keep the stores here (default: a temporary folder)")
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per page query (median; default 10)")
+    parser.add_argument("--factors", type=int, nargs="+", default=[1, 10], help="store sizes (default 1 10)")
+    parser.add_argument("--with-50x", action="store_true", help="also 50x (about 40M rows, about 8 GB on disk)")
+    parser.add_argument("--dir", type=Path, help="keep the stores and the CSV here (default: a temporary folder)")
     parser.add_argument("--reuse", type=int, nargs="*", metavar="FACTOR",
-                        help="reuse stores already in --dir (all, or only these factors)")
+                        help="reuse stores (and the CSV) already in --dir (all, or only these factors)")
+    parser.add_argument("--no-import", dest="do_import", action="store_false",
+                        help="skip the 1,000,000-row Fingertips import")
+    parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS)
+    parser.add_argument("--no-pack", dest="pack", action="store_false", help="skip the data pack")
+    parser.add_argument("--pack-runs", type=int, default=3, help="data packs per size (median; default 3)")
+    parser.add_argument("--no-browser", dest="browser", action="store_false",
+                        help="skip everything that starts the server in Chromium (cold starts, RSS, fresh clone)")
+    parser.add_argument("--no-fresh-start", dest="fresh", action="store_false",
+                        help="skip the fresh clone's first start (no store, demo built first)")
+    parser.add_argument("--no-stats", dest="stats", action="store_false", help="skip the 1,000,000-row statistics")
     parser.add_argument("--stats-rows", type=int, default=1_000_000)
-    parser.add_argument("--label", default="", help="added to the results file name")
+    parser.add_argument("--label", default="", help="added to the results file names")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="where the results go (default benchmarks/results; elsewhere for a trial run)")
     args = parser.parse_args(argv)
     factors = sorted(set(args.factors) | ({50} if args.with_50x else set()))
     started = dt.datetime.now(dt.UTC)
-    print(f"Python {platform.python_version()} on {platform.machine()} x{os.cpu_count()}; "
-          f"median of {args.runs} runs after one warm-up; area {AREA}, indicator {INDICATOR}")
+    report: dict[str, Any] = {
+        "run_at": started.isoformat(timespec="seconds"),
+        "complete": False,
+        "machine": machine(),
+        "versions": versions(),
+        "runs": args.runs,
+        "selection": {"area": AREA, "indicator": INDICATOR, "benchmark": "england", "group": "all"},
+        "import_rows": args.import_rows,
+        "sizes": [],
+    }
+    m = report["machine"]
+    print(f"Python {m['python']} on {m['cpu']} x{m['cpus']}; commit {report['versions']['commit']}; "
+          f"median of {args.runs} runs after one warm-up; area {AREA}, indicator {INDICATOR}", flush=True)
     with tempfile.TemporaryDirectory(prefix="ecm-scale-bench-") as tmp:
         folder = args.dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         reuse = set(factors) if args.reuse == [] else set(args.reuse or [])
-        sizes = [bench_size(folder / f"x{f}.duckdb", f, args.runs, f in reuse) for f in factors]
-    print_tables(sizes)
-    print(f"\n### statistics on {args.stats_rows:,} rows (benchmarks/bench_stats.py)\n")
-    stats = stats_rows(args.stats_rows, 5)
-    for s in stats:
-        print(f"| {s['function']:<42} | {s['seconds'] * 1000:>8.1f} ms | {s['m_rows_per_s']:>6.1f} M rows/s |")
-    report = {
-        "run_at": started.isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "arch": platform.machine(),
-                    "cpus": os.cpu_count(), "node": platform.node()},
-        "packages": {p: metadata.version(p) for p in PACKAGES},
-        "runs": args.runs,
-        "selection": {"area": AREA, "indicator": INDICATOR, "benchmark": "england", "group": "all"},
-        "sizes": sizes,
-        "growth": growth(sizes),
-        "stats_rows": args.stats_rows,
-        "stats": stats,
-    }
-    RESULTS.mkdir(exist_ok=True)
-    suffix = f"-{args.label}" if args.label else ""
-    target = RESULTS / f"{started:%Y-%m-%d}-scale{suffix}.json"
-    target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"\nJSON: {json.dumps(report['growth'])}\nwritten to {target}")
+        csv_path: Path | None = None
+        if args.do_import:
+            csv_path = folder / f"fingertips-{args.import_rows}.csv"
+            if args.reuse is not None and csv_path.exists():
+                report["import_csv"] = {"rows": args.import_rows, "reused": True, "bytes": csv_path.stat().st_size}
+            else:
+                print(f"writing a {args.import_rows:,}-row Fingertips CSV ...", flush=True)
+                report["import_csv"] = {**import_run.make_csv(csv_path, args.import_rows), "reused": False}
+        for f in factors:
+            report["sizes"].append(bench_size(folder / f"x{f}.duckdb", f, args, f in reuse, csv_path, folder))
+            report["growth"] = growth(report["sizes"])
+            write_results(report, args.label, args.results)
+        if args.browser and args.fresh:
+            report["fresh_clone_start"] = measured(
+                "fresh clone: no store to the first rendered home page",
+                lambda: browse.fresh_clone_start(folder, folder / "server-fresh.log"))
+    if args.stats:
+        print(f"\nstatistics on {args.stats_rows:,} rows ...", flush=True)
+        report["stats_rows"] = args.stats_rows
+        report["stats"] = stats_rows(args.stats_rows, 5)
+    report["complete"] = True
+    target, tables = write_results(report, args.label, args.results)
+    print("\n" + "\n".join(report_lines(report)))
+    print(f"\nJSON: {json.dumps(report)}\n\nwritten to {target} and {tables}")
     return 0
 
 

@@ -32,13 +32,11 @@ from metrics.stats import (  # noqa: E402
 )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
-    n, runs = args.rows, args.runs
+def cases(n: int) -> list[tuple[str, Callable[[], object]]]:
+    """(name, call) for each hot path on ``n`` rows of fixed pseudo-random data (same seed every run).
 
+    Shared with :mod:`benchmarks.bench_scale`, which times the same calls for its report.
+    """
     rng = np.random.default_rng(20240601)
     denominators = rng.integers(1, 50_000, n).astype(float)
     counts = np.floor(rng.uniform(0, 1, n) * denominators)
@@ -46,8 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     value, lower, upper = proportion_ci(counts, denominators, 0.95, 100)
     benchmark = np.full(n, 50.0)
     polarities = rng.choice(["high_is_good", "low_is_good", "no_judgement"], n)
-
-    cases: list[tuple[str, Callable[[], object]]] = [
+    return [
         ("proportion_ci (Wilson, 95%)", lambda: proportion_ci(counts, denominators, 0.95, 100)),
         ("rate_ci (exact <10, Byar's, 95%)", lambda: rate_ci(events, denominators, 0.95, 100_000)),
         (
@@ -61,15 +58,24 @@ def main(argv: list[str] | None = None) -> None:
         ("quartile_band (high_is_good)", lambda: quartile_band(value, "high_is_good")),
     ]
 
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    n, runs = args.rows, args.runs
+    timed = cases(n)
+
     print(f"rows: {n:,}   runs: {runs} (median reported, after one warm-up)")
     print(
         f"python {platform.python_version()}   numpy {np.__version__}   scipy {scipy.__version__}   "
         f"pandas {pd.__version__}   {platform.machine()} x{os.cpu_count()}   {platform.system()}"
     )
-    width = max(len(name) for name, _ in cases)
+    width = max(len(name) for name, _ in timed)
     print(f"{'function':<{width}}  {'median s':>9}  {'M rows/s':>9}")
     print(f"{'-' * width}  {'-' * 9}  {'-' * 9}")
-    for name, fn in cases:
+    for name, fn in timed:
         seconds = median_seconds(fn, runs)
         print(f"{name:<{width}}  {seconds:>9.3f}  {n / seconds / 1e6:>9.1f}")
 

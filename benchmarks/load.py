@@ -33,6 +33,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browse import peak_rss_mb  # noqa: E402
 
 from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
 
@@ -41,14 +44,6 @@ PAGES = [f"/?{SEL}", f"/profile?{SEL}", f"/compare?{SEL}&indicator=NI73", f"/tre
          f"/clusters?{SEL}", f"/client_groups?{SEL}", f"/weak_areas?{SEL}", f"/map?{SEL}&indicator=NI73",
          "/catalogue"]
 MAX_SESSIONS, MAX_SECONDS = 50, 900
-
-
-def _peak_rss_mb(pid: int) -> float:
-    """VmHWM: the process's peak resident set since it started."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 async def _render(page: object, url: str) -> float:
@@ -99,7 +94,7 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
                 for p in PAGES:
                     every[p] = round(await _render(page, url + p), 3)
                 result["each_page_once_s"] = every
-                result["rss_after_every_page_mb"] = round(_peak_rss_mb(proc.pid), 1)
+                result["rss_after_every_page_mb"] = round(peak_rss_mb(proc.pid), 1)
                 await ctx.close()
 
                 times: list[float] = []
@@ -111,7 +106,7 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
             result.update({
                 "page_views": len(times), "errors": len(errors), "first_errors": errors[:5],
                 "render_p50_s": round(statistics.median(times), 3) if times else None,
-                "render_p95_s": round(q[18], 3), "peak_rss_mb": round(_peak_rss_mb(proc.pid), 1),
+                "render_p95_s": round(q[18], 3), "peak_rss_mb": round(peak_rss_mb(proc.pid), 1),
             })
     finally:
         tmp.cleanup()
