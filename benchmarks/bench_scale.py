@@ -83,63 +83,64 @@ IMPORT_ROWS = 1_000_000
 
 # The raw reads: the rows each page needs, straight into a DataFrame. Parameters
 # are bound; only fixed text is formatted in. Trends need the latest five years
-# (metrics.stats.trend.TREND_POINTS), so the series reads stop there.
-_OBS = "o.sex = 'persons' AND o.category = ''"
-RAW_PANEL = f"""
+# (metrics.stats.trend.TREND_POINTS), so the series reads stop there. They read
+# ecm_observation, as the pages do: the persons, no-category rows of mapped
+# indicators, so the ratio is our overhead on the same rows, not a table choice.
+RAW_PANEL = """
     SELECT o.indicator_id, o.area_code, a.area_type, o.period_label, o.count, o.denominator,
            o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
-    FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-    WHERE o.period_year = $year AND {_OBS} AND o.client_group_id = i.headline_group AND i.mapped
+    FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+    WHERE o.period_year = $year AND o.client_group_id = i.headline_group
       AND (a.area_type = 'la' OR list_contains($areas, o.area_code))
 """
-RAW_AREA_SERIES = f"""
+RAW_AREA_SERIES = """
     SELECT o.indicator_id, o.period_year, o.count, o.denominator, o.value, o.lower95, o.upper95,
            o.suppressed
-    FROM observation o JOIN indicator i USING (indicator_id)
-    WHERE o.area_code = $area AND {_OBS} AND o.client_group_id = i.headline_group AND i.mapped
+    FROM ecm_observation o JOIN indicator i USING (indicator_id)
+    WHERE o.area_code = $area AND o.client_group_id = i.headline_group
       AND o.period_year BETWEEN $year - 4 AND $year
 """
-RAW_WEAK_PANEL = f"""
+RAW_WEAK_PANEL = """
     SELECT o.indicator_id, o.area_code, a.area_type, o.client_group_id, o.period_label, o.count,
            o.denominator, o.value, o.lower95, o.upper95, o.suppressed
-    FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-    WHERE o.period_year = $year AND {_OBS} AND i.mapped
+    FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+    WHERE o.period_year = $year
       AND (a.area_type = 'la' OR list_contains($areas, o.area_code) OR a.parent_code = $area)
 """
-RAW_WEAK_SERIES = f"""
+RAW_WEAK_SERIES = """
     SELECT o.indicator_id, o.area_code, o.client_group_id, o.period_year, o.count, o.denominator,
            o.value, o.lower95, o.upper95, o.suppressed
-    FROM observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-    WHERE (o.area_code = $area OR a.parent_code = $area) AND {_OBS} AND i.mapped
+    FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+    WHERE (o.area_code = $area OR a.parent_code = $area)
       AND o.period_year BETWEEN $year - 4 AND $year
 """
-RAW_ACROSS = f"""
+RAW_ACROSS = """
     SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
            o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
-    FROM observation o JOIN area a USING (area_code)
+    FROM ecm_observation o JOIN area a USING (area_code)
     WHERE o.indicator_id = $ind AND o.period_year = $year AND o.client_group_id = 'all'
-      AND {_OBS} AND a.area_type IN ('la', 'england')
+      AND a.area_type IN ('la', 'england')
 """
-RAW_SERIES = f"""
+RAW_SERIES = """
     SELECT o.area_code, o.period_year, o.period_label, o.count, o.denominator, o.value,
            o.lower95, o.upper95, o.suppressed, o.note
-    FROM observation o
-    WHERE o.indicator_id = $ind AND o.client_group_id = 'all' AND {_OBS}
+    FROM ecm_observation o
+    WHERE o.indicator_id = $ind AND o.client_group_id = 'all'
       AND list_contains($areas, o.area_code)
 """
-RAW_CLUSTERS = f"""
+RAW_CLUSTERS = """
     SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
            o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
-    FROM observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
+    FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
     WHERE (o.area_code = $area OR a.parent_code = $area AND a.area_type = 'cluster')
-      AND o.period_year = $year AND o.client_group_id = i.headline_group AND {_OBS}
+      AND o.period_year = $year AND o.client_group_id = i.headline_group
       AND i.outcome_id = $outcome
 """
-RAW_GROUPS = f"""
+RAW_GROUPS = """
     SELECT o.indicator_id, o.client_group_id, o.period_label, o.count, o.denominator, o.value,
            o.lower95, o.upper95, o.suppressed
-    FROM observation o JOIN indicator i USING (indicator_id)
-    WHERE o.area_code = $area AND o.period_year = $year AND {_OBS} AND i.mapped
+    FROM ecm_observation o JOIN indicator i USING (indicator_id)
+    WHERE o.area_code = $area AND o.period_year = $year
 """
 
 

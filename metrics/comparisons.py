@@ -72,7 +72,7 @@ def indicator_across_las(
     meta = _indicator_fields(store, indicator_id)
     year = sel.period_year or latest_year(store)
     group = _group_for(meta, sel.client_group)
-    frame = store.df(
+    frame = store.frame(
         """
         SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
@@ -154,7 +154,7 @@ def indicator_series(
     if info.get("area_type") == "cluster" and info.get("parent_code"):
         codes.append(str(info["parent_code"]))
     codes += [c for c in (extra_areas or []) if c not in codes]
-    frame = store.df(
+    frame = store.frame(
         """
         SELECT o.area_code, a.name, o.period_year, o.period_label, o.count, o.denominator,
                o.value, o.lower95, o.upper95, o.suppressed, o.note

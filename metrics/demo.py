@@ -42,11 +42,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.derived import refresh_derived
 from metrics.framework import DATA_DIR, Reference, load_demo_params, load_reference
 from metrics.neighbours import compute_neighbours
 from metrics.periods import period_label
 from metrics.stats import mean_ci_from_summary, proportion_ci, rate_ci, suppress
-from metrics.store import Store, load_reference_tables, new_batch, refresh_derived
+from metrics.store import Store, load_reference_tables, new_batch
 
 DEFAULT_SEED = 20_050_901  # JAR programme start, September 2005
 LATEST_YEAR = 2025

@@ -27,9 +27,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics.derived import QUANTILES
 from metrics.stats import compare_to_benchmark
 from metrics.stats.enums import Polarity, as_polarity, as_value_type
-from metrics.stats.ranking import MIN_VALUES_FOR_BANDS, QUARTILE_BANDS, quartile_cut_points
 from metrics.stats.trend import (
     _CI95_WIDTH_IN_SE,
     _TREND_VALUE_TYPES,
@@ -113,7 +113,7 @@ def _headline_filter() -> str:
 
 def area_series(store: Store, sel: Selection, indicator_id: str | None = None) -> pd.DataFrame:
     """Every period of the area's values (for trends), headline or client group rows."""
-    return store.df(
+    return store.frame(
         f"""
         SELECT o.indicator_id, o.period_year, o.period_label, o.count, o.denominator, o.value,
                o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
@@ -130,7 +130,7 @@ def area_series(store: Store, sel: Selection, indicator_id: str | None = None) -
 def period_panel(store: Store, sel: Selection, areas: list[str] | None = None) -> pd.DataFrame:
     """One period's values for every LA plus the named areas, with indicator metadata."""
     year = sel.period_year or latest_year(store)
-    return store.df(
+    return store.frame(
         f"""
         SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
@@ -267,16 +267,16 @@ def _benchmark_from_info(
 def _panels(
     store: Store, year: int, groups: list[str], areas: list[str], group_indicators: list[str]
 ) -> dict[str, pd.DataFrame]:
-    """One period's rows for every requested client group, read in one scan.
+    """One period's rows of ``areas`` for every requested client group, read in one scan.
 
-    Each group's frame holds exactly the rows :func:`period_panel` returns for it
-    (in the same order), restricted to mapped indicators, the only ones a result
-    row can show. Reading all groups at once is what makes the weak-areas list
+    Each group's frame holds the rows of ``areas`` that :func:`period_panel` returns
+    for it; national bands, ranks and quantiles come from :func:`_national_reads`,
+    so no other LA's rows are read. Reading all groups at once is what makes the weak-areas list
     (an area, each of its client groups and clusters) one pass over the period.
     Client-group rows are read only for ``group_indicators``, the indicators the
     selections show for a group.
     """
-    frame = store.df(
+    frame = store.frame(
         """
         SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
@@ -287,7 +287,7 @@ def _panels(
           AND (($all AND o.client_group_id = i.headline_group)
                OR (list_contains($groups, o.client_group_id)
                    AND list_contains($group_indicators, o.indicator_id)))
-          AND (a.area_type = 'la' OR list_contains($areas, o.area_code))
+          AND list_contains($areas, o.area_code)
         """,
         {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
          "areas": areas, "group_indicators": group_indicators},
@@ -330,7 +330,7 @@ def _series(
         "areas": areas, "year": year, "first": year - TREND_POINTS + 1, "all": "all" in groups,
         "groups": [g for g in groups if g != "all"], "group_indicators": group_indicators,
     }
-    recent = mask_suppressed(store.df(sql, params))
+    recent = mask_suppressed(store.frame(sql, params))
     split = _split_series(recent, keys)
     short = [
         k for k, per in split.items()
@@ -338,7 +338,7 @@ def _series(
     ]
     if short:
         params.update(areas=sorted({a for a, _ in short}), first=-(2**31))
-        full = _split_series(mask_suppressed(store.df(sql, params)), short)
+        full = _split_series(mask_suppressed(store.frame(sql, params)), short)
         for k in short:
             split[k] = full[k]
     return split
@@ -376,6 +376,48 @@ def _split_series(
     return out
 
 
+_GROUP_FILTER = """
+    (($all AND d.client_group_id = i.headline_group)
+     OR (list_contains($groups, d.client_group_id) AND list_contains($group_indicators, d.indicator_id)))
+"""
+
+
+def _national_reads(
+    store: Store, year: int, groups: list[str], la_areas: list[str], group_indicators: list[str]
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per client group: LA quantiles by indicator, and the LAs' bands and ranks.
+
+    Read from the tables :mod:`metrics.derived` keeps (computed from every LA's
+    value when the data changed), for the selected LAs only.
+    """
+    params = {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
+              "group_indicators": group_indicators}
+    quantiles = store.frame(
+        f"""
+        SELECT d.indicator_id, {", ".join(QUANTILES)}, d.client_group_id AS _group,
+               d.client_group_id = i.headline_group AS _headline
+        FROM ecm_national d JOIN indicator i USING (indicator_id)
+        WHERE d.period_year = $year AND {_GROUP_FILTER}
+        """,
+        params,
+    )
+    positions = store.frame(
+        f"""
+        SELECT d.indicator_id, d.area_code, d.band, d.rank, d.n_ranked, d.client_group_id AS _group,
+               d.client_group_id = i.headline_group AS _headline
+        FROM ecm_position d JOIN indicator i USING (indicator_id)
+        WHERE d.period_year = $year AND list_contains($areas, d.area_code) AND {_GROUP_FILTER}
+        """,
+        {**params, "areas": la_areas},
+    )
+    out = {}
+    for g in groups:
+        q = quantiles[quantiles["_headline"] if g == "all" else quantiles["_group"] == g]
+        p = positions[positions["_headline"] if g == "all" else positions["_group"] == g]
+        out[g] = (q.set_index("indicator_id")[list(QUANTILES)], p)
+    return out
+
+
 def _catalogue_for(cat: pd.DataFrame, group: str, memberships: list[set[str]] | None = None) -> pd.DataFrame:
     """The catalogue rows published for a client group ('all': every indicator).
 
@@ -387,12 +429,6 @@ def _catalogue_for(cat: pd.DataFrame, group: str, memberships: list[set[str]] | 
     if memberships is None:
         memberships = [set(g) for g in cat["client_groups"]]
     return cat[np.fromiter((group in m for m in memberships), dtype=bool, count=len(memberships))]
-
-
-def _la_quantiles(las: pd.DataFrame) -> pd.DataFrame:
-    stats_q = las.groupby("indicator_id")["value"].quantile([0.0, 0.25, 0.5, 0.75, 1.0]).unstack()
-    stats_q.columns = ["la_min", "la_q1", "la_median", "la_q3", "la_max"]
-    return stats_q
 
 
 def _wls_slopes(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -456,18 +492,40 @@ def _recent_trend_labels(batch: list[tuple[str, TrendArrays, str]]) -> dict[str,
     return labels
 
 
+OWN_COLUMNS = [*VALUE_COLUMNS, "period_label", "suppressed", "note"]
+
+
 class _GroupPanel:
     """One client group's period panel, indexed once for every selection that reads it."""
 
     def __init__(self, panel: pd.DataFrame) -> None:
         self.frame = panel
-        self.indexed = panel.set_index("indicator_id")
-        self.area_codes = panel["area_code"].to_numpy(dtype=object)
-        self.england = self.indexed.loc[self.area_codes == ENGLAND, "value"]
+        # Each area's row of each indicator, by position: a selection takes its rows
+        # from the column arrays directly instead of filtering and reindexing a frame.
+        self._rows: dict[str, dict[str, int]] = {}
+        for pos, (area, ind) in enumerate(zip(panel["area_code"], panel["indicator_id"], strict=True)):
+            self._rows.setdefault(area, {})[ind] = pos
+        self._columns = {c: panel[c].array for c in OWN_COLUMNS}
+        england = self._rows.get(ENGLAND, {})
+        self.england = pd.Series(
+            np.asarray(self._columns["value"], dtype=float)[list(england.values())], index=list(england), dtype=float
+        )
         self._bench: dict[tuple[str, ...], tuple[pd.Series, pd.Series]] = {}
-        # Frames shared by selections with the same catalogue rows and benchmark;
+        # Columns shared by selections with the same catalogue rows and benchmark;
         # keyed by the catalogue frame's id, which lives as long as this object.
-        self.shared: dict[tuple[object, ...], tuple[pd.DataFrame, pd.DataFrame, np.ndarray, pd.DataFrame]] = {}
+        self.shared: dict[tuple[object, ...], _Shared] = {}
+
+    def own(self, area_code: str, index: pd.Index) -> dict[str, object]:
+        """The area's row of each indicator in ``index`` (missing: NaN, not suppressed)."""
+        rows = self._rows.get(area_code, {})
+        take = np.fromiter((rows.get(i, -1) for i in index), dtype=np.intp, count=len(index))
+        out: dict[str, object] = {}
+        for c, arr in self._columns.items():
+            if c == "suppressed":
+                out[c] = np.where(take >= 0, np.asarray(arr, dtype=bool)[take], False)
+            else:
+                out[c] = arr.take(take, allow_fill=True)
+        return out
 
     def benchmark(self, codes: list[str]) -> tuple[pd.Series, pd.Series]:
         """Mean and count of the benchmark areas' values per indicator (shared per area set)."""
@@ -479,43 +537,17 @@ class _GroupPanel:
         return self._bench[key]
 
 
-def _la_values(las: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each indicator's LA values and codes, in panel order: what bands and ranks read."""
-    ids = las["indicator_id"].to_numpy(dtype=object)
-    if not len(ids):
-        return {}
-    order = np.argsort(ids, kind="stable")  # stable: panel order kept within an indicator
-    values = las["value"].to_numpy(dtype=float)[order]
-    codes = las["area_code"].to_numpy(dtype=object)[order]
-    ids = ids[order]
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], len(ids)]
-    return {str(ids[b]): (values[b:e], codes[b:e]) for b, e in zip(starts, ends, strict=True)}
+class _Catalogue:
+    """The catalogue's columns as arrays: a selection's rows are taken by position."""
 
+    def __init__(self, cat: pd.DataFrame) -> None:
+        self.frame = cat
+        self.columns = {c: cat[c].array for c in cat.columns}
 
-def _band_and_rank(values: np.ndarray, pos: int, polarity: str) -> tuple[str | None, float]:
-    """``quartile_band(values)[pos]`` and ``national_rank(values)[pos]`` for one area.
-
-    The same rules, evaluated for the one position a page shows instead of for all
-    ~150 LAs: the cut points come from :func:`quartile_cut_points` itself, and a
-    competition ("min") rank is one plus the number of strictly better values.
-    tests/test_perf_equivalence.py holds both to the array functions.
-    """
-    pol = as_polarity(polarity)
-    finite = values[np.isfinite(values)]
-    v = float(values[pos])
-    if not np.isfinite(v):
-        return None, np.nan
-    key, keys = (v, finite) if pol is Polarity.LOW_IS_GOOD else (-v, -finite)
-    rank = float(1 + np.count_nonzero(keys < key))
-    if pol is Polarity.NO_JUDGEMENT or len(finite) < MIN_VALUES_FOR_BANDS:
-        return None, rank
-    q1, q2, q3 = quartile_cut_points(finite)
-    if pol is Polarity.HIGH_IS_GOOD:
-        index = 0 if v >= q3 else 1 if v >= q2 else 2 if v >= q1 else 3
-    else:
-        index = 0 if v <= q1 else 1 if v <= q2 else 2 if v <= q3 else 3
-    return QUARTILE_BANDS[index], rank
+    def take(self, rows: pd.DataFrame) -> dict[str, object]:
+        """The columns of ``rows``, a row subset of the catalogue frame."""
+        positions = self.frame.index.get_indexer(rows.index)
+        return {c: arr.take(positions) for c, arr in self.columns.items()}
 
 
 def area_results_many(
@@ -551,6 +583,7 @@ def area_results_many(
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
     cat_all = catalogue_frame(store)
+    catalogue = _Catalogue(cat_all)
     results: list[pd.DataFrame | None] = [None] * len(sels)
     for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
         memberships = [set(g) for g in cat_all["client_groups"]]
@@ -583,32 +616,76 @@ def area_results_many(
         series = _series(store, year, sorted(expected), expected)
         # National quartiles and each indicator's LA values depend only on the client
         # group, so every selection of that group shares them.
-        national: dict[str, tuple[pd.DataFrame, dict[str, tuple[np.ndarray, np.ndarray]]]] = {}
+        la_areas = sorted({sels[i].area_code for i in idx if infos[sels[i].area_code]["area_type"] == "la"})
+        national = _national_reads(store, year, groups, la_areas, group_indicators)
         grouped: dict[str, _GroupPanel] = {}
         for i in idx:
             sel = sels[i]
-            cat = cats[i]
-            if sel.client_group not in national:
-                panel = panels[sel.client_group]
-                las = panel[panel["area_type"] == "la"]
-                national[sel.client_group] = (_la_quantiles(las), _la_values(las))
-                grouped[sel.client_group] = _GroupPanel(panel)
-            stats_q, la_values = national[sel.client_group]
+            if sel.client_group not in grouped:
+                grouped[sel.client_group] = _GroupPanel(panels[sel.client_group])
+            stats_q, positions = national[sel.client_group]
             results[i] = _one_result(
-                sel, infos[sel.area_code], benches[i], cat, grouped[sel.client_group], stats_q, la_values,
+                sel, infos[sel.area_code], benches[i], catalogue, cats[i], grouped[sel.client_group], stats_q,
+                positions,
                 series[(sel.area_code, sel.client_group)],
             )
     return [r for r in results if r is not None]
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What a selection's frame takes from its catalogue rows and benchmark alone."""
+
+    index: pd.Index  # the catalogue's indicator ids, in catalogue order
+    left: dict[str, object]  # indicator_id and the catalogue columns
+    right: dict[str, object]  # benchmark and national quartile columns
+    bench: np.ndarray
+    polarity: np.ndarray
+    value_type: np.ndarray
+    position: dict[str, int]
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, object]:
+    # .array keeps each column's own dtype when the frame is put together again.
+    return {c: frame[c].array for c in frame.columns}
+
+
+def _shared(
+    catalogue: _Catalogue, cat: pd.DataFrame, bench: tuple[list[str], str], panel: _GroupPanel,
+    stats_q: pd.DataFrame,
+) -> _Shared:
+    bench_codes, bench_name = bench
+    left = catalogue.take(cat)
+    index = pd.Index(left["indicator_id"], name="indicator_id")
+    bench_value, bench_n = panel.benchmark(bench_codes)
+    bench_values = bench_value.reindex(index)
+    right = {
+        "benchmark_value": bench_values.array,
+        "benchmark_n": bench_n.reindex(index).fillna(0).astype(int).array,
+        "benchmark_name": np.full(len(index), bench_name, dtype=object),
+        "england_value": panel.england.reindex(index).array,
+        **_columns(stats_q.reindex(index)),
+    }
+    return _Shared(
+        index=index,
+        left=left,
+        right=right,
+        bench=bench_values.to_numpy(dtype=float),
+        polarity=np.asarray(left["polarity"], dtype=object),
+        value_type=np.asarray(left["value_type"], dtype=object),
+        position={ind: k for k, ind in enumerate(index)},
+    )
 
 
 def _one_result(
     sel: Selection,
     info: dict[str, object],
     bench: tuple[list[str], str],
+    catalogue: _Catalogue,
     cat: pd.DataFrame,
     panel: _GroupPanel,
     stats_q: pd.DataFrame,
-    la_values: dict[str, tuple[np.ndarray, np.ndarray]],
+    positions: pd.DataFrame,
     series: dict[str, TrendArrays],
 ) -> pd.DataFrame:
     """One selection's frame from the shared reads; ``cat`` is its catalogue rows.
@@ -616,82 +693,62 @@ def _one_result(
     Columns are computed as arrays and put together in one step: with a dozen
     selections per weak-areas list, pandas' per-operation cost was most of the time.
     """
-    bench_codes, bench_name = bench
     # What does not depend on the area itself is built once per catalogue and
     # benchmark: a LA's clusters all share it.
-    key = (id(cat), tuple(bench_codes), bench_name)
+    key = (id(cat), tuple(bench[0]), bench[1])
     if key not in panel.shared:
-        base = cat.set_index("indicator_id")
-        bench_value, bench_n = panel.benchmark(bench_codes)
-        bench_values = bench_value.reindex(base.index)
-        bench_part = pd.DataFrame(
-            {
-                "benchmark_value": bench_values,
-                "benchmark_n": bench_n.reindex(base.index).fillna(0).astype(int),
-                "benchmark_name": bench_name,
-                "england_value": panel.england.reindex(base.index),
-            },
-            index=base.index,
-        )
-        panel.shared[key] = (base, bench_part, bench_values.to_numpy(dtype=float), stats_q.reindex(base.index))
-    base, bench_part, bench_array, quartiles = panel.shared[key]
-    index = base.index
-    own = panel.indexed[panel.area_codes == sel.area_code]
+        panel.shared[key] = _shared(catalogue, cat, bench, panel, stats_q)
+    shared = panel.shared[key]
+    index = shared.index
     # A left join on the unique indicator id: the selected area's row or NaN.
-    own_part = own[[*VALUE_COLUMNS, "period_label", "suppressed", "note"]].reindex(index)
-    own_part["suppressed"] = own_part["suppressed"].astype("boolean").fillna(False).astype(bool)
-
-    polarity = base["polarity"].to_numpy(dtype=object)
-    value_type = base["value_type"].to_numpy(dtype=object)
+    own = panel.own(sel.area_code, index)
+    polarity = shared.polarity
     comparison = compare_to_benchmark(
-        own_part["value"].to_numpy(dtype=float),
-        own_part["lower95"].to_numpy(dtype=float),
-        own_part["upper95"].to_numpy(dtype=float),
-        bench_array,
+        np.asarray(own["value"], dtype=float),
+        np.asarray(own["lower95"], dtype=float),
+        np.asarray(own["upper95"], dtype=float),
+        shared.bench,
         polarity,
     )
-    band = np.full(len(index), None, dtype=object)
-    rank = np.full(len(index), np.nan)
-    n_ranked = np.full(len(index), np.nan)
     if info["area_type"] == "la":
-        # Bands and ranks need every LA's value; only the selected LA's are kept.
-        for k, ind_id in enumerate(index):
-            peers = la_values.get(ind_id)
-            if peers is None:
-                continue
-            values, codes = peers
-            where = np.flatnonzero(codes == sel.area_code)
-            if not len(where):
-                continue
-            band[k], rank[k] = _band_and_rank(values, int(where[0]), polarity[k])
-            n_ranked[k] = int(np.isfinite(values).sum())
+        # Computed among every LA when the data changed (metrics.derived).
+        mine = positions[positions["area_code"].to_numpy(dtype=object) == sel.area_code]
+        mine = mine.set_index("indicator_id").reindex(index)
+        band = np.array([b if isinstance(b, str) else None for b in mine["band"]], dtype=object)
+        rank = mine["rank"].to_numpy(dtype=float)
+        n_ranked = mine["n_ranked"].to_numpy(dtype=float)
+    else:
+        band = np.full(len(index), None, dtype=object)
+        rank = np.full(len(index), np.nan)
+        n_ranked = np.full(len(index), np.nan)
 
-    position = {ind: k for k, ind in enumerate(index)}
-    trends: dict[str, str] = {}
+    trends = np.full(len(index), "cannot_be_calculated", dtype=object)
     batch: list[tuple[str, TrendArrays, str]] = []
     for ind_id, arrays in series.items():
-        k = position.get(ind_id)
+        k = shared.position.get(ind_id)
         if k is None:
             continue
-        if as_value_type(value_type[k]) not in _TREND_VALUE_TYPES:
-            # recent_trend's own first answer for these (polarity was checked above)
-            trends[ind_id] = "cannot_be_calculated"
-        else:
+        # Other value types keep recent_trend's own first answer, cannot_be_calculated.
+        if as_value_type(shared.value_type[k]) in _TREND_VALUE_TYPES:
             batch.append((ind_id, arrays, polarity[k]))
-    trends.update(_recent_trend_labels(batch))
-    tail = pd.DataFrame(
+    for ind_id, label in _recent_trend_labels(batch).items():
+        trends[shared.position[ind_id]] = label
+    out = pd.DataFrame(
         {
+            **shared.left,
+            **own,
+            **shared.right,
             "comparison": comparison,
-            "band": pd.Series(band, index=index, dtype=object),
+            "band": band,
             "rank": rank,
             "n_ranked": n_ranked,
-            "trend": pd.Series(trends).reindex(index).fillna("cannot_be_calculated"),
-            "period_year": sel.period_year,
+            "trend": trends,
+            "period_year": np.full(len(index), sel.period_year, dtype=np.int64),
         },
-        index=index,
+        copy=False,
     )
-    out = pd.concat([base, own_part, bench_part, quartiles, tail], axis=1)
-    return out.reset_index()
+    out["band"] = pd.Series(band, dtype=object)  # None for no band, as quartile_band gives: not str
+    return out
 
 
 OUTCOME_COUNT_COLUMNS = ["better", "similar", "worse", "not_compared", "improving", "worsening"]

@@ -46,6 +46,8 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 SCHEMA_VERSION = max(v for v, _, _ in _migrations())
+#: Migrations that add a table derived by :func:`metrics.derived.refresh_derived`.
+DERIVED_FROM = frozenset({6})
 
 
 class Store:
@@ -102,6 +104,20 @@ class Store:
     def df(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a parameterised query and return a DataFrame."""
         return self.cursor().execute(sql, params or []).df()
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """:meth:`df` through Arrow: for the wide, string-heavy reads pages make.
+
+        DuckDB's own DataFrame conversion builds each string column value by value;
+        through Arrow it is one columnar copy, half the time of a page's period read
+        (measured: 23,405 rows x 16 columns, 24 ms -> 12 ms). The one difference:
+        a string column with no value at all comes back as ``str`` NaN, not
+        ``object`` None, which page code already meets after any reindex.
+        """
+        # A cursor of its own: the relation API refuses to run while this thread's
+        # cursor still holds an unfinished result (a ``fetchone`` elsewhere).
+        with self.cursor().cursor() as cur:
+            return cur.sql(sql, params=params or []).to_arrow_table().to_pandas()
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         row = self.cursor().execute(sql, params or []).fetchone()
@@ -180,6 +196,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
+            if version in DERIVED_FROM:  # a new derived table starts filled, as if always kept
+                from metrics.derived import refresh_derived
+
+                refresh_derived(con)
             con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
             con.execute("COMMIT")
         except Exception:
@@ -296,30 +316,6 @@ def new_batch(
     return int(batch_id)
 
 
-#: The order :func:`refresh_derived` writes ``ecm_observation`` in (see migration 005).
-ECM_OBSERVATION_ORDER = ("period_year", "indicator_id", "area_code", "client_group_id")
-
-
-def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild ``ecm_observation`` (the rows pages read) from its source view.
-
-    Call it inside the transaction that changed ``observation`` or ``indicator``, so
-    the derived rows commit (or roll back) with the change. A full rebuild, not an
-    incremental one: it is a fraction of a second even at 50x the national demo,
-    and cannot drift from the view's definition.
-    """
-    ordered = cur.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
-    cur.execute("SET preserve_insertion_order = true")  # imports turn it off; the order is the point
-    try:
-        cur.execute("DELETE FROM ecm_observation")
-        cur.execute(
-            "INSERT INTO ecm_observation SELECT * FROM ecm_observation_source ORDER BY "
-            + ", ".join(ECM_OBSERVATION_ORDER)
-        )
-    finally:
-        cur.execute("SET preserve_insertion_order = ?", [ordered])
-
-
 TABLES: tuple[str, ...] = (
     "outcome",
     "aim",
@@ -333,6 +329,8 @@ TABLES: tuple[str, ...] = (
     "observation",
     "observation_history",
     "ecm_observation",
+    "ecm_national",
+    "ecm_position",
     "judgement",
     "review",
     "app_user",

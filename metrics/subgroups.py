@@ -66,7 +66,7 @@ def cluster_results(
 ) -> pd.DataFrame:
     """Each cluster's value for each indicator (of one outcome, or all), against its LA."""
     year = sel.period_year or latest_year(store)
-    frame = store.df(
+    frame = store.frame(
         """
         SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
@@ -104,7 +104,7 @@ def cluster_results(
 def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     """For the area and period: each client group against all children, per indicator."""
     year = sel.period_year or latest_year(store)
-    frame = store.df(
+    frame = store.frame(
         """
         SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed

@@ -28,10 +28,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.derived import refresh_derived
 from metrics.framework import load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.stats import proportion_ci, rate_ci, suppress
-from metrics.store import Store, new_batch, refresh_derived
+from metrics.store import Store, new_batch
 
 KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
 VALUES = [

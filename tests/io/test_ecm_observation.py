@@ -15,9 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from metrics.derived import ECM_OBSERVATION_ORDER
 from metrics.io.core import rollback_batch, store_checksum
 from metrics.io.faults import ImportFailed
-from metrics.store import ECM_OBSERVATION_ORDER, SCHEMA_VERSION, Store
+from metrics.store import SCHEMA_VERSION, Store
 from tests.io.conftest import import_file, row, write_fingertips
 
 
@@ -87,10 +88,14 @@ def test_failed_import_leaves_derived_rows_alone(store: Store, tmp_path: Path) -
 def test_older_store_gains_the_table_when_opened(demo_db: Path, tmp_path: Path) -> None:
     old = tmp_path / "v4.duckdb"
     shutil.copyfile(demo_db, old)
-    with duckdb.connect(str(old)) as con:  # undo migration 005: a store from before it
+    with duckdb.connect(str(old)) as con:  # undo migrations 005 and 006: a store from before them
+        expected = con.execute("SELECT * FROM ecm_position ORDER BY ALL").df()
+        con.execute("DROP TABLE ecm_position")
+        con.execute("DROP TABLE ecm_national")
         con.execute("DROP TABLE ecm_observation")
         con.execute("DROP VIEW ecm_observation_source")
         con.execute("DELETE FROM schema_version WHERE version >= 5")
     with Store(old, read_only=True) as s:  # a page view upgrades it before reading
         assert s.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
         _in_step(s)
+        assert s.df("SELECT * FROM ecm_position ORDER BY ALL").equals(expected)
