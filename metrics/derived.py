@@ -5,7 +5,9 @@ every download and breakdown is tens of millions of rows). Three tables make
 that so, each a pure function of ``observation``, ``indicator`` and ``area``:
 
 * ``ecm_observation``: the rows pages read (mapped indicators, persons, no
-  category), stored in page order (migration 005);
+  category), stored in page order (migration 005), with clusters' secondary
+  suppression applied once here, so a cluster's own profile, its trend, the
+  weak-areas list and the Clusters page all hide the same figures;
 * ``ecm_national``: each indicator's LA quantiles per period and client group;
 * ``ecm_position``: each LA's quartile band and national rank (migration 006).
 
@@ -22,13 +24,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from metrics.stats import national_rank, quartile_band
+from metrics.stats import national_rank, quartile_band, secondary_suppression
 
 #: The order ``ecm_observation`` is written in (see migration 005).
 ECM_OBSERVATION_ORDER = ("period_year", "indicator_id", "area_code", "client_group_id")
 #: LA quantiles shown beside each figure (the box of a box plot).
 QUANTILES = {"la_min": 0.0, "la_q1": 0.25, "la_median": 0.5, "la_q3": 0.75, "la_max": 1.0}
 _GROUP_KEYS = ["period_year", "indicator_id", "client_group_id"]
+SECONDARY_NOTE = "c: hidden so that a suppressed cluster figure cannot be worked out from the LA total"
 
 
 def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
@@ -41,6 +44,7 @@ def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
             "INSERT INTO ecm_observation SELECT * FROM ecm_observation_source ORDER BY "
             + ", ".join(ECM_OBSERVATION_ORDER)
         )
+        _suppress_cluster_complements(cur)
         national, position = national_tables(_la_values(cur))
         cur.execute("DELETE FROM ecm_national")
         cur.execute("DELETE FROM ecm_position")
@@ -54,6 +58,45 @@ def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
             cur.unregister("_derived")
     finally:
         cur.execute("SET preserve_insertion_order = ?", [ordered])
+
+
+def _suppress_cluster_complements(cur: duckdb.DuckDBPyConnection) -> None:
+    """Hide the smallest sibling of a cluster hidden alone, wherever clusters are shown.
+
+    An LA's clusters split its count and the LA total is published beside them,
+    so one hidden cluster could be worked out by subtraction. The GSS rule
+    (:func:`metrics.stats.secondary_suppression`) runs per LA, indicator, period
+    and client group, and the cells it adds are marked suppressed here, once, so
+    no page can show a figure another page hides.
+    """
+    clusters = cur.execute(
+        """
+        SELECT o.indicator_id, o.area_code, o.period_year, o.client_group_id, a.parent_code,
+               o.count, o.suppressed
+        FROM ecm_observation o JOIN area a USING (area_code)
+        WHERE a.area_type = 'cluster'
+        """
+    ).df()
+    if clusters.empty:
+        return
+    hidden = secondary_suppression(
+        clusters, ["parent_code", "indicator_id", "period_year", "client_group_id"], "count", "suppressed"
+    ).to_numpy()
+    added = clusters.loc[hidden & ~clusters["suppressed"].to_numpy(dtype=bool),
+                         ["indicator_id", "area_code", "period_year", "client_group_id"]]
+    if added.empty:
+        return
+    cur.register("_complement", added)
+    cur.execute(
+        """
+        UPDATE ecm_observation o SET suppressed = TRUE, note = ?
+        FROM _complement c
+        WHERE o.indicator_id = c.indicator_id AND o.area_code = c.area_code
+          AND o.period_year = c.period_year AND o.client_group_id = c.client_group_id
+        """,
+        [SECONDARY_NOTE],
+    )
+    cur.unregister("_complement")
 
 
 def _la_values(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:

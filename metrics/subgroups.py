@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.derived import SECONDARY_NOTE
 from metrics.results import Selection, latest_year, mask_suppressed
 from metrics.stats import client_group_gap, compare_to_benchmark, secondary_suppression
 from metrics.store import Store
@@ -50,7 +51,6 @@ def _compare(
     )
 
 
-SECONDARY_NOTE = "c: hidden so that a suppressed cluster figure cannot be worked out from the LA total"
 
 
 def clusters_of(store: Store, la_code: str) -> pd.DataFrame:

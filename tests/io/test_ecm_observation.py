@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics.derived import ECM_OBSERVATION_ORDER
+from metrics.derived import ECM_OBSERVATION_ORDER, SECONDARY_NOTE
 from metrics.io.core import rollback_batch, store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.store import SCHEMA_VERSION, Store
@@ -24,15 +24,30 @@ from tests.io.conftest import import_file, row, write_fingertips
 
 def _in_step(store: Store) -> None:
     cur = store.cursor()
+    # Every column but the suppression flag and note, which clusters' complements change.
+    cols = "* EXCLUDE (suppressed, note)"
     only_derived, only_source, total = cur.execute(
-        """
-        SELECT (SELECT count(*) FROM (SELECT * FROM ecm_observation EXCEPT ALL SELECT * FROM ecm_observation_source)),
-               (SELECT count(*) FROM (SELECT * FROM ecm_observation_source EXCEPT ALL SELECT * FROM ecm_observation)),
+        f"""
+        SELECT (SELECT count(*) FROM (SELECT {cols} FROM ecm_observation
+                                      EXCEPT ALL SELECT {cols} FROM ecm_observation_source)),
+               (SELECT count(*) FROM (SELECT {cols} FROM ecm_observation_source
+                                      EXCEPT ALL SELECT {cols} FROM ecm_observation)),
                (SELECT count(*) FROM ecm_observation)
         """
     ).fetchone()
     assert (only_derived, only_source) == (0, 0)
     assert total > 0
+    changed = cur.execute(
+        """
+        SELECT a.area_type, d.suppressed, d.note, s.suppressed
+        FROM ecm_observation d JOIN ecm_observation_source s
+          USING (indicator_id, area_code, period_year, client_group_id, sex, category)
+        JOIN area a USING (area_code)
+        WHERE d.suppressed IS DISTINCT FROM s.suppressed OR d.note IS DISTINCT FROM s.note
+        """
+    ).fetchall()
+    # Only clusters' complementary suppression: hidden, and saying why.
+    assert all(t == "cluster" and sup and note == SECONDARY_NOTE and not was for t, sup, note, was in changed)
     order = ", ".join(ECM_OBSERVATION_ORDER)
     unordered = cur.execute(
         f"""SELECT count(*) FROM (
