@@ -88,21 +88,18 @@ IMPORT_ROWS = 1_000_000
 # indicators, so the ratio is our overhead on the same rows, not a table choice.
 RAW_PANEL = """
     SELECT o.indicator_id, o.area_code, a.area_type, o.period_label, o.count, o.denominator,
-           o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
+           o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note,
+           p.band, p.rank, p.n_ranked
     FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+    LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
     WHERE o.period_year = $year AND o.client_group_id = i.headline_group
       AND list_contains($areas, o.area_code)
 """
-# National quantiles, bands and ranks are kept by metrics.derived when data
-# change: a page reads the rows for its period (and its LAs), as these do.
+# National quantiles (ecm_national), bands and ranks (ecm_position) are kept by
+# metrics.derived when data change: a page reads them for its period and areas.
 RAW_NATIONAL = """
     SELECT d.* FROM ecm_national d JOIN indicator i USING (indicator_id)
     WHERE d.period_year = $year AND ($groups OR d.client_group_id = i.headline_group)
-"""
-RAW_POSITION = """
-    SELECT d.* FROM ecm_position d JOIN indicator i USING (indicator_id)
-    WHERE d.period_year = $year AND d.area_code = $area
-      AND ($groups OR d.client_group_id = i.headline_group)
 """
 RAW_AREA_SERIES = """
     SELECT o.indicator_id, o.period_year, o.count, o.denominator, o.value, o.lower95, o.upper95,
@@ -113,8 +110,9 @@ RAW_AREA_SERIES = """
 """
 RAW_WEAK_PANEL = """
     SELECT o.indicator_id, o.area_code, a.area_type, o.client_group_id, o.period_label, o.count,
-           o.denominator, o.value, o.lower95, o.upper95, o.suppressed
+           o.denominator, o.value, o.lower95, o.upper95, o.suppressed, p.band, p.rank, p.n_ranked
     FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+    LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
     WHERE o.period_year = $year
       AND (list_contains($areas, o.area_code) OR a.parent_code = $area)
 """
@@ -173,13 +171,11 @@ def page_pairs(store: Store) -> list[tuple[str, Callable[[], object], Callable[[
     def raw_area() -> None:
         store.frame(RAW_PANEL, {"year": year, "areas": [AREA, "E92000001"]})
         store.frame(RAW_NATIONAL, {"year": year, "groups": False})
-        store.frame(RAW_POSITION, {"year": year, "area": AREA, "groups": False})
         store.frame(RAW_AREA_SERIES, {"area": AREA, "year": year})
 
     def raw_weak() -> None:
         store.frame(RAW_WEAK_PANEL, {"year": year, "areas": [AREA, "E92000001"], "area": AREA})
         store.frame(RAW_NATIONAL, {"year": year, "groups": True})
-        store.frame(RAW_POSITION, {"year": year, "area": AREA, "groups": True})
         store.frame(RAW_WEAK_SERIES, {"area": AREA, "year": year})
 
     def trends() -> None:

@@ -159,6 +159,11 @@ def mask_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def catalogue_frame(store: Store) -> pd.DataFrame:
+    """The mapped catalogue with outcome, aim and NSF standards (a copy: callers may change it)."""
+    return store.memo("catalogue_frame", lambda: _read_catalogue(store)).copy()
+
+
+def _read_catalogue(store: Store) -> pd.DataFrame:
     return store.df(
         """
         SELECT i.indicator_id, i.short_title, i.title, i.outcome_id, o.name AS outcome_name,
@@ -274,8 +279,9 @@ def _panels(
     """One period's rows of ``areas`` for every requested client group, read in one scan.
 
     Each group's frame holds the rows of ``areas`` that :func:`period_panel` returns
-    for it; national bands, ranks and quantiles come from :func:`_national_reads`,
-    so no other LA's rows are read. Reading all groups at once is what makes the weak-areas list
+    for it, with each LA's band and rank among all LAs (``ecm_position``, kept by
+    :mod:`metrics.derived`); national quantiles come from :func:`_national_reads`.
+    No other LA's rows are read. Reading all groups at once is what makes the weak-areas list
     (an area, each of its client groups and clusters) one pass over the period.
     Client-group rows are read only for ``group_indicators``, the indicators the
     selections show for a group.
@@ -285,8 +291,9 @@ def _panels(
         SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
                o.suppressed, o.note, o.client_group_id AS _group,
-               o.client_group_id = i.headline_group AS _headline
+               o.client_group_id = i.headline_group AS _headline, p.band, p.rank, p.n_ranked
         FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
+        LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
         WHERE o.period_year = $year AND i.mapped
           AND (($all AND o.client_group_id = i.headline_group)
                OR (list_contains($groups, o.client_group_id)
@@ -387,12 +394,12 @@ _GROUP_FILTER = """
 
 
 def _national_reads(
-    store: Store, year: int, groups: list[str], la_areas: list[str], group_indicators: list[str]
-) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-    """Per client group: LA quantiles by indicator, and the LAs' bands and ranks.
+    store: Store, year: int, groups: list[str], group_indicators: list[str]
+) -> dict[str, pd.DataFrame]:
+    """Per client group: the LA quantiles of each indicator, indexed by indicator.
 
-    Read from the tables :mod:`metrics.derived` keeps (computed from every LA's
-    value when the data changed), for the selected LAs only.
+    Read from ``ecm_national`` (computed from every LA's value when the data
+    changed, :mod:`metrics.derived`).
     """
     params = {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
               "group_indicators": group_indicators}
@@ -405,20 +412,10 @@ def _national_reads(
         """,
         params,
     )
-    positions = store.frame(
-        f"""
-        SELECT d.indicator_id, d.area_code, d.band, d.rank, d.n_ranked, d.client_group_id AS _group,
-               d.client_group_id = i.headline_group AS _headline
-        FROM ecm_position d JOIN indicator i USING (indicator_id)
-        WHERE d.period_year = $year AND list_contains($areas, d.area_code) AND {_GROUP_FILTER}
-        """,
-        {**params, "areas": la_areas},
-    )
     out = {}
     for g in groups:
         q = quantiles[quantiles["_headline"] if g == "all" else quantiles["_group"] == g]
-        p = positions[positions["_headline"] if g == "all" else positions["_group"] == g]
-        out[g] = (q.set_index("indicator_id")[list(QUANTILES)], p)
+        out[g] = q.set_index("indicator_id")[list(QUANTILES)]
     return out
 
 
@@ -510,6 +507,9 @@ class _GroupPanel:
         for pos, (area, ind) in enumerate(zip(panel["area_code"], panel["indicator_id"], strict=True)):
             self._rows.setdefault(area, {})[ind] = pos
         self._columns = {c: panel[c].array for c in OWN_COLUMNS}
+        self._band = panel["band"].to_numpy(dtype=object)
+        self._rank = panel["rank"].to_numpy(dtype=float)
+        self._n_ranked = panel["n_ranked"].to_numpy(dtype=float)
         england = self._rows.get(ENGLAND, {})
         self.england = pd.Series(
             np.asarray(self._columns["value"], dtype=float)[list(england.values())], index=list(england), dtype=float
@@ -519,10 +519,26 @@ class _GroupPanel:
         # keyed by the catalogue frame's id, which lives as long as this object.
         self.shared: dict[tuple[object, ...], _Shared] = {}
 
+    def _take(self, area_code: str, index: pd.Index) -> np.ndarray:
+        rows = self._rows.get(area_code, {})
+        return np.fromiter((rows.get(i, -1) for i in index), dtype=np.intp, count=len(index))
+
+    def position(self, area_code: str, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An LA's (band, rank, n_ranked) per indicator in ``index``: None/NaN where it has no row."""
+        take = self._take(area_code, index)
+        found = take >= 0
+        band = np.full(len(index), None, dtype=object)
+        for k in np.flatnonzero(found):
+            b = self._band[take[k]]
+            if isinstance(b, str):
+                band[k] = b
+        rank = np.where(found, self._rank[take], np.nan)
+        n_ranked = np.where(found, self._n_ranked[take], np.nan)
+        return band, rank, n_ranked
+
     def own(self, area_code: str, index: pd.Index) -> dict[str, object]:
         """The area's row of each indicator in ``index`` (missing: NaN, not suppressed)."""
-        rows = self._rows.get(area_code, {})
-        take = np.fromiter((rows.get(i, -1) for i in index), dtype=np.intp, count=len(index))
+        take = self._take(area_code, index)
         out: dict[str, object] = {}
         for c, arr in self._columns.items():
             if c == "suppressed":
@@ -620,17 +636,15 @@ def area_results_many(
         series = _series(store, year, sorted(expected), expected)
         # National quartiles and each indicator's LA values depend only on the client
         # group, so every selection of that group shares them.
-        la_areas = sorted({sels[i].area_code for i in idx if infos[sels[i].area_code]["area_type"] == "la"})
-        national = _national_reads(store, year, groups, la_areas, group_indicators)
+        national = _national_reads(store, year, groups, group_indicators)
         grouped: dict[str, _GroupPanel] = {}
         for i in idx:
             sel = sels[i]
             if sel.client_group not in grouped:
                 grouped[sel.client_group] = _GroupPanel(panels[sel.client_group])
-            stats_q, positions = national[sel.client_group]
             results[i] = _one_result(
-                sel, infos[sel.area_code], benches[i], catalogue, cats[i], grouped[sel.client_group], stats_q,
-                positions,
+                sel, infos[sel.area_code], benches[i], catalogue, cats[i], grouped[sel.client_group],
+                national[sel.client_group],
                 series[(sel.area_code, sel.client_group)],
             )
     return [r for r in results if r is not None]
@@ -689,7 +703,6 @@ def _one_result(
     cat: pd.DataFrame,
     panel: _GroupPanel,
     stats_q: pd.DataFrame,
-    positions: pd.DataFrame,
     series: dict[str, TrendArrays],
 ) -> pd.DataFrame:
     """One selection's frame from the shared reads; ``cat`` is its catalogue rows.
@@ -716,11 +729,7 @@ def _one_result(
     )
     if info["area_type"] == "la":
         # Computed among every LA when the data changed (metrics.derived).
-        mine = positions[positions["area_code"].to_numpy(dtype=object) == sel.area_code]
-        mine = mine.set_index("indicator_id").reindex(index)
-        band = np.array([b if isinstance(b, str) else None for b in mine["band"]], dtype=object)
-        rank = mine["rank"].to_numpy(dtype=float)
-        n_ranked = mine["n_ranked"].to_numpy(dtype=float)
+        band, rank, n_ranked = panel.position(sel.area_code, index)
     else:
         band = np.full(len(index), None, dtype=object)
         rank = np.full(len(index), np.nan)

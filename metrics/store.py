@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from metrics.framework import REPO_ROOT, Reference
 
+T = TypeVar("T")
 DEFAULT_DB = REPO_ROOT / "var" / "ecm_demo.duckdb"
 DB_ENV = "ECM_DB"
 
@@ -78,6 +79,7 @@ class Store:
             raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._memo: dict[str, tuple[str, Any]] = {}
         if not read_only:
             migrate(self.con)
         elif current_version(self.con) is None:
@@ -127,6 +129,22 @@ class Store:
         """Changes whenever the data changes: caches key on it."""
         value = self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'")
         return str(value or "0")
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, kept until the data version changes (every write bumps it).
+
+        For small lookups every page repeats (the catalogue): a query with list
+        aggregates costs a few milliseconds, a version check a fraction of one.
+        Callers must not change what they get back; hand out a copy if they might.
+        """
+        version = self.data_version()
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._memo[key] = (version, value)
+        return value
 
     def meta(self, key: str) -> str | None:
         return self.scalar("SELECT value FROM store_meta WHERE key = ?", [key])
