@@ -72,6 +72,22 @@ class Chunk:
 
 
 @dataclass
+class Staged:
+    """What a reader's fast path put in ``_stage``: the counts the chunks would have given."""
+
+    rows_read: int
+    skipped: int = 0
+    skipped_areas: set[str] = field(default_factory=set)
+    repeated: bool | None = None  # whether any key is staged twice; None: not known, core checks
+
+
+# A reader's optimistic path for clean files: stage the whole file straight into
+# ``_stage`` (cursor, context, progress) and return what it staged, or None as
+# soon as anything at all is unusual, so the chunks are read and report each fault.
+FastStage = Callable[[duckdb.DuckDBPyConnection, "_Context", Progress], "Staged | None"]
+
+
+@dataclass
 class Source:
     """A file opened by a reader: its name, format and canonical chunks."""
 
@@ -91,6 +107,9 @@ class Source:
     # False for publishers whose counts are rounded (Fingertips rounds to 5 but
     # computes CIs from the unrounded count): what they left blank stays blank.
     derive_missing: bool = True
+    # Optional fast path (see FastStage): it must stage exactly the rows the chunks
+    # would, or decline; a declined or failed attempt leaves no trace.
+    fast: FastStage | None = None
 
     @property
     def name(self) -> str:
@@ -323,7 +342,10 @@ def import_source(
     skipped = 0
     skipped_areas: set[str] = set()
     try:
-        for chunk in source.chunks:
+        fast = _stage_fast(ctx, cur, say)  # a clean file staged whole, or None: read the chunks
+        if fast is not None:
+            rows_read, skipped, skipped_areas = fast.rows_read, fast.skipped, set(fast.skipped_areas)
+        for chunk in source.chunks if fast is None else ():
             n_faults += len(chunk.faults) + chunk.unlisted
             faults += chunk.faults[: max(0, MAX_REPORTED - len(faults))]
             frame = chunk.frame
@@ -342,16 +364,13 @@ def import_source(
                 cur.execute("INSERT INTO _stage SELECT * FROM _chunk")
                 cur.unregister("_chunk")
             say(rows_read, f"validated {rows_read:,} rows")
-        if n_faults == 0:
+        # Most files stage each key once: then there is nothing to compare or collapse,
+        # and the two whole-stage passes below (seconds for a million rows) are skipped.
+        repeated = bool(fast.repeated) if fast is not None else n_faults == 0 and _has_repeated_keys(cur)
+        if repeated and fast is None:  # the fast path declines any duplicate fault
             # A row repeated word for word (Fingertips lists England under two
             # parents) is one fact; the same key with different figures is a fault.
-            values_struct = "struct_pack(" + ", ".join(f"{c} := {c}" for c in VALUES) + ")"
-            dups = cur.execute(
-                f"""SELECT list(_row ORDER BY _row) AS rows, count(*) OVER () AS total FROM _stage
-                    GROUP BY {", ".join(KEY)} HAVING count(DISTINCT {values_struct}) > 1
-                    ORDER BY rows[1] LIMIT ?""",
-                [MAX_REPORTED],
-            ).fetchall()
+            dups = _duplicates(cur, MAX_REPORTED)
             for rows, _total in dups:
                 faults.append(
                     Fault(source.name, int(rows[1]), None, None,
@@ -362,10 +381,11 @@ def import_source(
         if n_faults:
             faults.sort(key=lambda f: f.row or 0)  # file order, whichever check found them
             raise ImportFailed(faults, n_faults)
-        cur.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _stage AS
-                SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
-        )
+        if repeated:
+            cur.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _stage AS
+                    SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
+            )
         return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")
@@ -374,6 +394,55 @@ def import_source(
         else:
             cur.execute("SET memory_limit = ?", [memory_limit])
         cur.execute("SET preserve_insertion_order = ?", [ordered])
+
+
+def _stage_fast(ctx: _Context, cur: duckdb.DuckDBPyConnection, say: Progress) -> Staged | None:
+    """Let the source's fast path stage the file; None, with ``_stage`` empty again, if it declines.
+
+    The fast path only ever says "this file is clean, and here it is, staged": any
+    doubt, any fault (a duplicate key among them) or any error of its own sends the
+    file down the exact path, which names every fault precisely.
+    """
+    if ctx.source.fast is None:
+        return None
+    said: list[int] = []
+
+    def tell(rows: int, message: str) -> None:
+        said.append(rows)
+        say(rows, message)
+
+    try:
+        staged = ctx.source.fast(cur, ctx, tell)
+        if staged is not None:
+            if staged.repeated is None:
+                staged.repeated = _has_repeated_keys(cur)
+            if staged.repeated and _duplicates(cur, 1):
+                staged = None
+    except Exception:  # noqa: BLE001 - never decisive: the exact path runs and reports
+        staged = None
+    if staged is None:
+        cur.execute(_stage_sql())  # whatever it staged goes: the exact path starts afresh
+        if said:  # the counts start again: say why
+            say(0, "reading the file again, row by row, to report exactly")
+    return staged
+
+
+def _has_repeated_keys(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any key is staged more than once (one cheap grouping pass)."""
+    return bool(cur.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM _stage GROUP BY {', '.join(KEY)} HAVING count(*) > 1)"
+    ).fetchone()[0])
+
+
+def _duplicates(cur: duckdb.DuckDBPyConnection, limit: int) -> list[tuple[list[int], int]]:
+    """Keys staged with different values: (their rows in file order, how many such keys), first first."""
+    values_struct = "struct_pack(" + ", ".join(f"{c} := {c}" for c in VALUES) + ")"
+    return cur.execute(
+        f"""SELECT list(_row ORDER BY _row) AS rows, count(*) OVER () AS total FROM _stage
+            GROUP BY {", ".join(KEY)} HAVING count(DISTINCT {values_struct}) > 1
+            ORDER BY rows[1] LIMIT ?""",
+        [limit],
+    ).fetchall()
 
 
 @functools.cache
