@@ -334,6 +334,19 @@ def new_batch(
     return int(batch_id)
 
 
+#: An observation's key. Unique, kept so by every writer rather than by an index
+#: (migration 007 says why); :func:`duplicate_keys` checks it.
+OBSERVATION_KEY = ("indicator_id", "area_code", "period_year", "client_group_id", "sex", "category")
+
+
+def duplicate_keys(store: Store) -> int:
+    """How many observation keys are held more than once (0 in a sound store)."""
+    key = ", ".join(OBSERVATION_KEY)  # fixed names
+    return int(store.scalar(
+        f"SELECT count(*) FROM (SELECT 1 FROM observation GROUP BY {key} HAVING count(*) > 1)"
+    ))
+
+
 TABLES: tuple[str, ...] = (
     "outcome",
     "aim",

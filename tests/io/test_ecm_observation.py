@@ -18,11 +18,12 @@ import pytest
 from metrics.derived import ECM_OBSERVATION_ORDER, SECONDARY_NOTE
 from metrics.io.core import rollback_batch, store_checksum
 from metrics.io.faults import ImportFailed
-from metrics.store import SCHEMA_VERSION, Store
+from metrics.store import SCHEMA_VERSION, Store, duplicate_keys
 from tests.io.conftest import import_file, row, write_fingertips
 
 
 def _in_step(store: Store) -> None:
+    assert duplicate_keys(store) == 0  # the key observation keeps without an index
     cur = store.cursor()
     # Every column but the suppression flag and note, which clusters' complements change.
     cols = "* EXCLUDE (suppressed, note)"
