@@ -26,7 +26,8 @@ st.header("Which page to open")
 st.markdown(
     """
 - **Trust board members**: *Outcome scorecard* (how many indicators are better, similar or worse,
-  outcome by outcome), then *Area profile* for the detail, and *Review judgements* for the grades.
+  outcome by outcome), then *Area profile* for the detail (one outcome at a time; choose "All
+  outcomes" to see every indicator on one page), and *Review judgements* for the grades.
 - **Inspectors**: *Data pack* builds the pre-inspection pack (PDF or XLSX); *Review judgements*
   records grades with evidence once you are signed in as an inspector.
 - **Directors of children's services**: *Weak areas* lists where the area, a cluster or a client
