@@ -108,3 +108,18 @@ def test_parameters_are_bound_not_pasted(store: Store) -> None:
     hostile = "E06000020'; DROP TABLE area; --"
     assert store.df("SELECT * FROM area WHERE area_code = ?", [hostile]).empty
     assert store.scalar("SELECT count(*) FROM area") > 150
+
+
+def test_memo_keeps_an_answer_until_the_data_change(store: Store) -> None:
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert store.memo("k", compute) == 1
+    assert store.memo("k", compute) == 1  # kept: no recompute
+    with store.transaction() as cur:
+        new_batch(cur, "t.csv", "test", "tester")
+    assert store.memo("k", compute) == 2  # any write bumps the data version
+    assert store.memo("other", compute) == 3  # keys are separate
