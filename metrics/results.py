@@ -111,6 +111,20 @@ def _headline_filter() -> str:
     return "o.client_group_id = CASE WHEN $group = 'all' THEN i.headline_group ELSE $group END"
 
 
+def _groups_filter(alias: str) -> str:
+    """Rows of several client groups at once: each indicator's headline group when
+    ``$all``, and the named ``$groups`` for ``$group_indicators`` (see :func:`_group_params`).
+    ``alias`` is a fixed table alias in the calling query, never input."""
+    return (f"(($all AND {alias}.client_group_id = i.headline_group)"
+            f" OR (list_contains($groups, {alias}.client_group_id)"
+            f" AND list_contains($group_indicators, {alias}.indicator_id)))")
+
+
+def _group_params(groups: list[str], group_indicators: list[str]) -> dict[str, object]:
+    return {"all": "all" in groups, "groups": [g for g in groups if g != "all"],
+            "group_indicators": group_indicators}
+
+
 def area_series(store: Store, sel: Selection, indicator_id: str | None = None) -> pd.DataFrame:
     """Every period of the area's values (for trends), headline or client group rows."""
     return store.frame(
@@ -287,7 +301,7 @@ def _panels(
     selections show for a group.
     """
     frame = store.frame(
-        """
+        f"""
         SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
                o.suppressed, o.note, o.client_group_id AS _group,
@@ -295,13 +309,10 @@ def _panels(
         FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
         LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
         WHERE o.period_year = $year AND i.mapped
-          AND (($all AND o.client_group_id = i.headline_group)
-               OR (list_contains($groups, o.client_group_id)
-                   AND list_contains($group_indicators, o.indicator_id)))
+          AND {_groups_filter("o")}
           AND list_contains($areas, o.area_code)
         """,
-        {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
-         "areas": areas, "group_indicators": group_indicators},
+        {"year": year, "areas": areas, **_group_params(groups, group_indicators)},
     )
     frame = mask_suppressed(frame)
     # The two helper columns stay: every reader picks its columns by name.
@@ -325,21 +336,18 @@ def _series(
     """
     areas = sorted({a for a, _ in keys})
     groups = sorted({g for _, g in keys})
-    sql = """
+    sql = f"""
         SELECT o.area_code, o.client_group_id AS _group,
                o.client_group_id = i.headline_group AS _headline, o.indicator_id, o.period_year,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
         FROM ecm_observation o JOIN indicator i USING (indicator_id)
         WHERE list_contains($areas, o.area_code)
           AND i.mapped AND o.period_year BETWEEN $first AND $year
-          AND (($all AND o.client_group_id = i.headline_group)
-               OR (list_contains($groups, o.client_group_id)
-                   AND list_contains($group_indicators, o.indicator_id)))
+          AND {_groups_filter("o")}
         ORDER BY o.area_code, o.indicator_id, o.client_group_id, o.period_year
     """
     params: dict[str, object] = {
-        "areas": areas, "year": year, "first": year - TREND_POINTS + 1, "all": "all" in groups,
-        "groups": [g for g in groups if g != "all"], "group_indicators": group_indicators,
+        "areas": areas, "year": year, "first": year - TREND_POINTS + 1, **_group_params(groups, group_indicators),
     }
     recent = mask_suppressed(store.frame(sql, params))
     split = _split_series(recent, keys)
@@ -387,12 +395,6 @@ def _split_series(
     return out
 
 
-_GROUP_FILTER = """
-    (($all AND d.client_group_id = i.headline_group)
-     OR (list_contains($groups, d.client_group_id) AND list_contains($group_indicators, d.indicator_id)))
-"""
-
-
 def _national_reads(
     store: Store, year: int, groups: list[str], group_indicators: list[str]
 ) -> dict[str, pd.DataFrame]:
@@ -401,16 +403,14 @@ def _national_reads(
     Read from ``ecm_national`` (computed from every LA's value when the data
     changed, :mod:`metrics.derived`).
     """
-    params = {"year": year, "all": "all" in groups, "groups": [g for g in groups if g != "all"],
-              "group_indicators": group_indicators}
     quantiles = store.frame(
         f"""
         SELECT d.indicator_id, {", ".join(QUANTILES)}, d.client_group_id AS _group,
                d.client_group_id = i.headline_group AS _headline
         FROM ecm_national d JOIN indicator i USING (indicator_id)
-        WHERE d.period_year = $year AND {_GROUP_FILTER}
+        WHERE d.period_year = $year AND {_groups_filter("d")}
         """,
-        params,
+        {"year": year, **_group_params(groups, group_indicators)},
     )
     out = {}
     for g in groups:
@@ -634,8 +634,8 @@ def area_results_many(
             key = (sels[i].area_code, sels[i].client_group)
             expected.setdefault(key, set()).update(cats[i]["indicator_id"])
         series = _series(store, year, sorted(expected), expected)
-        # National quartiles and each indicator's LA values depend only on the client
-        # group, so every selection of that group shares them.
+        # National quantiles depend only on the client group (bands and ranks came
+        # with the panel), so every selection of that group shares them.
         national = _national_reads(store, year, groups, group_indicators)
         grouped: dict[str, _GroupPanel] = {}
         for i in idx:
