@@ -13,9 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.derived import SECONDARY_NOTE
 from metrics.results import Selection, latest_year, mask_suppressed
-from metrics.stats import client_group_gap, compare_to_benchmark, secondary_suppression
+from metrics.stats import client_group_gap, compare_to_benchmark
 from metrics.store import Store
 
 
@@ -78,16 +77,9 @@ def cluster_results(
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
     )
-    # Clusters split their LA's count: with the LA total on the same page, one hidden
-    # cluster could be worked out by subtraction, so its smallest sibling is hidden too.
-    is_cluster = (frame["area_type"] == "cluster").to_numpy()
-    if is_cluster.any():
-        part = frame.loc[is_cluster, ["indicator_id", "count", "suppressed"]]
-        hidden = secondary_suppression(part, "indicator_id", "count", "suppressed").to_numpy()
-        newly = hidden & ~part["suppressed"].fillna(False).astype(bool).to_numpy()
-        idx = frame.index[is_cluster][newly]
-        frame.loc[idx, "suppressed"] = True
-        frame.loc[idx, "note"] = SECONDARY_NOTE
+    # Clusters split their LA's count, so a cluster hidden alone would be given away
+    # by the LA total beside it: its smallest sibling is already hidden in
+    # ecm_observation (metrics.derived), the same cells on every page.
     frame = mask_suppressed(frame)
     cat = _catalogue_columns(store)
     la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]

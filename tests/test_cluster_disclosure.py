@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from metrics.derived import SECONDARY_NOTE
 from metrics.framework import Reference
 from metrics.results import Selection, years
 from metrics.store import Store
-from metrics.subgroups import SECONDARY_NOTE, cluster_results
+from metrics.subgroups import cluster_results
 
 
 def test_no_cluster_set_has_exactly_one_hidden_cell(demo_store: Store, reference: Reference) -> None:
