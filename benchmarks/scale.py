@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from metrics.demo import OBS_STORAGE_ORDER, build_demo  # noqa: E402
 from metrics.derived import refresh_derived  # noqa: E402
-from metrics.store import TABLES, Store  # noqa: E402
+from metrics.store import DERIVED_TABLES, TABLES, Store  # noqa: E402
 
 #: Largest relative jitter applied to a copied value (2%): copies look like other
 #: indicators' data, not identical columns DuckDB could compress to nothing.
@@ -63,7 +63,7 @@ class ScaleSummary:
 def _copy_reference(cur: duckdb.DuckDBPyConnection) -> None:
     # Table names come from the fixed TABLES tuple, never from input.
     for table in TABLES:
-        if table in ("observation", "ecm_observation", "ecm_national", "ecm_position"):
+        if table == "observation" or table in DERIVED_TABLES:
             continue  # written below, then derived
         cur.execute(f"INSERT INTO {table} SELECT * FROM demo.{table}")
     cur.execute("INSERT OR REPLACE INTO store_meta SELECT * FROM demo.store_meta")

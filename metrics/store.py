@@ -347,6 +347,9 @@ def duplicate_keys(store: Store) -> int:
     ))
 
 
+#: Tables rebuilt from the others by :func:`metrics.derived.refresh_derived`.
+DERIVED_TABLES: tuple[str, ...] = ("ecm_observation", "ecm_national", "ecm_position")
+
 TABLES: tuple[str, ...] = (
     "outcome",
     "aim",
@@ -359,9 +362,7 @@ TABLES: tuple[str, ...] = (
     "import_batch",
     "observation",
     "observation_history",
-    "ecm_observation",
-    "ecm_national",
-    "ecm_position",
+    *DERIVED_TABLES,
     "judgement",
     "review",
     "app_user",
