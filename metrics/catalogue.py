@@ -24,7 +24,16 @@ def outcome_summary(store: Store) -> pd.DataFrame:
 
 
 def indicators(store: Store, outcome_id: str | None = None) -> pd.DataFrame:
-    """The catalogue (optionally one outcome), with NSF standards as a list."""
+    """The catalogue (optionally one outcome), with NSF standards as a list.
+
+    Read on every rerun of the catalogue page (each keystroke in its search box),
+    and thousands of rows once a whole download is imported: kept until the data
+    change.
+    """
+    return store.memo(f"indicators:{outcome_id}", lambda: _read_indicators(store, outcome_id)).copy()
+
+
+def _read_indicators(store: Store, outcome_id: str | None) -> pd.DataFrame:
     return store.df(
         """
         SELECT i.*, list(n.standard ORDER BY n.standard) FILTER (WHERE n.standard IS NOT NULL)
@@ -64,8 +73,8 @@ def unmapped_indicators(store: Store) -> pd.DataFrame:
 
     The catalogue page lists them so a reviewer can see what the store holds
     beyond the ECM framework (and how much of it) before mapping any of them.
-    Counting their rows reads the whole store (0.8 s at 50x the national demo),
-    so the answer is kept until the data change.
+    Counting their rows reads the whole store (about a second at 50x the national
+    demo), so the answer is kept until the data change.
     """
     return store.memo("unmapped_indicators", lambda: _read_unmapped(store)).copy()
 
