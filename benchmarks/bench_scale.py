@@ -73,8 +73,7 @@ from metrics.store import Store  # noqa: E402
 from metrics.subgroups import client_group_results, cluster_results  # noqa: E402
 from metrics.weak_areas import weak_areas  # noqa: E402
 
-AREA = "E06000020"
-INDICATOR = "NI73"
+AREA, INDICATOR = browse.AREA, browse.INDICATOR  # the pages the browser opens, timed here too
 OUTCOME = "BH"
 RESULTS = Path(__file__).resolve().parent / "results"
 PACKAGES = ("ecm-dashboard", "duckdb", "pandas", "numpy", "scipy", "pyarrow", "streamlit", "plotly",

@@ -15,7 +15,6 @@ root and a store that was just built or read is in it anyway.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without install
 
-from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
+from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, registered_pages, serve  # noqa: E402
 
 AREA, INDICATOR = "E06000020", "NI73"
 #: No period: each page opens on the store's latest one, whatever the store holds.
@@ -41,20 +40,10 @@ BOUNDARIES = ROOT.parent / "shared" / "data" / "geo" / "counties_unitary_authori
 RENDER_TIMEOUT_MS = 300_000
 
 
-def app_pages() -> list[str]:
-    """Every page registered in app.py, by file stem, in the app's order (home first).
-
-    Read from app.py, as the browser tests do, so a page added to the app is visited
-    without editing this list.
-    """
-    src = (ROOT / "app.py").read_text(encoding="utf-8")
-    return re.findall(r'st\.Page\(\s*"dashboard/pages/(\w+)\.py"', src)
-
-
 def page_urls() -> list[str]:
     """The path + query of every registered page for Telford and Wrekin, England benchmark."""
     urls = []
-    for stem in app_pages():
+    for stem in registered_pages():
         path = "/" if stem == "home" else f"/{stem}"
         extra = f"&indicator={INDICATOR}" if stem in _INDICATOR_PAGES else ""
         urls.append(f"{path}?{QUERY}{extra}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -34,6 +35,16 @@ SCRIPT_DONE_JS = (
     "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
     " === 'notRunning' && !document.querySelector('[data-testid=\"stSkeleton\"]')"
 )
+
+
+def registered_pages() -> list[str]:
+    """Every page registered in app.py, by file stem, in the app's order (home first).
+
+    Read from app.py itself, so the browser tests, the docs test and the benchmarks
+    visit a page added to the app without anyone editing a list.
+    """
+    src = (ROOT / "app.py").read_text(encoding="utf-8")
+    return re.findall(r'st\.Page\(\s*"dashboard/pages/(\w+)\.py"', src)
 
 
 class ServerDidNotStart(RuntimeError):

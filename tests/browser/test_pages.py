@@ -409,11 +409,9 @@ def test_catalogue_search_and_details(server: str, page, demo_store: Store) -> N
 
 def _other_pages() -> list[str]:
     """Pages registered in app.py beyond the nine above (data, admin, ...), by URL path."""
-    from metrics.framework import REPO_ROOT
+    from dashboard.server import registered_pages
 
-    src = (REPO_ROOT / "app.py").read_text(encoding="utf-8")
-    stems = re.findall(r'st\.Page\(\s*"dashboard/pages/(\w+)\.py"', src)
-    return [s for s in stems if s not in PAGES]
+    return [s for s in registered_pages() if s not in PAGES]
 
 
 @pytest.mark.parametrize("stem", _other_pages())
