@@ -32,9 +32,9 @@ from metrics.derived import refresh_derived
 from metrics.framework import load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.stats import proportion_ci, rate_ci, suppress
-from metrics.store import Store, new_batch
+from metrics.store import OBSERVATION_KEY, Store, new_batch
 
-KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
+KEY = list(OBSERVATION_KEY)  # the one declaration is the store's
 VALUES = [
     "period_label",
     "count",
