@@ -119,21 +119,28 @@ class SyncReport:
         return text
 
 
-def store_identity(store: Store) -> str | None:
-    """The store's lineage, from its first batch; None while it has none (then there is nothing to record)."""
-    row = store.cursor().execute(
-        "SELECT batch_id, imported_at, source_file, format, imported_by FROM import_batch"
-        " ORDER BY batch_id LIMIT 1"
-    ).fetchone()
-    if row is None:
+# The first batch's columns that name a store's lineage (see the module docstring).
+IDENTITY: tuple[str, ...] = ("batch_id", "imported_at", "source_file", "format", "imported_by")
+
+
+def _identity(first: dict[str, Any] | None) -> str | None:
+    if first is None:
         return None
-    text = "\x1f".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in row)
+    text = "\x1f".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in (first[c] for c in IDENTITY))
     return "store-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _duck_batches(store: Store) -> list[dict[str, Any]]:
-    rows = store.cursor().execute(f"SELECT {', '.join(COLUMNS)} FROM import_batch ORDER BY batch_id").fetchall()
+def _duck_batches(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
+    """The store's own batches, oldest first, as DuckDB holds them."""
+    sql = f"SELECT {', '.join(COLUMNS)} FROM import_batch ORDER BY batch_id"
+    rows = store.cursor().execute(sql + (" LIMIT ?" if limit is not None else ""),
+                                  [limit] if limit is not None else []).fetchall()
     return [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+
+
+def store_identity(store: Store) -> str | None:
+    """The store's lineage, from its first batch; None while it has none (then there is nothing to record)."""
+    return _identity(next(iter(_duck_batches(store, limit=1)), None))
 
 
 def sync_in(cur: SharedCursor, store: Store, stamp: Stamp | None = None, via: str = "sync") -> SyncReport:
@@ -143,7 +150,8 @@ def sync_in(cur: SharedCursor, store: Store, stamp: Stamp | None = None, via: st
     cannot both insert one batch. Raises :class:`BatchConflict` before writing
     anything if a batch differs in what an import fixes for good.
     """
-    sid = store_identity(store)
+    mine = _duck_batches(store)
+    sid = _identity(mine[0] if mine else None)
     report = SyncReport(sid)
     if sid is None:
         return report
@@ -152,7 +160,6 @@ def sync_in(cur: SharedCursor, store: Store, stamp: Stamp | None = None, via: st
         int(r[0]): dict(zip(COLUMNS, r, strict=True))
         for r in cur.execute(f"SELECT {', '.join(COLUMNS)} FROM import_batch WHERE store_id = ?", [sid]).fetchall()
     }
-    mine = _duck_batches(store)
     conflicts = []
     for row in mine:
         have = theirs.get(int(row["batch_id"]))
@@ -266,8 +273,9 @@ def batch_history(store: Store, *, all_stores: bool = False) -> pd.DataFrame:
     shared = shared_for(store)
     if not isinstance(shared, PgShared):
         return import_history(store)
-    sid = store_identity(store)
-    mine = {int(r["batch_id"]): r for r in _duck_batches(store)}
+    rows = _duck_batches(store)
+    sid = _identity(rows[0] if rows else None)
+    mine = {int(r["batch_id"]): r for r in rows}
     read = (*COLUMNS, *EXTRA)
     theirs: list[tuple[Any, ...]] = []
     if all_stores or sid is not None:
@@ -293,3 +301,20 @@ def batch_history(store: Store, *, all_stores: bool = False) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=list(HISTORY_COLUMNS))
     order = ["imported_at", "batch_id"] if all_stores else ["batch_id"]
     return frame.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
+
+
+def pending_sync(history: pd.DataFrame) -> bool:
+    """Whether :func:`batch_history` lists a batch (or rollback) PostgreSQL does not hold yet."""
+    return "synced" in history and not bool(history["synced"].all())
+
+
+def rollback_choices(history: pd.DataFrame) -> list[int]:
+    """The batches of :func:`batch_history` this process can roll back: live, and in its own store.
+
+    The team's history may list batches imported into a newer store than the one
+    read here (``in_store`` false); those are rolled back where they were imported.
+    """
+    live = history["status"] != ROLLED_BACK
+    if "in_store" in history:
+        live &= history["in_store"].astype(bool)
+    return [int(b) for b in history.loc[live, "batch_id"]]

@@ -101,13 +101,12 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     from metrics.neighbours import import_dfe_neighbours
 
     user = args.user or _operator().username
-    last_batch = "SELECT max(batch_id) FROM import_batch"
     with Store(_db(args)) as store:
-        before = store.scalar(last_batch)
         frame = import_dfe_neighbours(store, args.path, user)
-        after = store.scalar(last_batch)
-        # Its batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
-        pending = record_after_commit(store, "import", user, after if after != before else None)
+        # It always records a batch, and this process is the file's one writer: the newest batch is its.
+        # That batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
+        batch_id = store.scalar("SELECT max(batch_id) FROM import_batch")
+        pending = record_after_commit(store, "import", user, batch_id)
     print(f"Imported {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
     if pending:
         print(f"  note: {pending}", file=sys.stderr)
@@ -296,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jar", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="DuckDB store (default: $ECM_DB or var/ecm_demo.duckdb)")
+    pg_target = argparse.ArgumentParser(add_help=False)  # read by _shared_target
+    pg_target.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build-demo", parents=[common], help="build the synthetic national demo store")
@@ -361,14 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with ECM_SHARED_DB: every store's batches recorded there, not just this store's")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("sync-batches", parents=[common],
+    p = sub.add_parser("sync-batches", parents=[common, pg_target],
                        help="record the store's import batches in PostgreSQL (repairs a failed write)")
-    p.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
     p.set_defaults(func=cmd_sync_batches)
 
-    p = sub.add_parser("migrate-shared", parents=[common],
+    p = sub.add_parser("migrate-shared", parents=[common, pg_target],
                        help="copy users, audit log, reviews, judgements and batches into PostgreSQL")
-    p.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
     p.add_argument("--dry-run", action="store_true", help="check and count, then write nothing")
     p.set_defaults(func=cmd_migrate_shared)
 

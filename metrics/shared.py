@@ -36,9 +36,14 @@ from metrics.store import Store
 
 SHARED_ENV = "ECM_SHARED_DB"
 
+# The tables ECM_SHARED_DB moves into PostgreSQL, in an order that respects their
+# references (a judgement's review comes first). Names in SQL built from this come
+# only from here, never from input.
+SHARED_TABLES: tuple[str, ...] = ("app_user", "audit_log", "review", "judgement")
+
 # (table, id column) pairs whose ids the cursor may hand out; names in SQL built
 # by next_id come only from here, never from input.
-_ID_COLUMNS: frozenset[tuple[str, str]] = frozenset({("audit_log", "audit_id"), ("judgement", "judgement_id")})
+ID_COLUMNS: frozenset[tuple[str, str]] = frozenset({("audit_log", "audit_id"), ("judgement", "judgement_id")})
 
 # One key for pg_advisory_xact_lock: two processes starting at once must not both
 # create the schema.
@@ -80,7 +85,7 @@ class SharedStore(Protocol):
 
 
 def _check_id_column(table: str, column: str) -> None:
-    if (table, column) not in _ID_COLUMNS:
+    if (table, column) not in ID_COLUMNS:
         raise ValueError(f"no id allocation for {table}.{column}")
 
 

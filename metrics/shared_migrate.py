@@ -35,24 +35,9 @@ from typing import Any
 
 from metrics.auth import audit
 from metrics.batches import SyncReport, sync_in
-from metrics.shared import PgCursor, describe_url, pg_backend
+from metrics.shared import ID_COLUMNS, SHARED_TABLES, PgCursor, describe_url, pg_backend
 from metrics.store import Store
 
-# (table, key column, columns) in copy order: a judgement's review must be there first.
-TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("app_user", "username",
-     ("username", "display_name", "role", "password_hash", "source", "active", "created_at", "created_by")),
-    ("audit_log", "audit_id",
-     ("audit_id", "logged_at", "username", "role", "action", "target", "outcome", "detail")),
-    ("review", "review_id",
-     ("review_id", "area_code", "period_year", "title", "status", "created_by", "created_at",
-      "submitted_by", "submitted_at")),
-    ("judgement", "judgement_id",
-     ("judgement_id", "review_id", "area_code", "aspect", "grade", "evidence", "indicator_ids",
-      "recorded_by", "recorded_at", "version", "supersedes", "status")),
-)
-# Sequences to move past the copied ids.
-ID_COLUMNS: tuple[tuple[str, str], ...] = (("audit_log", "audit_id"), ("judgement", "judgement_id"))
 MAX_LISTED = 10
 
 
@@ -95,14 +80,34 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _plan(cur: PgCursor, store: Store) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, int], list[str]]:
-    """Rows to insert, rows already there, and the conflicts, per table: read, nothing written."""
+def _columns(cur: PgCursor, table: str) -> tuple[str, ...]:
+    """``table``'s columns in PostgreSQL, in order; the first is its key (true of all four).
+
+    Read from the catalogue rather than listed here, so a column a later shared
+    migration adds (to both schemas, which keep the same columns) is copied too;
+    should DuckDB lack one, its read fails loudly rather than the copy dropping it.
+    """
+    rows = cur.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return tuple(str(r[0]) for r in rows)
+
+
+Plan = tuple[dict[str, tuple[str, ...]], dict[str, list[tuple[Any, ...]]], dict[str, int], list[str]]
+
+
+def _plan(cur: PgCursor, store: Store) -> Plan:
+    """Columns, rows to insert, rows already there, and the conflicts, per table: read, nothing written."""
+    columns: dict[str, tuple[str, ...]] = {}
     new: dict[str, list[tuple[Any, ...]]] = {}
     present: dict[str, int] = {}
     conflicts: list[str] = []
     reviews: set[Any] = set()
-    for table, key, cols in TABLES:  # names from the fixed tuple above, never input
-        listed = ", ".join(cols)
+    for table in SHARED_TABLES:  # fixed names, never input; column names from PostgreSQL's catalogue
+        cols = columns[table] = _columns(cur, table)
+        key, listed = cols[0], ", ".join(cols)
         source = store.cursor().execute(f"SELECT {listed} FROM {table} ORDER BY {key}").fetchall()
         there = {r[0]: r for r in cur.execute(f"SELECT {listed} FROM {table}").fetchall()}
         new[table], present[table] = [], 0
@@ -118,9 +123,9 @@ def _plan(cur: PgCursor, store: Store) -> tuple[dict[str, list[tuple[Any, ...]]]
         if table == "review":
             reviews = set(there) | {r[0] for r in source}
         if table == "judgement":
-            orphans = sorted({r[1] for r in new[table] if r[1] not in reviews})
+            orphans = sorted({r[cols.index("review_id")] for r in new[table]} - reviews)
             conflicts += [f"judgements of review {r!r}, which neither database holds" for r in orphans]
-    return new, present, conflicts
+    return columns, new, present, conflicts
 
 
 def migrate_shared(store: Store, url: str, operator: str, *, dry_run: bool = False) -> MigrationReport:
@@ -140,9 +145,8 @@ def migrate_shared(store: Store, url: str, operator: str, *, dry_run: bool = Fal
         with backend.transaction() as cur:
             cur.serialise("migrate_shared")
             # Writers in app processes wait until the copy commits, so no id is drawn half-way through.
-            cur.execute("LOCK TABLE app_user, audit_log, review, judgement, import_batch"
-                        " IN SHARE ROW EXCLUSIVE MODE")
-            new, present, conflicts = _plan(cur, store)
+            cur.execute(f"LOCK TABLE {', '.join((*SHARED_TABLES, 'import_batch'))} IN SHARE ROW EXCLUSIVE MODE")
+            columns, new, present, conflicts = _plan(cur, store)
             if conflicts:
                 more = len(conflicts) - MAX_LISTED
                 raise MigrationConflict(
@@ -150,11 +154,11 @@ def migrate_shared(store: Store, url: str, operator: str, *, dry_run: bool = Fal
                     f"{f' and {more} more' if more > 0 else ''}. Nothing was copied; copy into a database"
                     " the app has not written to yet, or settle these rows first."
                 )
-            for table, _key, cols in TABLES:
+            for table, cols in columns.items():  # in SHARED_TABLES' order: a judgement's review first
                 cur.executemany(
                     f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", new[table])
                 report.copied[table], report.present[table] = len(new[table]), present[table]
-            for table, column in ID_COLUMNS:
+            for table, column in sorted(ID_COLUMNS):  # the ids metrics.shared hands out: move past the copied
                 cur.move_ids_past(table, column)
             report.batches = sync_in(cur, store, via="migrate")
             audit(cur, operator, None, "migrate_shared", store.path, detail={

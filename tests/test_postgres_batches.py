@@ -29,7 +29,14 @@ from metrics.auth import (
     create_user,
     set_role,
 )
-from metrics.batches import BatchConflict, batch_history, store_identity, sync_batches
+from metrics.batches import (
+    BatchConflict,
+    batch_history,
+    pending_sync,
+    rollback_choices,
+    store_identity,
+    sync_batches,
+)
 from metrics.io.core import import_history
 from metrics.io.service import run_import, run_rollback
 from metrics.judgements import (
@@ -79,17 +86,9 @@ Query = Callable[..., list[tuple]]
 def pg(pg_url: str) -> Query:
     """Run SQL on the test's database directly, whatever ``ECM_SHARED_DB`` says at that moment.
 
-    (``tests.test_postgres._pg`` reads the variable, which these tests unset to write to DuckDB.)
+    (``tests.test_postgres._pg`` reads the variable by default, which these tests unset to write to DuckDB.)
     """
-    import psycopg
-
-    def run(text: str, params: list | None = None) -> list[tuple]:
-        with psycopg.connect(pg_url, autocommit=True) as con:
-            shared.migrate_pg(con)  # a test that wrote nothing yet has not created the tables
-            cur = con.execute(text, params or [])
-            return [tuple(r) for r in cur.fetchall()] if cur.description else []
-
-    return run
+    return lambda text, params=None: test_postgres._pg(text, params, url=pg_url)
 
 
 @pytest.fixture()
@@ -176,6 +175,9 @@ def test_history_is_the_teams_read_from_postgres(
     monkeypatch.delenv(shared.SHARED_ENV)
     with Store(store_path, read_only=True) as alone:
         assert batch_history(alone).equals(import_history(alone))
+        own = batch_history(alone)  # the file's, not PostgreSQL's edited copy
+        assert "synced" not in own and own.iloc[0]["imported_by"] == "ann" and not pending_sync(own)
+        assert rollback_choices(own) == [result.batch_id, 1]
 
 
 def test_data_page_shows_the_teams_history_and_offers_only_this_stores_batches(
@@ -224,6 +226,7 @@ def test_the_next_import_records_what_a_failed_write_missed(
     assert batches() == []
     history = batch_history(store).set_index("batch_id")
     assert not history.loc[first.batch_id, "synced"]  # shown, and shown as not yet the team's
+    assert pending_sync(batch_history(store))  # the Data page says so
     assert '"shared_history": "pending"' in pg("SELECT detail FROM audit_log WHERE action = 'import'")[0][0]
 
     outage()  # the server is back
@@ -234,7 +237,7 @@ def test_the_next_import_records_what_a_failed_write_missed(
         (first.batch_id, "committed", "sync", True),  # recorded late: its data version is not known
         (second.batch_id, "committed", "import", False),
     ]
-    assert batch_history(store)["synced"].all()
+    assert batch_history(store)["synced"].all() and not pending_sync(batch_history(store))
 
 
 def test_sync_batches_repairs_idempotently_and_never_moves_backwards(
@@ -376,6 +379,20 @@ def test_migrate_shared_copies_keeps_ids_and_is_idempotent(
         log = audit_log(replica, User("ada", "admin"))
         assert log["audit_id"].is_unique and set(log["audit_id"]) >= {r[0] for r in source["audit_log"]}
         assert tuple(log.iloc[0][["username", "action", "outcome"]]) == ("vic", "record_judgement", "refused")
+
+
+def test_migrate_shared_copies_every_column_the_schemas_share(
+    pg_url: str, pg: Query, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The columns come from PostgreSQL's catalogue: one a later migration adds to both is copied too."""
+    store.close()
+    _duckdb_deployment(store_path, tmp_path, monkeypatch)
+    with Store(store_path) as s, s.transaction() as cur:
+        cur.execute("ALTER TABLE app_user ADD COLUMN team VARCHAR")
+        cur.execute("UPDATE app_user SET team = 'north' WHERE username = 'ian'")
+    pg("ALTER TABLE app_user ADD COLUMN team TEXT")
+    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 0
+    assert pg("SELECT username, team FROM app_user ORDER BY 1") == [("ada", None), ("ian", "north"), ("vic", None)]
 
 
 def test_migrate_shared_refuses_conflicting_rows_and_copies_nothing(

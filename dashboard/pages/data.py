@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
-from metrics.batches import batch_history
+from metrics.batches import batch_history, pending_sync, rollback_choices
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import FORMATS
 from metrics.io.service import run_import, run_rollback
@@ -32,7 +32,7 @@ if history.empty:
     st.write("No imports yet.")
 else:
     st.dataframe(history, hide_index=True, key="history")
-    if "synced" in history and not history["synced"].all():
+    if pending_sync(history):
         st.caption("Batches with *synced* unticked are in this store but not yet in the team's history in "
                    "PostgreSQL: the next import or rollback, or `jar sync-batches`, records them.")
 
@@ -97,10 +97,7 @@ if upload is not None:
 
 if not history.empty:
     st.subheader("Roll back an import")
-    live_rows = history["status"] != "rolled_back"
-    if "in_store" in history:  # the team's history may list batches this store does not hold yet
-        live_rows &= history["in_store"].astype(bool)
-    live = history[live_rows]["batch_id"].tolist()
+    live = rollback_choices(history)  # the team's history may list batches this store does not hold yet
     if live:
         batch = st.selectbox("Batch", live, key="rollback-batch")
         if st.button("Roll back this batch", key="rollback"):

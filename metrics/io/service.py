@@ -16,7 +16,6 @@ or fails.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from metrics.auth import User, audit, authorise
@@ -26,8 +25,6 @@ from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
 from metrics.store import Store
-
-log = logging.getLogger(__name__)
 
 
 def run_import(
@@ -83,8 +80,7 @@ def run_rollback(store: Store, actor: User, batch_id: int) -> int:
     removed = rollback_batch(store, batch_id, actor.username)
     pending = record_after_commit(store, "rollback", actor.username, batch_id)
     detail: dict[str, object] = {"rows_removed": removed}
-    if pending:
-        log.warning("rollback of batch %s: %s", batch_id, pending)
+    if pending:  # already logged, with its traceback, by record_after_commit
         detail["shared_history"] = "pending"
     with shared_for(store).transaction() as cur:
         audit(cur, actor.username, actor.role, "rollback", f"batch {batch_id}", "ok", detail)
