@@ -122,10 +122,13 @@ RAW_WEAK_SERIES = """
     WHERE (o.area_code = $area OR a.parent_code = $area)
       AND o.period_year BETWEEN $year - 4 AND $year
 """
+# Every LA's row with its kept band and rank (ecm_position), as RAW_PANEL reads them.
 RAW_ACROSS = """
     SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
-           o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
+           o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note,
+           p.rank, p.n_ranked, p.band
     FROM ecm_observation o JOIN area a USING (area_code)
+    LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
     WHERE o.indicator_id = $ind AND o.period_year = $year AND o.client_group_id = 'all'
       AND a.area_type IN ('la', 'england')
 """

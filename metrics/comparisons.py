@@ -24,8 +24,6 @@ from metrics.stats import (
     compare_to_benchmark,
     funnel_limits,
     funnel_significance,
-    national_rank,
-    quartile_band,
     recent_trend,
 )
 from metrics.store import Store
@@ -34,22 +32,36 @@ Scope = Literal["england", "region", "neighbours"]
 
 
 def indicator_meta(store: Store, indicator_id: str) -> dict[str, object]:
-    frame = store.df("SELECT * FROM indicator WHERE indicator_id = ?", [indicator_id])
-    if frame.empty:
+    """Every field of one indicator (a fresh dict: the caller may change it).
+
+    From the whole table kept per data version: each Compare, Trends and Map run
+    asks for it, and a query per run cost more than the trend test itself.
+    """
+    table = store.memo("indicator_meta", lambda: _read_indicator_meta(store))
+    if indicator_id not in table:
         raise KeyError(f"unknown indicator {indicator_id}")
-    return frame.iloc[0].to_dict()
+    return dict(table[indicator_id])
+
+
+def _read_indicator_meta(store: Store) -> dict[str, dict[str, object]]:
+    # Plain Python values, None for a missing field (a one-row DataFrame's reading).
+    return {str(r["indicator_id"]): r for r in _records(store, "SELECT * FROM indicator", {})}
 
 
 def _indicator_fields(store: Store, indicator_id: str) -> dict[str, object]:
-    """The fields these functions read from :func:`indicator_meta`, without a DataFrame."""
-    rows = _records(
-        store,
-        "SELECT polarity, value_type, multiplier, headline_group FROM indicator WHERE indicator_id = $id",
-        {"id": indicator_id},
-    )
-    if not rows:
+    """The fields these functions read from :func:`indicator_meta`, from a table kept per
+    data version (a query per call was a sixth of the Compare page's time)."""
+    table = store.memo("indicator_fields", lambda: _read_indicator_fields(store))
+    if indicator_id not in table:
         raise KeyError(f"unknown indicator {indicator_id}")
-    return rows[0]
+    return table[indicator_id]
+
+
+def _read_indicator_fields(store: Store) -> dict[str, dict[str, object]]:
+    rows = _records(
+        store, "SELECT indicator_id, polarity, value_type, multiplier, headline_group FROM indicator", {}
+    )
+    return {str(r.pop("indicator_id")): r for r in rows}
 
 
 def _area_fields(store: Store, area_code: str) -> dict[str, object]:
@@ -72,45 +84,46 @@ def indicator_across_las(
     meta = _indicator_fields(store, indicator_id)
     year = sel.period_year or latest_year(store)
     group = _group_for(meta, sel.client_group)
-    frame = store.frame(
+    # Bands, ranks and how many LAs were ranked come from ecm_position, computed with
+    # quartile_band and national_rank when the data changed (metrics.derived); the
+    # rows arrive in rank order, then name, England's row last.
+    frame = mask_suppressed(store.frame(
         """
         SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
-               o.suppressed, o.note
+               o.suppressed, o.note, p.rank, p.n_ranked, p.band
         FROM ecm_observation o JOIN area a USING (area_code)
+        LEFT JOIN ecm_position p USING (period_year, indicator_id, client_group_id, area_code)
         WHERE o.indicator_id = ? AND o.period_year = ? AND o.client_group_id = ?
           AND a.area_type IN ('la', 'england')
+        ORDER BY a.area_type = 'england', p.rank NULLS LAST, a.name
         """,
         [indicator_id, year, group],
-    )
-    frame = mask_suppressed(frame)
-    eng = frame.loc[frame["area_code"] == ENGLAND, "value"]
-    england_value = float(eng.iloc[0]) if len(eng) else np.nan
-    las = frame[frame["area_type"] == "la"].copy()
-    polarity = str(meta["polarity"])
-    values = las["value"].to_numpy(dtype=float)
-    las["rank"] = national_rank(values, polarity)
-    # Kept as a column because ``scope`` drops rows: "rank 37 of 153" must still say 153.
-    las["n_ranked"] = int(np.isfinite(values).sum())
-    las["band"] = quartile_band(values, polarity)
+    ))
+    codes = frame["area_code"].to_numpy(dtype=object)
+    n_las = int((frame["area_type"].to_numpy(dtype=object) == "la").sum())
+    values = frame["value"].to_numpy(dtype=float)
+    england_value = float(values[n_las]) if len(frame) > n_las else np.nan
+    info = _area_fields(store, sel.area_code)
+    la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
+    keep = slice(0, n_las)
+    if scope == "region" and info.get("region_code"):
+        keep = np.flatnonzero(frame["region_code"].to_numpy(dtype=object)[:n_las] == info["region_code"])
+    elif scope == "neighbours" and la_code:
+        wanted = {str(la_code), *_neighbour_codes(store, str(la_code))}
+        keep = np.flatnonzero([c in wanted for c in codes[:n_las]])
+    las = frame.iloc[keep].reset_index(drop=True)
+    las["n_ranked"] = las["n_ranked"].astype(np.int64)  # every LA row has its position
     las["england_value"] = england_value
     las["comparison"] = compare_to_benchmark(
         las["value"].to_numpy(dtype=float),
         las["lower95"].to_numpy(dtype=float),
         las["upper95"].to_numpy(dtype=float),
         england_value,
-        polarity,
+        str(meta["polarity"]),
     )
-    info = _area_fields(store, sel.area_code)
-    la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
     las["selected"] = las["area_code"] == la_code
-    if scope == "region" and info.get("region_code"):
-        las = las[las["region_code"] == info["region_code"]]
-    elif scope == "neighbours" and la_code:
-        keep = {str(la_code), *_neighbour_codes(store, str(la_code))}
-        las = las[las["area_code"].isin(keep)]
-    las = las.sort_values(["rank", "name"], na_position="last")
-    return las.reset_index(drop=True)
+    return las
 
 
 def funnel_data(store: Store, indicator_id: str, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -233,7 +233,14 @@ def _records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str
 
 
 def _area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
-    """:func:`area_info` of several areas in one query (the fields benchmarks read)."""
+    """:func:`area_info` of several areas (the fields benchmarks read), from a table kept
+    per data version. Every page asks this of one to a dozen areas: a query each time
+    cost more than the page's own statistics. Callers must not change the dicts."""
+    table = store.memo("area_infos", lambda: _read_area_infos(store))
+    return {c: table[c] for c in codes if c in table}
+
+
+def _read_area_infos(store: Store) -> dict[str, dict[str, object]]:
     rows = _records(
         store,
         """
@@ -241,28 +248,29 @@ def _area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
                p.name AS parent_name, r.name AS region_name
         FROM area a LEFT JOIN area p ON p.area_code = a.parent_code
         LEFT JOIN area r ON r.area_code = a.region_code
-        WHERE list_contains($codes, a.area_code)
         """,
-        {"codes": codes},
+        {},
     )
     return {str(r["area_code"]): r for r in rows}
 
 
 def _neighbour_codes(store: Store, la_code: str) -> list[str]:
-    """:func:`neighbours` in one query: DfE's list when imported, else the model's."""
-    rows = _records(
-        store,
+    """:func:`neighbours` from a table kept per data version: DfE's list when imported, else the model's."""
+    return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
+
+
+def _read_neighbour_codes(store: Store) -> dict[str, tuple[str, ...]]:
+    rows = store.cursor().execute(
         """
-        SELECT neighbour_code FROM area_neighbour
-        WHERE area_code = $la AND source = (
+        SELECT area_code, list(neighbour_code ORDER BY rank) FROM area_neighbour
+        WHERE source = (
             SELECT CASE WHEN bool_or(source = 'dfe') THEN 'dfe'
                         WHEN bool_or(source = 'model') THEN 'model' END
             FROM area_neighbour)
-        ORDER BY rank
-        """,
-        {"la": la_code},
-    )
-    return [str(r["neighbour_code"]) for r in rows]
+        GROUP BY area_code
+        """
+    ).fetchall()
+    return {str(a): tuple(str(c) for c in codes) for a, codes in rows}
 
 
 def _benchmark_from_info(

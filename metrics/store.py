@@ -80,6 +80,7 @@ class Store:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._memo: dict[str, tuple[str, Any]] = {}
+        self._version: str | None = None
         if not read_only:
             migrate(self.con)
         elif current_version(self.con) is None:
@@ -126,9 +127,18 @@ class Store:
         return None if row is None else row[0]
 
     def data_version(self) -> str:
-        """Changes whenever the data changes: caches key on it."""
-        value = self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'")
-        return str(value or "0")
+        """Changes whenever the data changes: caches key on it.
+
+        Read once for a read-only store: DuckDB's file lock keeps every writer out
+        while it is open (a publish writes a new snapshot file instead), so the
+        version cannot move under it, and every page asks several times per run.
+        """
+        if self.read_only and self._version is not None:
+            return self._version
+        value = str(self.scalar("SELECT value FROM store_meta WHERE key = 'data_version'") or "0")
+        if self.read_only:
+            self._version = value
+        return value
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
         """``compute()``, kept until the data version changes (every write bumps it).

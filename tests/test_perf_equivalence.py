@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from metrics.comparisons import indicator_across_las
 from metrics.results import (
     ENGLAND,
     VALUE_COLUMNS,
@@ -24,6 +25,7 @@ from metrics.results import (
     catalogue_frame,
     latest_year,
     mask_suppressed,
+    neighbours,
     period_panel,
 )
 from metrics.stats import compare_to_benchmark, national_rank, quartile_band, recent_trend
@@ -109,6 +111,57 @@ def reference_weak_areas(store: Store, sel: Selection) -> pd.DataFrame:
     return flagged.sort_values(["priority", "scope_type", "outcome_id", "indicator_id"], kind="stable").reset_index(
         drop=True
     )
+
+
+def reference_across_las(store: Store, indicator_id: str, sel: Selection, scope: str) -> pd.DataFrame:
+    """Every LA's row of one indicator, ranked, banded and compared with England on the spot."""
+    meta = store.df("SELECT * FROM indicator WHERE indicator_id = ?", [indicator_id]).iloc[0]
+    group = meta["headline_group"] if sel.client_group == "all" else sel.client_group
+    frame = mask_suppressed(store.frame(
+        """
+        SELECT o.area_code, a.name, a.area_type, a.region_code, o.period_label, o.count,
+               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
+        FROM ecm_observation o JOIN area a USING (area_code)
+        WHERE o.indicator_id = ? AND o.period_year = ? AND o.client_group_id = ? AND a.area_type IN ('la', 'england')
+        """,
+        [indicator_id, sel.period_year or latest_year(store), group],
+    ))
+    eng = frame.loc[frame["area_code"] == ENGLAND, "value"]
+    england_value = float(eng.iloc[0]) if len(eng) else np.nan
+    las = frame[frame["area_type"] == "la"].copy()
+    values = las["value"].to_numpy(dtype=float)
+    las["rank"] = national_rank(values, meta["polarity"])
+    las["n_ranked"] = int(np.isfinite(values).sum())
+    las["band"] = quartile_band(values, meta["polarity"])
+    las["england_value"] = england_value
+    las["comparison"] = [
+        compare_to_benchmark(v, lo, hi, england_value, meta["polarity"])
+        for v, lo, hi in zip(las["value"], las["lower95"], las["upper95"], strict=True)
+    ]
+    info = area_info(store, sel.area_code)
+    assert info is not None
+    la_code = sel.area_code if info["area_type"] == "la" else info["parent_code"]
+    las["selected"] = las["area_code"] == la_code
+    if scope == "region":
+        las = las[las["region_code"] == info["region_code"]]
+    elif scope == "neighbours":
+        las = las[las["area_code"].isin({la_code, *neighbours(store, la_code)})]
+    return las.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+
+
+ACROSS = [
+    ("NI73", Selection("E06000020", "england", None, "all"), "england"),  # high is good
+    ("NI73", Selection("E06000020-C02", "england", 2021, "all"), "region"),  # a cluster: its LA is selected
+    ("NI56", Selection("E09000001", "england", None, "all"), "neighbours"),  # low is good; City of London
+    ("NI101", Selection("E08000025", "england", 2020, "lac"), "england"),  # a client group's rows
+]
+
+
+@pytest.mark.parametrize(("indicator_id", "sel", "scope"), ACROSS, ids=lambda x: str(getattr(x, "area_code", x)))
+def test_indicator_across_las_equals_reference(demo_store: Store, indicator_id: str, sel: Selection, scope: str) -> None:
+    ours = indicator_across_las(demo_store, indicator_id, sel, scope)  # type: ignore[arg-type]
+    assert len(ours) > 5
+    pd.testing.assert_frame_equal(ours, reference_across_las(demo_store, indicator_id, sel, scope))
 
 
 SELECTIONS = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,21 @@ def test_parameters_are_bound_not_pasted(store: Store) -> None:
     hostile = "E06000020'; DROP TABLE area; --"
     assert store.df("SELECT * FROM area WHERE area_code = ?", [hostile]).empty
     assert store.scalar("SELECT count(*) FROM area") > 150
+
+
+def test_a_read_only_store_reads_its_version_once_because_no_writer_can_open_it(store: Store) -> None:
+    """Store.data_version keeps a read-only store's version: DuckDB's file lock is why that is safe."""
+    path = store.path
+    store.close()
+    ro = Store(path, read_only=True)
+    version = ro.data_version()
+    writer = subprocess.run(
+        [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1])", path],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert writer.returncode != 0 and "lock" in writer.stderr.lower()
+    assert ro.data_version() == version
+    ro.close()
 
 
 def test_memo_keeps_an_answer_until_the_data_change(store: Store) -> None:
