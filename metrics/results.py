@@ -174,7 +174,12 @@ def mask_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def catalogue_frame(store: Store) -> pd.DataFrame:
     """The mapped catalogue with outcome, aim and NSF standards (a copy: callers may change it)."""
-    return store.memo("catalogue_frame", lambda: _read_catalogue(store)).copy()
+    return shared_catalogue(store).copy()
+
+
+def shared_catalogue(store: Store) -> pd.DataFrame:
+    """:func:`catalogue_frame` itself, kept per data version: for readers that never change it."""
+    return store.memo("catalogue_frame", lambda: _read_catalogue(store))
 
 
 def _read_catalogue(store: Store) -> pd.DataFrame:

@@ -13,23 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, latest_year, mask_suppressed
+from metrics.results import Selection, latest_year, mask_suppressed, shared_catalogue
 from metrics.stats import client_group_gap, compare_to_benchmark
 from metrics.store import Store
-
-
-def _catalogue_columns(store: Store) -> pd.DataFrame:
-    """The catalogue columns these tables show, for the same indicators as
-    :func:`metrics.results.catalogue_frame` (mapped, with an outcome and an aim),
-    without its NSF-standard lists, which were most of the cost of reading it."""
-    return store.df(
-        """
-        SELECT i.indicator_id, i.short_title, i.outcome_id, o.name AS outcome_name, i.polarity,
-               i.value_type, i.multiplier, i.unit, i.decimal_places
-        FROM indicator i JOIN outcome o USING (outcome_id) JOIN aim a USING (aim_id)
-        WHERE i.mapped
-        """
-    ).set_index("indicator_id")
 
 
 def _compare(
@@ -65,86 +51,104 @@ def cluster_results(
 ) -> pd.DataFrame:
     """Each cluster's value for each indicator (of one outcome, or all), against its LA."""
     year = sel.period_year or latest_year(store)
-    frame = store.frame(
+    # Clusters split their LA's count, so a cluster hidden alone would be given away
+    # by the LA total beside it: its smallest sibling is already hidden in
+    # ecm_observation (metrics.derived), the same cells on every page.
+    frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
           AND o.period_year = $year AND o.client_group_id = i.headline_group
-          AND i.mapped
           AND ($outcome IS NULL OR i.outcome_id = $outcome)
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
+    ))
+    # Each cluster's row beside its LA's value and the catalogue's fields, put
+    # together by position (as client_group_results does).
+    cat = shared_catalogue(store)
+    cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}
+    ind = frame["indicator_id"].to_numpy(dtype=object)
+    codes = frame["area_code"].to_numpy(dtype=object)
+    is_la = codes == la_code
+    values = frame["value"].to_numpy(dtype=float)
+    la_value = dict(zip(ind[is_la], values[is_la], strict=True))
+    keep = np.flatnonzero(
+        (frame["area_type"].to_numpy(dtype=object) == "cluster")
+        & np.fromiter((i in cat_row for i in ind), bool, len(ind))
     )
-    # Clusters split their LA's count, so a cluster hidden alone would be given away
-    # by the LA total beside it: its smallest sibling is already hidden in
-    # ecm_observation (metrics.derived), the same cells on every page.
-    frame = mask_suppressed(frame)
-    cat = _catalogue_columns(store)
-    la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]
-    cl = frame[frame["area_type"] == "cluster"].copy()
-    cl["la_value"] = cl["indicator_id"].map(la_vals)
-    cl = cl.join(
-        cat[["short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"]],
-        on="indicator_id",
-    )
+    cpos = np.fromiter((cat_row[i] for i in ind[keep]), np.intp, len(keep))
+    order = np.lexsort((codes[keep].astype(str), ind[keep].astype(str), cat["outcome_id"].to_numpy(dtype=str)[cpos]))
+    keep, cpos = keep[order], cpos[order]
+    columns: dict[str, object] = {c: frame[c].array.take(keep) for c in frame.columns}
+    columns["la_value"] = np.fromiter((la_value.get(i, np.nan) for i in ind[keep]), float, len(keep))
+    for c in ("short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"):
+        columns[c] = cat[c].array.take(cpos)
+    cl = pd.DataFrame(columns)
     cl["comparison"] = _compare(cl["value"], cl["lower95"], cl["upper95"], cl["la_value"], cl["polarity"])
-    return cl.sort_values(["outcome_id", "indicator_id", "area_code"]).reset_index(drop=True)
+    return cl
 
 
 def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     """For the area and period: each client group against all children, per indicator."""
     year = sel.period_year or latest_year(store)
-    frame = store.frame(
+    frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
         FROM ecm_observation o JOIN client_group g USING (client_group_id)
         WHERE o.area_code = ? AND o.period_year = ?
-          AND o.indicator_id IN (SELECT indicator_id FROM indicator WHERE mapped)
         """,
         [sel.area_code, year],
-    )
-    frame = mask_suppressed(frame)
-    cat = _catalogue_columns(store)
-    allc = frame[frame["client_group_id"] == "all"].set_index("indicator_id")
-    groups = frame[frame["client_group_id"] != "all"].copy()
-    groups = groups[groups["indicator_id"].isin(allc.index)]
-    groups = groups.join(
-        cat[["short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places"]],
-        on="indicator_id",
-    )
-    groups["all_value"] = groups["indicator_id"].map(allc["value"])
-    groups["all_count"] = groups["indicator_id"].map(allc["count"])
-    groups["all_denominator"] = groups["indicator_id"].map(allc["denominator"])
-    groups["gap"] = groups["value"] - groups["all_value"]
-    groups["gap_lower"] = np.nan
-    groups["gap_upper"] = np.nan
-    prop = (groups["value_type"] == "proportion").to_numpy()
+    ))
+    # Each group's row beside its all-children row and the catalogue's fields, put
+    # together by position: joining in SQL read the area's rows twice, and pandas'
+    # joins and sort cost more than the statistics.
+    cat = shared_catalogue(store)
+    cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}
+    ind = frame["indicator_id"].to_numpy(dtype=object)
+    grp = frame["client_group_id"].to_numpy(dtype=object)
+    is_all = grp == "all"
+    all_row = dict(zip(ind[is_all], np.flatnonzero(is_all), strict=True))
+    keep = np.flatnonzero(~is_all & np.fromiter((i in all_row and i in cat_row for i in ind), bool, len(ind)))
+    cpos = np.fromiter((cat_row[i] for i in ind[keep]), np.intp, len(keep))
+    order = np.lexsort((ind[keep].astype(str), cat["outcome_id"].to_numpy(dtype=str)[cpos], grp[keep].astype(str)))
+    keep, cpos = keep[order], cpos[order]
+    apos = np.fromiter((all_row[i] for i in ind[keep]), np.intp, len(keep))
+    columns: dict[str, object] = {c: frame[c].array.take(keep) for c in frame.columns}
+    for c in ("short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places"):
+        columns[c] = cat[c].array.take(cpos)
+    for c in ("value", "count", "denominator"):
+        columns[f"all_{c}"] = frame[c].array.take(apos)
+    frame = pd.DataFrame(columns)
+    groups = mask_suppressed(frame)
+    value = groups["value"].to_numpy(dtype=float)
+    all_value = groups["all_value"].to_numpy(dtype=float)
+    polarity = groups["polarity"].to_numpy(dtype=object)
+    gap = value - all_value
+    gap_lower = np.full(len(groups), np.nan)
+    gap_upper = np.full(len(groups), np.nan)
+    prop = groups["value_type"].to_numpy(dtype=object) == "proportion"
     if prop.any():
-        g = groups[prop]
-        gap = client_group_gap(
-            g["count"].to_numpy(dtype=float),
-            g["denominator"].to_numpy(dtype=float),
-            g["all_count"].to_numpy(dtype=float),
-            g["all_denominator"].to_numpy(dtype=float),
+        newcombe = client_group_gap(
+            groups["count"].to_numpy(dtype=float)[prop],
+            groups["denominator"].to_numpy(dtype=float)[prop],
+            groups["all_count"].to_numpy(dtype=float)[prop],
+            groups["all_denominator"].to_numpy(dtype=float)[prop],
             0.95,
-            g["multiplier"].to_numpy(dtype=float),
+            groups["multiplier"].to_numpy(dtype=float)[prop],
         )
-        groups.loc[prop, "gap"] = gap.diff
-        groups.loc[prop, "gap_lower"] = gap.lower
-        groups.loc[prop, "gap_upper"] = gap.upper
-    comparison = _compare(
-        groups["value"], groups["lower95"], groups["upper95"], groups["all_value"], groups["polarity"]
-    )
+        gap[prop], gap_lower[prop], gap_upper[prop] = newcombe.diff, newcombe.lower, newcombe.upper
+    comparison = np.empty(len(groups), dtype=object)
     # Where Newcombe's interval exists, it decides: the gap is significant when its
     # CI excludes zero, and polarity turns the sign into better or worse.
-    has_gap_ci = groups["gap_lower"].notna().to_numpy()
-    if has_gap_ci.any():
-        g = groups[has_gap_ci]
-        comparison[has_gap_ci] = _compare(
-            g["gap"], g["gap_lower"], g["gap_upper"], pd.Series(0.0, index=g.index), g["polarity"]
-        )
-    groups["comparison"] = comparison
-    return groups.sort_values(["client_group_id", "outcome_id", "indicator_id"]).reset_index(drop=True)
+    has_gap_ci = ~np.isnan(gap_lower)
+    for rows, args in (
+        (has_gap_ci, (gap, gap_lower, gap_upper, np.zeros(len(groups)))),
+        (~has_gap_ci, (value, groups["lower95"].to_numpy(dtype=float), groups["upper95"].to_numpy(dtype=float),
+                       all_value)),
+    ):
+        if rows.any():
+            comparison[rows] = compare_to_benchmark(*(a[rows] for a in args), polarity[rows])
+    return groups.assign(gap=gap, gap_lower=gap_lower, gap_upper=gap_upper, comparison=comparison)

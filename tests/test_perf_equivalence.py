@@ -28,9 +28,15 @@ from metrics.results import (
     neighbours,
     period_panel,
 )
-from metrics.stats import compare_to_benchmark, national_rank, quartile_band, recent_trend
+from metrics.stats import (
+    client_group_gap,
+    compare_to_benchmark,
+    national_rank,
+    quartile_band,
+    recent_trend,
+)
 from metrics.store import Store
-from metrics.subgroups import client_group_results, clusters_of
+from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, _flag, weak_areas
 
 
@@ -182,6 +188,84 @@ def test_area_results_equal_reference(demo_store: Store, sel: Selection) -> None
                          ids=["telford", "city-of-london"])
 def test_weak_areas_equal_reference(demo_store: Store, sel: Selection) -> None:
     pd.testing.assert_frame_equal(weak_areas(demo_store, sel), reference_weak_areas(demo_store, sel))
+
+
+def reference_client_groups(store: Store, sel: Selection) -> pd.DataFrame:
+    """Each client group's row against all children's, one row at a time."""
+    year = sel.period_year or latest_year(store)
+    frame = mask_suppressed(store.frame(
+        """
+        SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
+               o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
+        FROM ecm_observation o JOIN client_group g USING (client_group_id)
+        WHERE o.area_code = ? AND o.period_year = ?
+        """,
+        [sel.area_code, year],
+    ))
+    cat = catalogue_frame(store).set_index("indicator_id")
+    shown = ["short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places"]
+    allc = frame[frame["client_group_id"] == "all"].set_index("indicator_id")
+    groups = frame[(frame["client_group_id"] != "all") & frame["indicator_id"].isin(allc.index)
+                   & frame["indicator_id"].isin(cat.index)].copy()
+    groups = groups.join(cat[shown], on="indicator_id")
+    for c in ("value", "count", "denominator"):
+        groups[f"all_{c}"] = groups["indicator_id"].map(allc[c])
+    gaps, comparisons = [], []
+    for r in groups.itertuples():
+        gap, lo, hi = r.value - r.all_value, np.nan, np.nan
+        if r.value_type == "proportion":
+            g = client_group_gap(r.count, r.denominator, r.all_count, r.all_denominator, 0.95, r.multiplier)
+            gap, lo, hi = float(g.diff), float(g.lower), float(g.upper)
+        gaps.append((gap, lo, hi))
+        comparisons.append(
+            compare_to_benchmark(gap, lo, hi, 0.0, r.polarity) if not np.isnan(lo)
+            else compare_to_benchmark(r.value, r.lower95, r.upper95, r.all_value, r.polarity)
+        )
+    groups[["gap", "gap_lower", "gap_upper"]] = np.array(gaps, dtype=float).reshape(-1, 3)
+    groups["comparison"] = np.array(comparisons, dtype=object)
+    return groups.sort_values(["client_group_id", "outcome_id", "indicator_id"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("sel", [Selection("E06000020", "england"), Selection("E09000001", "england", 2020),
+                                 Selection("E06000020-C03", "parent")], ids=["telford", "city-of-london", "cluster"])
+def test_client_group_results_equal_reference(demo_store: Store, sel: Selection) -> None:
+    ours = client_group_results(demo_store, sel)
+    assert ours["gap_lower"].notna().any() and ours["gap_lower"].isna().any()
+    pd.testing.assert_frame_equal(ours, reference_client_groups(demo_store, sel))
+
+
+def reference_clusters(store: Store, la_code: str, sel: Selection, outcome_id: str | None) -> pd.DataFrame:
+    """Each cluster's row against its LA's value, one row at a time."""
+    frame = mask_suppressed(store.frame(
+        """
+        SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
+               o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
+        FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
+        WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
+          AND o.period_year = $year AND o.client_group_id = i.headline_group
+        """,
+        {"la": la_code, "year": sel.period_year or latest_year(store)},
+    ))
+    cat = catalogue_frame(store).set_index("indicator_id")
+    if outcome_id is not None:
+        cat = cat[cat["outcome_id"] == outcome_id]
+    la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]
+    cl = frame[(frame["area_type"] == "cluster") & frame["indicator_id"].isin(cat.index)].copy()
+    cl["la_value"] = cl["indicator_id"].map(la_vals)
+    cl = cl.join(cat[["short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"]],
+                 on="indicator_id")
+    cl["comparison"] = np.array([
+        compare_to_benchmark(r.value, r.lower95, r.upper95, r.la_value, r.polarity) for r in cl.itertuples()
+    ], dtype=object)
+    return cl.sort_values(["outcome_id", "indicator_id", "area_code"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("outcome", "year"), [("EA", None), (None, 2021)], ids=["one-outcome", "all-outcomes"])
+def test_cluster_results_equal_reference(demo_store: Store, outcome: str | None, year: int | None) -> None:
+    sel = Selection("E06000020", "england", year, "all")
+    ours = cluster_results(demo_store, "E06000020", sel, outcome)
+    assert ours["suppressed"].any() and ours["area_code"].nunique() == 5
+    pd.testing.assert_frame_equal(ours, reference_clusters(demo_store, "E06000020", sel, outcome))
 
 
 def test_client_group_comparison_uses_the_gap_interval(demo_store: Store) -> None:
