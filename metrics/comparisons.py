@@ -99,7 +99,7 @@ def indicator_across_las(
         ORDER BY a.area_type = 'england', p.rank NULLS LAST, a.name
         """,
         [indicator_id, year, group],
-    ))
+    ), copy=False)
     codes = frame["area_code"].to_numpy(dtype=object)
     n_las = int((frame["area_type"].to_numpy(dtype=object) == "la").sum())
     values = frame["value"].to_numpy(dtype=float)
@@ -177,7 +177,7 @@ def indicator_series(
         """,
         [indicator_id, group, codes + nbrs],
     )
-    frame = mask_suppressed(frame)
+    frame = mask_suppressed(frame, copy=False)
     nb = frame[frame["area_code"].isin(nbrs) & ~frame["area_code"].isin(codes)]
     nb_mean = (
         nb.groupby(["period_year", "period_label"])["value"]

@@ -158,9 +158,13 @@ def period_panel(store: Store, sel: Selection, areas: list[str] | None = None) -
     )
 
 
-def mask_suppressed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Values and CIs derived from suppressed counts are never returned as numbers."""
-    out = frame.copy()
+def mask_suppressed(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
+    """Values and CIs derived from suppressed counts are never returned as numbers.
+
+    ``copy=False`` masks ``frame`` itself: for a frame the caller has just read and
+    owns, where copying it was a measurable share of a small page.
+    """
+    out = frame.copy() if copy else frame
     if "suppressed" in out:
         sup = out["suppressed"].fillna(False).astype(bool).to_numpy()
         if sup.any():
@@ -327,7 +331,7 @@ def _panels(
         """,
         {"year": year, "areas": areas, **_group_params(groups, group_indicators)},
     )
-    frame = mask_suppressed(frame)
+    frame = mask_suppressed(frame, copy=False)
     # The two helper columns stay: every reader picks its columns by name.
     group_of = frame["_group"].to_numpy(dtype=object)
     headline = frame["_headline"].to_numpy(dtype=bool)
@@ -362,7 +366,7 @@ def _series(
     params: dict[str, object] = {
         "areas": areas, "year": year, "first": year - TREND_POINTS + 1, **_group_params(groups, group_indicators),
     }
-    recent = mask_suppressed(store.frame(sql, params))
+    recent = mask_suppressed(store.frame(sql, params), copy=False)
     split = _split_series(recent, keys)
     short = [
         k for k, per in split.items()
@@ -370,7 +374,7 @@ def _series(
     ]
     if short:
         params.update(areas=sorted({a for a, _ in short}), first=-(2**31))
-        full = _split_series(mask_suppressed(store.frame(sql, params)), short)
+        full = _split_series(mask_suppressed(store.frame(sql, params), copy=False), short)
         for k in short:
             split[k] = full[k]
     return split
@@ -576,6 +580,7 @@ class _Catalogue:
     def __init__(self, cat: pd.DataFrame) -> None:
         self.frame = cat
         self.columns = {c: cat[c].array for c in cat.columns}
+        self.memberships = [set(g) for g in cat["client_groups"]]  # each row's client groups
 
     def take(self, rows: pd.DataFrame) -> dict[str, object]:
         """The columns of ``rows``, a row subset of the catalogue frame."""
@@ -615,12 +620,11 @@ def area_results_many(
         return nbr_cache[la]
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
-    cat_all = catalogue_frame(store)
-    catalogue = _Catalogue(cat_all)
+    catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
+    cat_all = catalogue.frame
     results: list[pd.DataFrame | None] = [None] * len(sels)
     for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
-        memberships = [set(g) for g in cat_all["client_groups"]]
-        cat_of = {g: _catalogue_for(cat_all, g, memberships) for g in {s.client_group for s in sels}}
+        cat_of = {g: _catalogue_for(cat_all, g, catalogue.memberships) for g in {s.client_group for s in sels}}
         cats: dict[int, pd.DataFrame] = {}
         for i, sel in enumerate(sels):
             if sel.period_year != year:
@@ -786,13 +790,19 @@ def outcome_scorecard(results: pd.DataFrame) -> pd.DataFrame:
     ``higher``/``lower`` (no-judgement indicators) count as neither better nor
     worse: they are reported under ``not_compared`` with a note on the page.
     """
-    r = results.copy()
-    r["better"] = r["comparison"] == "better"
-    r["similar"] = r["comparison"] == "similar"
-    r["worse"] = r["comparison"] == "worse"
-    r["not_compared"] = ~r["comparison"].isin(["better", "similar", "worse"])
-    r["improving"] = r["trend"] == "getting_better"
-    r["worsening"] = r["trend"] == "getting_worse"
+    # Only the columns counted: copying the whole results frame cost more than the counts.
+    comparison = results["comparison"].to_numpy(dtype=object)
+    trend = results["trend"].to_numpy(dtype=object)
+    r = pd.DataFrame({
+        "outcome_id": results["outcome_id"],
+        "outcome_name": results["outcome_name"],
+        "better": comparison == "better",
+        "similar": comparison == "similar",
+        "worse": comparison == "worse",
+        "not_compared": ~np.isin(comparison, ["better", "similar", "worse"]),
+        "improving": trend == "getting_better",
+        "worsening": trend == "getting_worse",
+    })
     g = r.groupby(["outcome_id", "outcome_name"], sort=False)
     out = g[OUTCOME_COUNT_COLUMNS].sum().astype(int)
     out["indicators"] = g.size()

@@ -64,7 +64,7 @@ def cluster_results(
           AND ($outcome IS NULL OR i.outcome_id = $outcome)
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
-    ))
+    ), copy=False)
     # Each cluster's row beside its LA's value and the catalogue's fields, put
     # together by position (as client_group_results does).
     cat = shared_catalogue(store)
@@ -101,7 +101,7 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
         WHERE o.area_code = ? AND o.period_year = ?
         """,
         [sel.area_code, year],
-    ))
+    ), copy=False)
     # Each group's row beside its all-children row and the catalogue's fields, put
     # together by position: joining in SQL read the area's rows twice, and pandas'
     # joins and sort cost more than the statistics.
@@ -122,7 +122,7 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     for c in ("value", "count", "denominator"):
         columns[f"all_{c}"] = frame[c].array.take(apos)
     frame = pd.DataFrame(columns)
-    groups = mask_suppressed(frame)
+    groups = frame  # built from the masked read
     value = groups["value"].to_numpy(dtype=float)
     all_value = groups["all_value"].to_numpy(dtype=float)
     polarity = groups["polarity"].to_numpy(dtype=object)

@@ -143,3 +143,24 @@ def test_real_ons_boundaries_cover_the_demo_las(demo_store: Store) -> None:
     drawn = las & set(shapes)
     assert len(drawn) >= len(las) - 5  # codes renamed since Dec 2023 (e.g. Barnsley, Sheffield)
     assert 1.5 < aspect_ratio({c: shapes[c] for c in drawn}) < 1.8  # England: ~52-54°N
+
+
+# ---------------------------------------------------------------- outcome_scorecard
+
+
+def test_scorecard_counts_each_outcome_by_hand() -> None:
+    from metrics.results import OUTCOME_COUNT_COLUMNS, outcome_scorecard
+
+    results = pd.DataFrame({
+        "outcome_id": ["BH", "BH", "BH", "SS", "SS"],
+        "outcome_name": ["Be healthy"] * 3 + ["Stay safe"] * 2,
+        "comparison": ["better", "worse", "higher", "similar", None],
+        "trend": ["getting_better", "getting_worse", "increasing", "cannot_be_calculated", "getting_worse"],
+        "value": [1.0, 2.0, 3.0, 4.0, np.nan],  # other columns are ignored
+    })
+    card = outcome_scorecard(results).set_index("outcome_id")
+    assert list(card.index) == ["BH", "SS"]  # in the results' order
+    assert card.loc["BH", OUTCOME_COUNT_COLUMNS].tolist() == [1, 0, 1, 1, 1, 1]
+    assert card.loc["SS", OUTCOME_COUNT_COLUMNS].tolist() == [0, 1, 0, 1, 0, 1]
+    assert card["indicators"].tolist() == [3, 2]
+    assert results.shape == (5, 5)  # the caller's frame is not changed
