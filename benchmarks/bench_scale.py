@@ -58,7 +58,7 @@ import browse  # noqa: E402
 import import_run  # noqa: E402
 import scale  # noqa: E402
 from bench_pack import time_pack  # noqa: E402
-from timing import median_ms, median_seconds  # noqa: E402
+from timing import median_ms, median_seconds, paired_median_ms  # noqa: E402
 
 from dashboard.server import CHROMIUM  # noqa: E402
 from metrics.comparisons import (  # noqa: E402
@@ -237,14 +237,15 @@ def pack_figures(store: Store, runs: int, work: Path) -> dict[str, Any]:
 
 
 def time_pages(store: Store, factor: int, runs: int) -> list[dict[str, Any]]:
-    """Every page pair on ``store``: our call and the raw read, median of ``runs`` each."""
+    """Every page pair on ``store``: our call and the raw read, timed in turn, median of ``runs`` each."""
     pages = []
     for name, ours, raw in page_pairs(store):
-        raw_ms = median_ms(raw, runs)
         try:
-            ours_ms: float | None = median_ms(ours, runs)
+            ours_ms: float | None
+            ours_ms, raw_ms = paired_median_ms(ours, raw, runs)
         except Exception as exc:  # a page that fails at this size is a finding, not a crash
             ours_ms, error = None, f"{type(exc).__name__}: {exc}"
+            raw_ms = median_ms(raw, runs)
         else:
             error = None
         pages.append({"page": name, "ours_ms": None if ours_ms is None else round(ours_ms, 2),

@@ -567,6 +567,16 @@ class _GroupPanel:
     def benchmark(self, codes: list[str]) -> tuple[pd.Series, pd.Series]:
         """Mean and count of the benchmark areas' values per indicator (shared per area set)."""
         key = tuple(codes)
+        if key not in self._bench and len(codes) == 1:
+            # One benchmark area (England, a cluster's LA): the mean of its one value
+            # is that value, exactly as pandas' mean gives it; a missing value counts 0.
+            own = self._rows.get(codes[0], {})
+            values = np.asarray(self._columns["value"], dtype=float)[list(own.values())]
+            self._bench[key] = (
+                pd.Series(values, index=pd.Index(list(own), name="indicator_id"), dtype=float, name="value"),
+                pd.Series(np.isfinite(values).astype(np.int64), index=pd.Index(list(own), name="indicator_id"),
+                          name="value"),
+            )
         if key not in self._bench:
             rows = self.frame[self.frame["area_code"].isin(codes)]
             grouped = rows.groupby("indicator_id")["value"]
