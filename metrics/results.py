@@ -263,6 +263,14 @@ def _read_area_infos(store: Store) -> dict[str, dict[str, object]]:
     return {str(r["area_code"]): r for r in rows}
 
 
+def client_group_names(store: Store) -> list[tuple[str, str]]:
+    """(id, name) of every client group but all children, in the table's order; kept per data version."""
+    return store.memo("client_group_names", lambda: [
+        (str(g), str(n)) for g, n in store.cursor().execute(
+            "SELECT client_group_id, name FROM client_group WHERE client_group_id <> 'all'").fetchall()
+    ])
+
+
 def _neighbour_codes(store: Store, la_code: str) -> list[str]:
     """:func:`neighbours` from a table kept per data version: DfE's list when imported, else the model's."""
     return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
@@ -412,10 +420,27 @@ def _split_series(
     return out
 
 
+@dataclass(frozen=True)
+class _Quantiles:
+    """One client group's LA quantiles: each indicator's row of ``values`` (columns: QUANTILES)."""
+
+    row: dict[str, int]
+    values: np.ndarray
+
+    def columns(self, index: pd.Index) -> dict[str, np.ndarray]:
+        """Each quantile for the indicators in ``index``, NaN where there is none."""
+        take = np.fromiter((self.row.get(i, -1) for i in index), dtype=np.intp, count=len(index))
+        found = take >= 0
+        return {
+            name: np.where(found, self.values[take, j] if len(self.values) else np.nan, np.nan)
+            for j, name in enumerate(QUANTILES)
+        }
+
+
 def _national_reads(
     store: Store, year: int, groups: list[str], group_indicators: list[str]
-) -> dict[str, pd.DataFrame]:
-    """Per client group: the LA quantiles of each indicator, indexed by indicator.
+) -> dict[str, _Quantiles]:
+    """Per client group: the LA quantiles of each indicator.
 
     Read from ``ecm_national`` (computed from every LA's value when the data
     changed, :mod:`metrics.derived`).
@@ -429,10 +454,14 @@ def _national_reads(
         """,
         {"year": year, **_group_params(groups, group_indicators)},
     )
+    ids = quantiles["indicator_id"].to_numpy(dtype=object)
+    group_of = quantiles["_group"].to_numpy(dtype=object)
+    headline = quantiles["_headline"].to_numpy(dtype=bool)
+    values = quantiles[list(QUANTILES)].to_numpy(dtype=float)
     out = {}
     for g in groups:
-        q = quantiles[quantiles["_headline"] if g == "all" else quantiles["_group"] == g]
-        out[g] = q.set_index("indicator_id")[list(QUANTILES)]
+        rows = np.flatnonzero(headline if g == "all" else group_of == g)
+        out[g] = _Quantiles({ind: k for k, ind in enumerate(ids[rows])}, values[rows])
     return out
 
 
@@ -521,7 +550,8 @@ class _GroupPanel:
         # Each area's row of each indicator, by position: a selection takes its rows
         # from the column arrays directly instead of filtering and reindexing a frame.
         self._rows: dict[str, dict[str, int]] = {}
-        for pos, (area, ind) in enumerate(zip(panel["area_code"], panel["indicator_id"], strict=True)):
+        areas = panel["area_code"].to_numpy(dtype=object)  # object arrays iterate fastest
+        for pos, (area, ind) in enumerate(zip(areas, panel["indicator_id"].to_numpy(dtype=object), strict=True)):
             self._rows.setdefault(area, {})[ind] = pos
         self._columns = {c: panel[c].array for c in OWN_COLUMNS}
         self._band = panel["band"].to_numpy(dtype=object)
@@ -591,6 +621,20 @@ class _Catalogue:
         self.frame = cat
         self.columns = {c: cat[c].array for c in cat.columns}
         self.memberships = [set(g) for g in cat["client_groups"]]  # each row's client groups
+        # Row subsets per client group, kept with this object (itself kept per data
+        # version): the same frames every time, so their ids key _GroupPanel.shared.
+        self._subsets: dict[tuple[str, bool], pd.DataFrame] = {}
+
+    def rows_for(self, group: str, breakdowns_only: bool = False) -> pd.DataFrame:
+        """:func:`_catalogue_for` ``group``; with ``breakdowns_only``, only indicators
+        whose headline group is another one (see :func:`area_results_many`)."""
+        key = (group, breakdowns_only)
+        if key not in self._subsets:
+            cat = _catalogue_for(self.frame, group, self.memberships)
+            if breakdowns_only and group != "all":
+                cat = cat[cat["headline_group"] != group]
+            self._subsets[key] = cat
+        return self._subsets[key]
 
     def take(self, rows: pd.DataFrame) -> dict[str, object]:
         """The columns of ``rows``, a row subset of the catalogue frame."""
@@ -631,20 +675,17 @@ def area_results_many(
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
     catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
-    cat_all = catalogue.frame
     results: list[pd.DataFrame | None] = [None] * len(sels)
     for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
-        cat_of = {g: _catalogue_for(cat_all, g, catalogue.memberships) for g in {s.client_group for s in sels}}
         cats: dict[int, pd.DataFrame] = {}
         for i, sel in enumerate(sels):
             if sel.period_year != year:
                 continue
-            cat = cat_of[sel.client_group]
-            if breakdowns_only and sel.client_group != "all":
-                cat = cat[cat["headline_group"] != sel.client_group]
-                if cat.empty:  # nothing to compute, so nothing to read for it either
-                    results[i] = pd.DataFrame()
-                    continue
+            breakdowns = breakdowns_only and sel.client_group != "all"
+            cat = catalogue.rows_for(sel.client_group, breakdowns)
+            if breakdowns and cat.empty:  # nothing to compute, so nothing to read for it either
+                results[i] = pd.DataFrame()
+                continue
             cats[i] = cat
         idx = list(cats)
         if not idx:
@@ -690,14 +731,9 @@ class _Shared:
     position: dict[str, int]
 
 
-def _columns(frame: pd.DataFrame) -> dict[str, object]:
-    # .array keeps each column's own dtype when the frame is put together again.
-    return {c: frame[c].array for c in frame.columns}
-
-
 def _shared(
     catalogue: _Catalogue, cat: pd.DataFrame, bench: tuple[list[str], str], panel: _GroupPanel,
-    stats_q: pd.DataFrame,
+    stats_q: _Quantiles,
 ) -> _Shared:
     bench_codes, bench_name = bench
     left = catalogue.take(cat)
@@ -709,7 +745,7 @@ def _shared(
         "benchmark_n": bench_n.reindex(index).fillna(0).astype(int).array,
         "benchmark_name": np.full(len(index), bench_name, dtype=object),
         "england_value": panel.england.reindex(index).array,
-        **_columns(stats_q.reindex(index)),
+        **stats_q.columns(index),
     }
     return _Shared(
         index=index,
@@ -729,7 +765,7 @@ def _one_result(
     catalogue: _Catalogue,
     cat: pd.DataFrame,
     panel: _GroupPanel,
-    stats_q: pd.DataFrame,
+    stats_q: _Quantiles,
     series: dict[str, TrendArrays],
 ) -> pd.DataFrame:
     """One selection's frame from the shared reads; ``cat`` is its catalogue rows.

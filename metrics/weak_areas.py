@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, area_results_many
+from metrics.results import Selection, _area_infos, area_results_many, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -39,8 +39,8 @@ def _flag(frame: pd.DataFrame) -> pd.DataFrame:
 
 def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> pd.DataFrame:
     """Every weak spot of the selected area, its clusters and its client groups, ranked."""
-    info = store.df("SELECT area_type, name FROM area WHERE area_code = ?", [sel.area_code])
-    if info.empty:
+    info = _area_infos(store, [sel.area_code]).get(sel.area_code)
+    if info is None:
         raise KeyError(f"unknown area {sel.area_code}")
     # Every scope is read in one batch: one pass over the period serves the area,
     # each client group and each cluster (see area_results_many).
@@ -48,13 +48,11 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
         (Selection(sel.area_code, sel.benchmark, sel.period_year, "all"), "Whole area", "area", sel.area_code)
     ]
     if include_subgroups:
-        groups = store.df("SELECT client_group_id, name FROM client_group WHERE client_group_id <> 'all'")
-        for g in groups.itertuples():
+        for group_id, name in client_group_names(store):
             scopes.append(
-                (Selection(sel.area_code, sel.benchmark, sel.period_year, g.client_group_id),
-                 g.name, "client_group", g.client_group_id)
+                (Selection(sel.area_code, sel.benchmark, sel.period_year, group_id), name, "client_group", group_id)
             )
-        if info.iloc[0]["area_type"] == "la":
+        if info["area_type"] == "la":
             for c in clusters_of(store, sel.area_code).itertuples():
                 scopes.append((Selection(c.area_code, "parent", sel.period_year, "all"), c.name, "cluster", c.area_code))
     # The headline rows of a single-group indicator are already in the whole-area
