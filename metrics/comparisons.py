@@ -178,26 +178,26 @@ def indicator_series(
         [indicator_id, group, codes + nbrs],
     )
     frame = mask_suppressed(frame, copy=False)
-    nb = frame[frame["area_code"].isin(nbrs) & ~frame["area_code"].isin(codes)]
+    # Every row read is one of ``codes`` or a neighbour's (a neighbour may also be
+    # one of ``codes``, an extra area: then it is shown as itself, not averaged).
+    wanted = set(codes)
+    is_main = np.fromiter((c in wanted for c in frame["area_code"].to_numpy(dtype=object)), bool, len(frame))
+    nb = frame.iloc[np.flatnonzero(~is_main), frame.columns.get_indexer(["period_year", "period_label", "value"])]
     nb_mean = (
         nb.groupby(["period_year", "period_label"])["value"]
         .agg(value="mean", n_used="count")
         .reset_index()
         .assign(area_code="neighbours", name="Statistical neighbours (mean)")
     )
-    main = frame[frame["area_code"].isin(codes)]
-    return pd.concat([main, nb_mean], ignore_index=True)
+    return pd.concat([frame.iloc[np.flatnonzero(is_main)], nb_mean], ignore_index=True)
 
 
 def series_trend(series: pd.DataFrame, area_code: str, meta: dict[str, object]) -> str:
     """The Fingertips recent-trend label of one area's series."""
-    s = series[series["area_code"] == area_code].sort_values("period_year")
+    rows = np.flatnonzero(series["area_code"].to_numpy(dtype=object) == area_code)
+    rows = rows[np.argsort(series["period_year"].to_numpy()[rows], kind="stable")]
     t = recent_trend(
-        s["count"].to_numpy(dtype=float),
-        s["denominator"].to_numpy(dtype=float),
-        s["value"].to_numpy(dtype=float),
-        s["lower95"].to_numpy(dtype=float),
-        s["upper95"].to_numpy(dtype=float),
+        *(series[c].to_numpy(dtype=float)[rows] for c in ("count", "denominator", "value", "lower95", "upper95")),
         str(meta["polarity"]),
         str(meta["value_type"]),
     )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.comparisons import indicator_across_las
+from metrics.comparisons import indicator_across_las, indicator_meta, indicator_series, series_trend
 from metrics.results import (
     ENGLAND,
     VALUE_COLUMNS,
@@ -153,6 +153,60 @@ def reference_across_las(store: Store, indicator_id: str, sel: Selection, scope:
     elif scope == "neighbours":
         las = las[las["area_code"].isin({la_code, *neighbours(store, la_code)})]
     return las.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+
+
+def reference_series(store: Store, indicator_id: str, sel: Selection, extra: list[str]) -> pd.DataFrame:
+    """The indicator over time for the area and its comparators, filtered and averaged with pandas."""
+    meta = store.df("SELECT * FROM indicator WHERE indicator_id = ?", [indicator_id]).iloc[0]
+    group = meta["headline_group"] if sel.client_group == "all" else sel.client_group
+    info = area_info(store, sel.area_code)
+    assert info is not None
+    la_code = sel.area_code if info["area_type"] == "la" else info["parent_code"]
+    nbrs = neighbours(store, la_code)
+    codes = [sel.area_code, ENGLAND, info["region_code"]]
+    if info["area_type"] == "cluster":
+        codes.append(info["parent_code"])
+    codes += [c for c in extra if c not in codes]
+    frame = mask_suppressed(store.frame(
+        """
+        SELECT o.area_code, a.name, o.period_year, o.period_label, o.count, o.denominator,
+               o.value, o.lower95, o.upper95, o.suppressed, o.note
+        FROM ecm_observation o JOIN area a USING (area_code)
+        WHERE o.indicator_id = ? AND o.client_group_id = ? AND list_contains(?, o.area_code)
+        ORDER BY o.area_code, o.period_year
+        """,
+        [indicator_id, group, codes + nbrs],
+    ))
+    nb = frame[frame["area_code"].isin(nbrs) & ~frame["area_code"].isin(codes)]
+    nb_mean = (
+        nb.groupby(["period_year", "period_label"])["value"].agg(value="mean", n_used="count").reset_index()
+        .assign(area_code="neighbours", name="Statistical neighbours (mean)")
+    )
+    return pd.concat([frame[frame["area_code"].isin(codes)], nb_mean], ignore_index=True)
+
+
+SERIES = [
+    ("NI73", Selection("E06000020", "england", None, "all"), []),
+    ("NI56", Selection("E06000020-C02", "england", None, "all"), ["E06000051"]),  # a cluster, and an extra LA
+    ("NI101", Selection("E09000001", "england", None, "lac"), ["E09000033"]),  # suppressed counts; a client group
+]
+
+
+@pytest.mark.parametrize(("indicator_id", "sel", "extra"), SERIES, ids=lambda x: str(getattr(x, "area_code", x)))
+def test_indicator_series_and_its_trend_equal_reference(
+    demo_store: Store, indicator_id: str, sel: Selection, extra: list[str]
+) -> None:
+    ours = indicator_series(demo_store, indicator_id, sel, extra)
+    ref = reference_series(demo_store, indicator_id, sel, extra)
+    assert (ours["area_code"] == "neighbours").sum() > 3
+    pd.testing.assert_frame_equal(ours, ref)
+    meta = indicator_meta(demo_store, indicator_id)
+    for area in ref["area_code"].unique():
+        s = ref[ref["area_code"] == area].sort_values("period_year")
+        expected = recent_trend(*(s[c].to_numpy(dtype=float) for c in ("count", "denominator", "value", "lower95",
+                                                                       "upper95")),
+                                str(meta["polarity"]), str(meta["value_type"])).label
+        assert series_trend(ours, area, meta) == expected
 
 
 ACROSS = [
