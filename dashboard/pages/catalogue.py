@@ -24,10 +24,12 @@ download_csv(shown.drop(columns=["client_groups", "nsf_standards"]), "indicator_
 ids = shown["indicator_id"].tolist()
 if ids:
     wanted = st.query_params.get("indicator", ids[0])
+    by_id = cat.set_index("indicator_id")  # once: the label is asked for every option
+    titles = by_id["title"].to_dict()
     chosen = st.selectbox("Indicator details", ids, index=ids.index(wanted) if wanted in ids else 0,
-                          format_func=lambda i: f"{i}: {cat.set_index('indicator_id').loc[i, 'title']}")
+                          format_func=lambda i: f"{i}: {titles[i]}")
     st.query_params["indicator"] = chosen
-    row = cat.set_index("indicator_id").loc[chosen]
+    row = by_id.loc[chosen]
     st.header(str(row["title"]))
     fields = {
         "Definition": row["definition"], "Numerator": row["numerator_definition"], "Denominator": row["denominator_definition"],
