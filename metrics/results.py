@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -636,9 +636,12 @@ class _Catalogue:
             self._subsets[key] = cat
         return self._subsets[key]
 
-    def take(self, rows: pd.DataFrame) -> dict[str, object]:
-        """The columns of ``rows``, a row subset of the catalogue frame."""
-        positions = self.frame.index.get_indexer(rows.index)
+    def positions(self, rows: pd.DataFrame) -> np.ndarray:
+        """Where ``rows``, a row subset of the catalogue frame, sit in it."""
+        return self.frame.index.get_indexer(rows.index)
+
+    def take(self, positions: np.ndarray) -> dict[str, object]:
+        """Every catalogue column at ``positions``, each array keeping its own type."""
         return {c: arr.take(positions) for c, arr in self.columns.items()}
 
 
@@ -658,8 +661,34 @@ def area_results_many(
     others under the whole area, and skipping them saves most of the work. A
     selection left with no such indicator gives an empty frame.
     """
+    catalogue, columns = _results_columns(store, sels, breakdowns_only)
+    return [_frame(catalogue, c) if c else pd.DataFrame() for c in columns]
+
+
+def area_results_long(
+    store: Store, sels: list[Selection], breakdowns_only: bool = False
+) -> tuple[pd.DataFrame, list[int]]:
+    """:func:`area_results_many`'s frames end to end, and how many rows each selection has.
+
+    The weak-areas list reads a dozen selections as one table: building it once,
+    not a frame per selection and then a concat, was a fifth of that page's time.
+    The frame equals ``pd.concat`` of the non-empty frames (held so by
+    tests/test_perf_equivalence.py through the weak-areas list).
+    """
+    catalogue, columns = _results_columns(store, sels, breakdowns_only)
+    parts = [c for c in columns if c]
+    sizes = [len(c[_CATALOGUE_ROWS]) if c else 0 for c in columns]
+    return (_frame(catalogue, _concat_columns(parts)) if parts else pd.DataFrame()), sizes
+
+
+def _results_columns(
+    store: Store, sels: list[Selection], breakdowns_only: bool
+) -> tuple[_Catalogue, list[dict[str, Any]]]:
+    """The catalogue, and each selection's :func:`_one_columns` (an empty dict: no rows,
+    see ``breakdowns_only``)."""
+    catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
     if not sels:
-        return []
+        return catalogue, []
     latest = None if all(s.period_year for s in sels) else latest_year(store)
     sels = [s.with_period(s.period_year or int(latest)) for s in sels]  # type: ignore[arg-type]
     infos = _area_infos(store, sorted({s.area_code for s in sels}))
@@ -674,8 +703,7 @@ def area_results_many(
         return nbr_cache[la]
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
-    catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
-    results: list[pd.DataFrame | None] = [None] * len(sels)
+    results: list[dict[str, Any] | None] = [None] * len(sels)
     for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
         cats: dict[int, pd.DataFrame] = {}
         for i, sel in enumerate(sels):
@@ -684,7 +712,7 @@ def area_results_many(
             breakdowns = breakdowns_only and sel.client_group != "all"
             cat = catalogue.rows_for(sel.client_group, breakdowns)
             if breakdowns and cat.empty:  # nothing to compute, so nothing to read for it either
-                results[i] = pd.DataFrame()
+                results[i] = {}
                 continue
             cats[i] = cat
         idx = list(cats)
@@ -710,12 +738,12 @@ def area_results_many(
             sel = sels[i]
             if sel.client_group not in grouped:
                 grouped[sel.client_group] = _GroupPanel(panels[sel.client_group])
-            results[i] = _one_result(
+            results[i] = _one_columns(
                 sel, infos[sel.area_code], benches[i], catalogue, cats[i], grouped[sel.client_group],
                 national[sel.client_group],
                 series[(sel.area_code, sel.client_group)],
             )
-    return [r for r in results if r is not None]
+    return catalogue, [r for r in results if r is not None]
 
 
 @dataclass(frozen=True)
@@ -723,7 +751,7 @@ class _Shared:
     """What a selection's frame takes from its catalogue rows and benchmark alone."""
 
     index: pd.Index  # the catalogue's indicator ids, in catalogue order
-    left: dict[str, object]  # indicator_id and the catalogue columns
+    rows: np.ndarray  # their positions in the catalogue (its columns are taken when a frame is built)
     right: dict[str, object]  # benchmark and national quartile columns
     bench: np.ndarray
     polarity: np.ndarray
@@ -736,8 +764,8 @@ def _shared(
     stats_q: _Quantiles,
 ) -> _Shared:
     bench_codes, bench_name = bench
-    left = catalogue.take(cat)
-    index = pd.Index(left["indicator_id"], name="indicator_id")
+    rows = catalogue.positions(cat)
+    index = pd.Index(catalogue.columns["indicator_id"].take(rows), name="indicator_id")
     bench_value, bench_n = panel.benchmark(bench_codes)
     bench_values = bench_value.reindex(index)
     right = {
@@ -749,16 +777,16 @@ def _shared(
     }
     return _Shared(
         index=index,
-        left=left,
+        rows=rows,
         right=right,
         bench=bench_values.to_numpy(dtype=float),
-        polarity=np.asarray(left["polarity"], dtype=object),
-        value_type=np.asarray(left["value_type"], dtype=object),
+        polarity=np.asarray(catalogue.columns["polarity"].take(rows), dtype=object),
+        value_type=np.asarray(catalogue.columns["value_type"].take(rows), dtype=object),
         position={ind: k for k, ind in enumerate(index)},
     )
 
 
-def _one_result(
+def _one_columns(
     sel: Selection,
     info: dict[str, object],
     bench: tuple[list[str], str],
@@ -767,11 +795,12 @@ def _one_result(
     panel: _GroupPanel,
     stats_q: _Quantiles,
     series: dict[str, TrendArrays],
-) -> pd.DataFrame:
-    """One selection's frame from the shared reads; ``cat`` is its catalogue rows.
+) -> dict[str, Any]:
+    """One selection's columns from the shared reads; ``cat`` is its catalogue rows.
 
-    Columns are computed as arrays and put together in one step: with a dozen
-    selections per weak-areas list, pandas' per-operation cost was most of the time.
+    Columns are computed as arrays and put together in one step (:func:`_frame`):
+    with a dozen selections per weak-areas list, pandas' per-operation cost was
+    most of the time.
     """
     # What does not depend on the area itself is built once per catalogue and
     # benchmark: a LA's clusters all share it.
@@ -809,21 +838,43 @@ def _one_result(
             batch.append((ind_id, arrays, polarity[k]))
     for ind_id, label in _recent_trend_labels(batch).items():
         trends[shared.position[ind_id]] = label
-    out = pd.DataFrame(
-        {
-            **shared.left,
-            **own,
-            **shared.right,
-            "comparison": comparison,
-            "band": band,
-            "rank": rank,
-            "n_ranked": n_ranked,
-            "trend": trends,
-            "period_year": np.full(len(index), sel.period_year, dtype=np.int64),
-        },
-        copy=False,
-    )
-    out["band"] = pd.Series(band, dtype=object)  # None for no band, as quartile_band gives: not str
+    return {
+        _CATALOGUE_ROWS: shared.rows,
+        **own,
+        **shared.right,
+        "comparison": comparison,
+        "band": band,
+        "rank": rank,
+        "n_ranked": n_ranked,
+        "trend": trends,
+        "period_year": np.full(len(index), sel.period_year, dtype=np.int64),
+    }
+
+
+# The key under which _one_columns leaves its catalogue rows' positions: the
+# catalogue's columns go first in the frame, taken once for every selection joined.
+_CATALOGUE_ROWS = "_catalogue_rows"
+
+
+def _frame(catalogue: _Catalogue, columns: dict[str, Any]) -> pd.DataFrame:
+    """A results frame from :func:`_one_columns` (or several joined end to end)."""
+    rest = dict(columns)
+    columns = {**catalogue.take(rest.pop(_CATALOGUE_ROWS)), **rest}
+    out = pd.DataFrame(columns, copy=False)
+    out["band"] = pd.Series(columns["band"], dtype=object)  # None for no band, as quartile_band gives: not str
+    return out
+
+
+def _concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several selections' columns end to end, each column's array type kept."""
+    out: dict[str, Any] = {}
+    for name in parts[0]:
+        arrays = [p[name] for p in parts]
+        first = arrays[0]
+        if all(type(a) is type(first) for a in arrays):
+            out[name] = np.concatenate(arrays) if isinstance(first, np.ndarray) else type(first)._concat_same_type(arrays)
+        else:  # mixed array types: let pandas settle the dtype as concat would
+            out[name] = pd.concat([pd.Series(a) for a in arrays], ignore_index=True).array
     return out
 
 

@@ -39,11 +39,13 @@ def _compare(
 
 
 def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
-    return store.df(
-        "SELECT area_code, name, description FROM area WHERE parent_code = ? AND area_type = 'cluster'"
-        " ORDER BY area_code",
-        [la_code],
-    )
+    """An LA's clusters, in code order (from every cluster, kept per data version)."""
+    every = store.memo("clusters", lambda: store.df(
+        "SELECT parent_code, area_code, name, description FROM area WHERE area_type = 'cluster'"
+        " ORDER BY area_code"
+    ))
+    mine = every[every["parent_code"].to_numpy(dtype=object) == la_code]
+    return mine.drop(columns="parent_code").reset_index(drop=True)
 
 
 def cluster_results(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, _area_infos, area_results_many, client_group_names
+from metrics.results import Selection, _area_infos, area_results_long, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -56,18 +56,12 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
             for c in clusters_of(store, sel.area_code).itertuples():
                 scopes.append((Selection(c.area_code, "parent", sel.period_year, "all"), c.name, "cluster", c.area_code))
     # The headline rows of a single-group indicator are already in the whole-area
-    # list, so client groups are computed as breakdowns only.
-    results = area_results_many(store, [s for s, *_ in scopes], breakdowns_only=True)
-    kept = [
-        (res, scope, scope_type, code)
-        for (_, scope, scope_type, code), res in zip(scopes, results, strict=True)
-        if scope_type != "client_group" or not res.empty
-    ]
-    # One concat, then the scope columns for all rows at once (not an assign per part).
-    frame = pd.concat([k[0] for k in kept], ignore_index=True)
-    sizes = [len(k[0]) for k in kept]
+    # list, so client groups are computed as breakdowns only (a group left with
+    # none has no rows).
+    frame, sizes = area_results_long(store, [s for s, *_ in scopes], breakdowns_only=True)
+    # The scope columns for all rows at once (not an assign per part).
     for j, column in enumerate(("scope", "scope_type", "scope_code"), start=1):
-        frame[column] = np.repeat(np.array([k[j] for k in kept], dtype=object), sizes)
+        frame[column] = np.repeat(np.array([sc[j] for sc in scopes], dtype=object), sizes)
     flagged = _flag(frame)
     flagged = flagged.assign(priority=flagged["reason"].map(PRIORITY))
     flagged["why"] = flagged["reason"].map(PRIORITY_TEXT)
