@@ -759,6 +759,15 @@ class _Shared:
     position: dict[str, int]
 
 
+def _lookup(values: pd.Series, index: pd.Index, missing: float) -> np.ndarray:
+    """``values.reindex(index)`` as a float array, ``missing`` where it has no entry
+    (by position: a reindex per column was a tenth of the weak-areas list)."""
+    found = values.index.get_indexer(index)
+    if len(values) == 0:
+        return np.full(len(index), missing, dtype=float)
+    return np.where(found >= 0, values.to_numpy(dtype=float)[found], missing)
+
+
 def _shared(
     catalogue: _Catalogue, cat: pd.DataFrame, bench: tuple[list[str], str], panel: _GroupPanel,
     stats_q: _Quantiles,
@@ -767,19 +776,19 @@ def _shared(
     rows = catalogue.positions(cat)
     index = pd.Index(catalogue.columns["indicator_id"].take(rows), name="indicator_id")
     bench_value, bench_n = panel.benchmark(bench_codes)
-    bench_values = bench_value.reindex(index)
+    bench_values = _lookup(bench_value, index, np.nan)
     right = {
-        "benchmark_value": bench_values.array,
-        "benchmark_n": bench_n.reindex(index).fillna(0).astype(int).array,
+        "benchmark_value": bench_values,
+        "benchmark_n": _lookup(bench_n, index, 0).astype(int),
         "benchmark_name": np.full(len(index), bench_name, dtype=object),
-        "england_value": panel.england.reindex(index).array,
+        "england_value": _lookup(panel.england, index, np.nan),
         **stats_q.columns(index),
     }
     return _Shared(
         index=index,
         rows=rows,
         right=right,
-        bench=bench_values.to_numpy(dtype=float),
+        bench=bench_values,
         polarity=np.asarray(catalogue.columns["polarity"].take(rows), dtype=object),
         value_type=np.asarray(catalogue.columns["value_type"].take(rows), dtype=object),
         position={ind: k for k, ind in enumerate(index)},
