@@ -314,11 +314,11 @@ def _benchmark_from_info(
 
 def _panels(
     store: Store, year: int, groups: list[str], areas: list[str], group_indicators: list[str]
-) -> dict[str, pd.DataFrame]:
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """One period's rows of ``areas`` for every requested client group, read in one scan.
 
-    Each group's frame holds the rows of ``areas`` that :func:`period_panel` returns
-    for it, with each LA's band and rank among all LAs (``ecm_position``, kept by
+    The frame holds every group's rows; each group's positions in it are the rows
+    of ``areas`` that :func:`period_panel` returns for it, with each LA's band and rank among all LAs (``ecm_position``, kept by
     :mod:`metrics.derived`); national quantiles come from :func:`_national_reads`.
     No other LA's rows are read. Reading all groups at once is what makes the weak-areas list
     (an area, each of its client groups and clusters) one pass over the period.
@@ -343,7 +343,7 @@ def _panels(
     # The two helper columns stay: every reader picks its columns by name.
     group_of = frame["_group"].to_numpy(dtype=object)
     headline = frame["_headline"].to_numpy(dtype=bool)
-    return {g: frame[headline if g == "all" else group_of == g] for g in groups}
+    return frame, {g: np.flatnonzero(headline if g == "all" else group_of == g) for g in groups}
 
 
 def _series(
@@ -542,57 +542,41 @@ def _recent_trend_labels(batch: list[tuple[str, TrendArrays, str]]) -> dict[str,
 OWN_COLUMNS = [*VALUE_COLUMNS, "period_label", "suppressed", "note"]
 
 
-class _GroupPanel:
-    """One client group's period panel, indexed once for every selection that reads it."""
+class _PanelArrays:
+    """The period panel's columns as arrays, read once for every group and selection."""
 
-    def __init__(self, panel: pd.DataFrame) -> None:
-        self.frame = panel
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.areas = frame["area_code"].to_numpy(dtype=object)  # object arrays iterate fastest
+        self.indicators = frame["indicator_id"].to_numpy(dtype=object)
+        self.columns = {c: frame[c].array for c in OWN_COLUMNS}
+        self.values = frame["value"].to_numpy(dtype=float)
+        self.band = frame["band"].to_numpy(dtype=object)
+        self.rank = frame["rank"].to_numpy(dtype=float)
+        self.n_ranked = frame["n_ranked"].to_numpy(dtype=float)
+
+
+class _GroupPanel:
+    """One client group's rows of the period panel, indexed once for every selection that reads it.
+
+    Positions are the whole panel's (:class:`_PanelArrays`), so the selections of
+    every group take their rows from the same column arrays in one step.
+    """
+
+    def __init__(self, panel: _PanelArrays, rows: np.ndarray) -> None:
+        self.panel = panel
+        self.positions = rows
         # Each area's row of each indicator, by position: a selection takes its rows
         # from the column arrays directly instead of filtering and reindexing a frame.
         self._rows: dict[str, dict[str, int]] = {}
-        areas = panel["area_code"].to_numpy(dtype=object)  # object arrays iterate fastest
-        for pos, (area, ind) in enumerate(zip(areas, panel["indicator_id"].to_numpy(dtype=object), strict=True)):
+        for pos, area, ind in zip(rows.tolist(), panel.areas[rows], panel.indicators[rows], strict=True):
             self._rows.setdefault(area, {})[ind] = pos
-        self._columns = {c: panel[c].array for c in OWN_COLUMNS}
-        self._band = panel["band"].to_numpy(dtype=object)
-        self._rank = panel["rank"].to_numpy(dtype=float)
-        self._n_ranked = panel["n_ranked"].to_numpy(dtype=float)
         england = self._rows.get(ENGLAND, {})
-        self.england = pd.Series(
-            np.asarray(self._columns["value"], dtype=float)[list(england.values())], index=list(england), dtype=float
-        )
+        self.england = pd.Series(panel.values[list(england.values())], index=list(england), dtype=float)
         self._bench: dict[tuple[str, ...], tuple[pd.Series, pd.Series]] = {}
         # Columns shared by selections with the same catalogue rows and benchmark;
         # keyed by the catalogue frame's id, which lives as long as this object.
         self.shared: dict[tuple[object, ...], _Shared] = {}
-
-    def _take(self, area_code: str, index: pd.Index) -> np.ndarray:
-        rows = self._rows.get(area_code, {})
-        return np.fromiter((rows.get(i, -1) for i in index), dtype=np.intp, count=len(index))
-
-    def position(self, area_code: str, index: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """An LA's (band, rank, n_ranked) per indicator in ``index``: None/NaN where it has no row."""
-        take = self._take(area_code, index)
-        found = take >= 0
-        band = np.full(len(index), None, dtype=object)
-        for k in np.flatnonzero(found):
-            b = self._band[take[k]]
-            if isinstance(b, str):
-                band[k] = b
-        rank = np.where(found, self._rank[take], np.nan)
-        n_ranked = np.where(found, self._n_ranked[take], np.nan)
-        return band, rank, n_ranked
-
-    def own(self, area_code: str, index: pd.Index) -> dict[str, object]:
-        """The area's row of each indicator in ``index`` (missing: NaN, not suppressed)."""
-        take = self._take(area_code, index)
-        out: dict[str, object] = {}
-        for c, arr in self._columns.items():
-            if c == "suppressed":
-                out[c] = np.where(take >= 0, np.asarray(arr, dtype=bool)[take], False)
-            else:
-                out[c] = arr.take(take, allow_fill=True)
-        return out
 
     def benchmark(self, codes: list[str]) -> tuple[pd.Series, pd.Series]:
         """Mean and count of the benchmark areas' values per indicator (shared per area set)."""
@@ -601,14 +585,15 @@ class _GroupPanel:
             # One benchmark area (England, a cluster's LA): the mean of its one value
             # is that value, exactly as pandas' mean gives it; a missing value counts 0.
             own = self._rows.get(codes[0], {})
-            values = np.asarray(self._columns["value"], dtype=float)[list(own.values())]
+            values = self.panel.values[list(own.values())]
             self._bench[key] = (
                 pd.Series(values, index=pd.Index(list(own), name="indicator_id"), dtype=float, name="value"),
                 pd.Series(np.isfinite(values).astype(np.int64), index=pd.Index(list(own), name="indicator_id"),
                           name="value"),
             )
         if key not in self._bench:
-            rows = self.frame[self.frame["area_code"].isin(codes)]
+            frame = self.panel.frame.iloc[self.positions]
+            rows = frame[frame["area_code"].isin(codes)]
             grouped = rows.groupby("indicator_id")["value"]
             self._bench[key] = (grouped.mean(), grouped.count())
         return self._bench[key]
@@ -661,7 +646,7 @@ def area_results_many(
     others under the whole area, and skipping them saves most of the work. A
     selection left with no such indicator gives an empty frame.
     """
-    catalogue, columns = _results_columns(store, sels, breakdowns_only)
+    catalogue, columns, _ = _results_columns(store, sels, breakdowns_only)
     return [_frame(catalogue, c) if c else pd.DataFrame() for c in columns]
 
 
@@ -675,20 +660,25 @@ def area_results_long(
     The frame equals ``pd.concat`` of the non-empty frames (held so by
     tests/test_perf_equivalence.py through the weak-areas list).
     """
-    catalogue, columns = _results_columns(store, sels, breakdowns_only)
+    catalogue, columns, periods = _results_columns(store, sels, breakdowns_only)
     parts = [c for c in columns if c]
     sizes = [len(c[_CATALOGUE_ROWS]) if c else 0 for c in columns]
-    return (_frame(catalogue, _concat_columns(parts)) if parts else pd.DataFrame()), sizes
+    if not parts:
+        return pd.DataFrame(), sizes
+    # One period (the usual case): its columns are already the selections end to end.
+    joined = periods[0] if len(periods) == 1 else _concat_columns(parts)
+    return _frame(catalogue, joined), sizes
 
 
 def _results_columns(
     store: Store, sels: list[Selection], breakdowns_only: bool
-) -> tuple[_Catalogue, list[dict[str, Any]]]:
-    """The catalogue, and each selection's :func:`_one_columns` (an empty dict: no rows,
-    see ``breakdowns_only``)."""
+) -> tuple[_Catalogue, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The catalogue; each selection's columns (an empty dict: no rows, see
+    ``breakdowns_only``); and each period's columns (:func:`_year_columns`), of which
+    the selections' are slices."""
     catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
     if not sels:
-        return catalogue, []
+        return catalogue, [], []
     latest = None if all(s.period_year for s in sels) else latest_year(store)
     sels = [s.with_period(s.period_year or int(latest)) for s in sels]  # type: ignore[arg-type]
     infos = _area_infos(store, sorted({s.area_code for s in sels}))
@@ -704,6 +694,7 @@ def _results_columns(
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
     results: list[dict[str, Any] | None] = [None] * len(sels)
+    periods: list[dict[str, Any]] = []  # each period's columns, its selections end to end
     for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
         cats: dict[int, pd.DataFrame] = {}
         for i, sel in enumerate(sels):
@@ -723,7 +714,8 @@ def _results_columns(
         group_indicators = sorted(
             {ind for i in idx if sels[i].client_group != "all" for ind in cats[i]["indicator_id"]}
         )
-        panels = _panels(store, year, groups, areas, group_indicators)
+        frame, group_rows = _panels(store, year, groups, areas, group_indicators)
+        panel = _PanelArrays(frame)
         # Trends are read for the indicators a selection shows (its catalogue rows).
         expected: dict[tuple[str, str], set[str]] = {}
         for i in idx:
@@ -733,17 +725,19 @@ def _results_columns(
         # National quantiles depend only on the client group (bands and ranks came
         # with the panel), so every selection of that group shares them.
         national = _national_reads(store, year, groups, group_indicators)
-        grouped: dict[str, _GroupPanel] = {}
-        for i in idx:
-            sel = sels[i]
-            if sel.client_group not in grouped:
-                grouped[sel.client_group] = _GroupPanel(panels[sel.client_group])
-            results[i] = _one_columns(
-                sel, infos[sel.area_code], benches[i], catalogue, cats[i], grouped[sel.client_group],
-                national[sel.client_group],
-                series[(sel.area_code, sel.client_group)],
-            )
-    return catalogue, [r for r in results if r is not None]
+        grouped = {g: _GroupPanel(panel, rows) for g, rows in group_rows.items()}
+        columns = _year_columns(catalogue, panel, [
+            (sels[i], infos[sels[i].area_code], benches[i], cats[i], grouped[sels[i].client_group],
+             national[sels[i].client_group], series[(sels[i].area_code, sels[i].client_group)])
+            for i in idx
+        ])
+        start = 0
+        for i in idx:  # each selection's rows: a slice of the period's columns (views, not copies)
+            end = start + len(cats[i])
+            results[i] = {c: a[start:end] for c, a in columns.items()}
+            start = end
+        periods.append(columns)
+    return catalogue, [r for r in results if r is not None], periods
 
 
 @dataclass(frozen=True)
@@ -795,72 +789,92 @@ def _shared(
     )
 
 
-def _one_columns(
-    sel: Selection,
-    info: dict[str, object],
-    bench: tuple[list[str], str],
-    catalogue: _Catalogue,
-    cat: pd.DataFrame,
-    panel: _GroupPanel,
-    stats_q: _Quantiles,
-    series: dict[str, TrendArrays],
-) -> dict[str, Any]:
-    """One selection's columns from the shared reads; ``cat`` is its catalogue rows.
+Item = tuple[Selection, dict[str, object], tuple[list[str], str], pd.DataFrame, "_GroupPanel", "_Quantiles",
+             dict[str, TrendArrays]]
 
-    Columns are computed as arrays and put together in one step (:func:`_frame`):
-    with a dozen selections per weak-areas list, pandas' per-operation cost was
-    most of the time.
+
+def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item]) -> dict[str, Any]:
+    """The columns of every selection of one period, end to end, in ``items``' order.
+
+    Each item is (selection, its area's info, its benchmark, its catalogue rows, its
+    group's panel, its group's quantiles, its trend series). What depends only on
+    the catalogue rows and benchmark is built once per pair (:func:`_shared`); the
+    rest, the area's own rows, the comparison, band, rank and trend, is done once
+    for all selections together: per selection, pandas' and numpy's fixed costs
+    were most of the weak-areas list.
     """
-    # What does not depend on the area itself is built once per catalogue and
-    # benchmark: a LA's clusters all share it.
-    key = (id(cat), tuple(bench[0]), bench[1])
-    if key not in panel.shared:
-        panel.shared[key] = _shared(catalogue, cat, bench, panel, stats_q)
-    shared = panel.shared[key]
-    index = shared.index
-    # A left join on the unique indicator id: the selected area's row or NaN.
-    own = panel.own(sel.area_code, index)
-    polarity = shared.polarity
+    parts: dict[str, list[Any]] = {k: [] for k in ("rows", "own", "right", "bench", "polarity", "la", "year")}
+    batch: list[tuple[int, TrendArrays, str]] = []
+    offset = 0
+    for sel, info, bench, cat, group, stats_q, series in items:
+        key = (id(cat), tuple(bench[0]), bench[1])
+        if key not in group.shared:
+            group.shared[key] = _shared(catalogue, cat, bench, group, stats_q)
+        shared = group.shared[key]
+        n = len(shared.index)
+        parts["rows"].append(shared.rows)
+        # A left join on the unique indicator id: the selected area's row or -1.
+        mine = group._rows.get(sel.area_code, {})
+        parts["own"].append(np.fromiter((mine.get(i, -1) for i in shared.index), dtype=np.intp, count=n))
+        parts["right"].append(shared.right)
+        parts["bench"].append(shared.bench)
+        parts["polarity"].append(shared.polarity)
+        # Bands and ranks were computed among every LA when the data changed (metrics.derived).
+        parts["la"].append(np.full(n, info["area_type"] == "la"))
+        parts["year"].append(np.full(n, sel.period_year, dtype=np.int64))
+        for ind_id, arrays in series.items():
+            k = shared.position.get(ind_id)
+            # Other value types keep recent_trend's own first answer, cannot_be_calculated.
+            if k is not None and as_value_type(shared.value_type[k]) in _TREND_VALUE_TYPES:
+                batch.append((offset + k, arrays, shared.polarity[k]))
+        offset += n
+    take = np.concatenate(parts["own"])
+    found = take >= 0
+    safe = np.where(found, take, 0)  # in range for a non-empty panel; masked below
+    empty = len(panel.frame) == 0
+    own: dict[str, Any] = {}
+    for c, arr in panel.columns.items():
+        if c == "suppressed":
+            own[c] = np.zeros(offset, dtype=bool) if empty else np.where(found, np.asarray(arr, dtype=bool)[safe], False)
+        else:
+            own[c] = arr.take(take, allow_fill=True)
+    polarity = np.concatenate(parts["polarity"])
     comparison = compare_to_benchmark(
         np.asarray(own["value"], dtype=float),
         np.asarray(own["lower95"], dtype=float),
         np.asarray(own["upper95"], dtype=float),
-        shared.bench,
+        np.concatenate(parts["bench"]),
         polarity,
     )
-    if info["area_type"] == "la":
-        # Computed among every LA when the data changed (metrics.derived).
-        band, rank, n_ranked = panel.position(sel.area_code, index)
-    else:
-        band = np.full(len(index), None, dtype=object)
-        rank = np.full(len(index), np.nan)
-        n_ranked = np.full(len(index), np.nan)
-
-    trends = np.full(len(index), "cannot_be_calculated", dtype=object)
-    batch: list[tuple[str, TrendArrays, str]] = []
-    for ind_id, arrays in series.items():
-        k = shared.position.get(ind_id)
-        if k is None:
-            continue
-        # Other value types keep recent_trend's own first answer, cannot_be_calculated.
-        if as_value_type(shared.value_type[k]) in _TREND_VALUE_TYPES:
-            batch.append((ind_id, arrays, polarity[k]))
-    for ind_id, label in _recent_trend_labels(batch).items():
-        trends[shared.position[ind_id]] = label
+    ranked = np.concatenate(parts["la"]) & found
+    band = np.full(offset, None, dtype=object)
+    rank = np.full(offset, np.nan)
+    n_ranked = np.full(offset, np.nan)
+    if not empty:
+        for k in np.flatnonzero(ranked):
+            b = panel.band[take[k]]
+            if isinstance(b, str):
+                band[k] = b
+        rank = np.where(ranked, panel.rank[safe], np.nan)
+        n_ranked = np.where(ranked, panel.n_ranked[safe], np.nan)
+    trends = np.full(offset, "cannot_be_calculated", dtype=object)
+    for k, label in _recent_trend_labels(batch).items():  # type: ignore[arg-type]
+        trends[k] = label
+    right = {c: np.concatenate([r[c] for r in parts["right"]]) for c in parts["right"][0]} if items else {}
     return {
-        _CATALOGUE_ROWS: shared.rows,
+        _CATALOGUE_ROWS: np.concatenate(parts["rows"]),
         **own,
-        **shared.right,
+        **right,
         "comparison": comparison,
         "band": band,
         "rank": rank,
         "n_ranked": n_ranked,
         "trend": trends,
-        "period_year": np.full(len(index), sel.period_year, dtype=np.int64),
+        "period_year": np.concatenate(parts["year"]),
     }
 
 
-# The key under which _one_columns leaves its catalogue rows' positions: the
+# The key under which _year_columns leaves its catalogue rows' positions: the
 # catalogue's columns go first in the frame, taken once for every selection joined.
 _CATALOGUE_ROWS = "_catalogue_rows"
 

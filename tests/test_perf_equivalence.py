@@ -20,6 +20,8 @@ from metrics.results import (
     Selection,
     area_info,
     area_results,
+    area_results_long,
+    area_results_many,
     area_series,
     benchmark_areas,
     catalogue_frame,
@@ -236,6 +238,19 @@ SELECTIONS = [
 @pytest.mark.parametrize("sel", SELECTIONS, ids=lambda s: f"{s.area_code}-{s.benchmark}-{s.period_year}-{s.client_group}")
 def test_area_results_equal_reference(demo_store: Store, sel: Selection) -> None:
     pd.testing.assert_frame_equal(area_results(demo_store, sel), reference_area_results(demo_store, sel))
+
+
+def test_selections_of_several_periods_batched_equal_one_at_a_time(demo_store: Store) -> None:
+    """area_results_many / area_results_long with periods interleaved: each frame is the
+    reference's, and the long frame is their concatenation in selection order."""
+    sels = [Selection("E06000020", "england", 2025), Selection("E06000020", "neighbours", 2021, "lac"),
+            Selection("E06000020-C01", "parent", 2023), Selection("E09000001", "region", 2021)]
+    many = area_results_many(demo_store, sels)
+    for sel, frame in zip(sels, many, strict=True):
+        pd.testing.assert_frame_equal(frame, reference_area_results(demo_store, sel))
+    long, sizes = area_results_long(demo_store, sels)
+    assert sizes == [len(f) for f in many]
+    pd.testing.assert_frame_equal(long, pd.concat(many, ignore_index=True))
 
 
 @pytest.mark.parametrize("sel", [Selection("E06000020", "england"), Selection("E09000001", "neighbours", 2020)],
