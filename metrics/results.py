@@ -753,12 +753,11 @@ class _Shared:
     position: dict[str, int]
 
 
-def _lookup(values: pd.Series, index: pd.Index, missing: float) -> np.ndarray:
-    """``values.reindex(index)`` as a float array, ``missing`` where it has no entry
-    (by position: a reindex per column was a tenth of the weak-areas list)."""
-    found = values.index.get_indexer(index)
+def _lookup(values: pd.Series, found: np.ndarray, missing: float) -> np.ndarray:
+    """``values.reindex(index)`` as a float array, given ``found``, ``values.index.get_indexer(index)``:
+    ``missing`` where it has no entry (a reindex per column was a tenth of the weak-areas list)."""
     if len(values) == 0:
-        return np.full(len(index), missing, dtype=float)
+        return np.full(len(found), missing, dtype=float)
     return np.where(found >= 0, values.to_numpy(dtype=float)[found], missing)
 
 
@@ -770,12 +769,13 @@ def _shared(
     rows = catalogue.positions(cat)
     index = pd.Index(catalogue.columns["indicator_id"].take(rows), name="indicator_id")
     bench_value, bench_n = panel.benchmark(bench_codes)
-    bench_values = _lookup(bench_value, index, np.nan)
+    found = bench_value.index.get_indexer(index)  # the mean and the count share their index
+    bench_values = _lookup(bench_value, found, np.nan)
     right = {
         "benchmark_value": bench_values,
-        "benchmark_n": _lookup(bench_n, index, 0).astype(int),
+        "benchmark_n": _lookup(bench_n, found, 0).astype(int),
         "benchmark_name": np.full(len(index), bench_name, dtype=object),
-        "england_value": _lookup(panel.england, index, np.nan),
+        "england_value": _lookup(panel.england, panel.england.index.get_indexer(index), np.nan),
         **stats_q.columns(index),
     }
     return _Shared(

@@ -39,7 +39,7 @@ from metrics.stats import (
 )
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
-from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, _flag, weak_areas
+from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
 
 
 def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
@@ -99,6 +99,20 @@ def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
     return out.reset_index()
 
 
+def reference_flag(frame: pd.DataFrame) -> pd.DataFrame:
+    """The weak-areas rule row by row with pandas: red-red over worse over band D over getting worse."""
+    worse = frame["comparison"] == "worse"
+    getting_worse = frame["trend"] == "getting_worse"
+    band_d = (frame["band"].astype("string").fillna("") == "D").to_numpy(dtype=bool)
+    reason = pd.Series(None, index=frame.index, dtype=object)
+    reason[getting_worse] = "getting_worse"
+    reason[band_d] = "band_d"
+    reason[worse] = "worse"
+    reason[worse & getting_worse] = "red_red"
+    out = frame.assign(reason=reason, red_red=worse & getting_worse, band_d=band_d)
+    return out[out["reason"].notna()]
+
+
 def reference_weak_areas(store: Store, sel: Selection) -> pd.DataFrame:
     """Every scope computed on its own with the reference results."""
     parts = [reference_area_results(store, Selection(sel.area_code, sel.benchmark, sel.period_year, "all"))
@@ -113,7 +127,7 @@ def reference_weak_areas(store: Store, sel: Selection) -> pd.DataFrame:
         for c in clusters_of(store, sel.area_code).itertuples():
             res = reference_area_results(store, Selection(c.area_code, "parent", sel.period_year, "all"))
             parts.append(res.assign(scope=c.name, scope_type="cluster", scope_code=c.area_code))
-    flagged = _flag(pd.concat(parts, ignore_index=True))
+    flagged = reference_flag(pd.concat(parts, ignore_index=True))
     flagged = flagged.assign(priority=flagged["reason"].map(PRIORITY))
     flagged["why"] = flagged["reason"].map(PRIORITY_TEXT)
     return flagged.sort_values(["priority", "scope_type", "outcome_id", "indicator_id"], kind="stable").reset_index(
