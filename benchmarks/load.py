@@ -13,7 +13,9 @@ It starts ``streamlit run app.py`` on a loopback port, then:
 3. **load**: ``--sessions`` concurrent headless Chromium contexts, each
    walking the main pages in turn for ``--seconds``; it reports p50/p95 of the
    time from navigation to a finished script run, the number of errors (pages
-   showing a Python exception, or timing out) and the server's peak RSS.
+   showing a Python exception, or timing out) and the server's peak RSS, and
+   the CPU time the server used against the whole machine's (the browsers run
+   on the same cores, so this says which side the time went to).
 
 Bounded in sessions and time, loopback only. A script, not a test: the figures
 depend on the machine. Results are printed as a table and as JSON.
@@ -44,6 +46,16 @@ PAGES = [f"/?{SEL}", f"/profile?{SEL}", f"/compare?{SEL}&indicator=NI73", f"/tre
          f"/clusters?{SEL}", f"/client_groups?{SEL}", f"/weak_areas?{SEL}", f"/map?{SEL}&indicator=NI73",
          "/catalogue"]
 MAX_SESSIONS, MAX_SECONDS = 50, 900
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far: by process ``pid`` (user + system), or by the whole machine (all but idle)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is not None:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    cpu = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(cpu) - cpu[3] - cpu[4]) / tick  # minus idle and iowait
 
 
 async def _render(page: object, url: str) -> float:
@@ -99,14 +111,19 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
 
                 times: list[float] = []
                 errors: list[str] = []
+                # Who used the cores during the load: the server, or the browsers beside it?
+                server_cpu, machine_cpu = _cpu_seconds(proc.pid), _cpu_seconds()
                 until = time.monotonic() + args.seconds
                 await asyncio.gather(*(_session(browser, url, until, times, errors, k) for k in range(args.sessions)))
+                server_cpu, machine_cpu = _cpu_seconds(proc.pid) - server_cpu, _cpu_seconds() - machine_cpu
                 await browser.close()
             q = statistics.quantiles(times, n=20) if len(times) >= 2 else [float("nan")] * 19
             result.update({
                 "page_views": len(times), "errors": len(errors), "first_errors": errors[:5],
                 "render_p50_s": round(statistics.median(times), 3) if times else None,
                 "render_p95_s": round(q[18], 3), "peak_rss_mb": round(peak_rss_mb(proc.pid), 1),
+                "server_cpu_s": round(server_cpu, 1), "machine_cpu_s": round(machine_cpu, 1),
+                "server_share_of_cpu": round(server_cpu / machine_cpu, 3) if machine_cpu else None,
             })
     finally:
         tmp.cleanup()
