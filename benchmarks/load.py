@@ -11,7 +11,9 @@ It starts ``streamlit run app.py`` on a loopback port, then:
    includes building the national demo;
 2. **every page once** in one browser, then the server's peak RSS;
 3. **load**: ``--sessions`` concurrent headless Chromium contexts, each
-   walking the main pages in turn for ``--seconds``; it reports p50/p95 of the
+   walking the main pages in turn for ``--seconds`` (``--navigate reload``: each
+   page opened by its URL, a full load of Streamlit's front end; ``click``: the
+   first by URL, then the sidebar's links, as a reader moves); it reports p50/p95 of the
    time from navigation to a finished script run, the number of errors (pages
    showing a Python exception, or timing out) and the server's peak RSS, and
    the CPU time the server used against the whole machine's (the browsers run
@@ -28,6 +30,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
@@ -69,14 +72,34 @@ async def _render(page: object, url: str) -> float:
     return elapsed
 
 
-async def _session(browser: object, url: str, until: float, times: list[float], errors: list[str], k: int) -> None:
+async def _click(page: object, url: str, path: str) -> float:
+    """Seconds from clicking ``path``'s sidebar link to the page drawn: in-app navigation,
+    the selection kept by the session, no reload of Streamlit's front end."""
+    stem = path.split("?", 1)[0]
+    start = time.perf_counter()
+    await page.locator(f'[data-testid="stSidebarNavLink"][href="{url}{stem}"]').first.click()  # type: ignore[attr-defined]
+    await page.wait_for_url(re.compile(re.escape(url + stem) + r"(\?|$)"))  # type: ignore[attr-defined]
+    await page.wait_for_function(SCRIPT_DONE_JS, timeout=60_000)  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - start
+    if await page.locator('[data-testid="stException"]').count():  # type: ignore[attr-defined]
+        raise RuntimeError(f"exception shown on {url}{stem}")
+    return elapsed
+
+
+async def _session(browser: object, url: str, until: float, times: list[float], errors: list[str], k: int,
+                   navigate: str = "reload") -> None:
     context = await browser.new_context()  # type: ignore[attr-defined]
     page = await context.new_page()
     i = k  # each session starts on a different page
+    loaded = False
     while time.monotonic() < until:
         target = url + PAGES[i % len(PAGES)]
         try:
-            times.append(await _render(page, target))
+            if navigate == "click" and loaded:
+                times.append(await _click(page, url, PAGES[i % len(PAGES)]))
+            else:
+                times.append(await _render(page, target))
+                loaded = True
         except Exception as exc:  # a page that fails or times out is an error to report, not a crash
             errors.append(f"{target}: {type(exc).__name__}: {str(exc)[:120]}")
         i += 1
@@ -86,7 +109,7 @@ async def _session(browser: object, url: str, until: float, times: list[float], 
 async def _run(args: argparse.Namespace) -> dict[str, object]:
     from playwright.async_api import async_playwright
 
-    result: dict[str, object] = {"sessions": args.sessions, "seconds": args.seconds,
+    result: dict[str, object] = {"sessions": args.sessions, "seconds": args.seconds, "navigate": args.navigate,
                                  "machine": f"{platform.machine()} x{os.cpu_count()}",
                                  "python": platform.python_version()}
     tmp = tempfile.TemporaryDirectory()
@@ -114,7 +137,8 @@ async def _run(args: argparse.Namespace) -> dict[str, object]:
                 # Who used the cores during the load: the server, or the browsers beside it?
                 server_cpu, machine_cpu = _cpu_seconds(proc.pid), _cpu_seconds()
                 until = time.monotonic() + args.seconds
-                await asyncio.gather(*(_session(browser, url, until, times, errors, k) for k in range(args.sessions)))
+                await asyncio.gather(*(_session(browser, url, until, times, errors, k, args.navigate)
+                                       for k in range(args.sessions)))
                 server_cpu, machine_cpu = _cpu_seconds(proc.pid) - server_cpu, _cpu_seconds() - machine_cpu
                 await browser.close()
             q = statistics.quantiles(times, n=20) if len(times) >= 2 else [float("nan")] * 19
@@ -135,6 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--db", help="store to serve (default: a fresh temporary path, so the demo is built)")
+    parser.add_argument("--navigate", choices=["reload", "click"], default="reload",
+                        help="reload: open each page by its URL, a full load of the front end (the heaviest"
+                             " case); click: after the first page, follow the sidebar links as a reader does")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= MAX_SESSIONS or not 1 <= args.seconds <= MAX_SECONDS:
         parser.error(f"--sessions 1..{MAX_SESSIONS}, --seconds 1..{MAX_SECONDS}")
