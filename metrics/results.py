@@ -399,23 +399,28 @@ def _split_series(
     Plain arrays, split once: the trend test runs on a few dozen indicators per
     scope, and slicing a DataFrame per indicator cost more than the test itself.
     """
-    arrays = [frame[c].to_numpy(dtype=float) for c in ("count", "denominator", "value", "lower95", "upper95")]
+    # One (rows x 5) block: a key's rows are taken once, and each indicator's arrays
+    # are then views of that block, not five fancy-indexed copies per indicator.
+    block = np.column_stack(
+        [frame[c].to_numpy(dtype=float) for c in ("count", "denominator", "value", "lower95", "upper95")]
+    ) if len(frame) else np.empty((0, 5))
     area = frame["area_code"].to_numpy(dtype=object)
     group = frame["_group"].to_numpy(dtype=object)
     headline = frame["_headline"].to_numpy(dtype=bool)
     indicator = frame["indicator_id"].to_numpy(dtype=object)
+    by_area = {a: area == a for a in {a for a, _ in keys}}
     out: dict[tuple[str, str], dict[str, TrendArrays]] = {}
     for a, g in keys:
-        rows = np.flatnonzero((area == a) & (headline if g == "all" else group == g))
+        rows = np.flatnonzero(by_area[a] & (headline if g == "all" else group == g))
         per: dict[str, TrendArrays] = {}
         if len(rows):
             ids = indicator[rows]
+            mine = block[rows].T  # five rows of this key's values, each contiguous
             # rows are ordered by indicator, then year: cut where the indicator changes
             starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
             ends = np.r_[starts[1:], len(rows)]
-            for b, e in zip(starts, ends, strict=True):
-                take = rows[b:e]
-                per[str(ids[b])] = tuple(arr[take] for arr in arrays)  # type: ignore[assignment]
+            for b, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                per[str(ids[b])] = tuple(mine[:, b:e])  # type: ignore[assignment]
         out[(a, g)] = dict(sorted(per.items()))
     return out
 
