@@ -432,7 +432,7 @@ class _Quantiles:
     row: dict[str, int]
     values: np.ndarray
 
-    def columns(self, index: pd.Index) -> dict[str, np.ndarray]:
+    def columns(self, index: pd.Index | np.ndarray) -> dict[str, np.ndarray]:
         """Each quantile for the indicators in ``index``, NaN where there is none."""
         take = np.fromiter((self.row.get(i, -1) for i in index), dtype=np.intp, count=len(index))
         found = take >= 0
@@ -750,6 +750,8 @@ class _Shared:
     """What a selection's frame takes from its catalogue rows and benchmark alone."""
 
     index: pd.Index  # the catalogue's indicator ids, in catalogue order
+    ids: np.ndarray  # the same as an object array (iterating pyarrow strings one by one is slow)
+    trendable: np.ndarray  # whether each indicator's value type has a recent trend
     rows: np.ndarray  # their positions in the catalogue (its columns are taken when a frame is built)
     right: dict[str, object]  # benchmark and national quartile columns
     bench: np.ndarray
@@ -773,6 +775,8 @@ def _shared(
     bench_codes, bench_name = bench
     rows = catalogue.positions(cat)
     index = pd.Index(catalogue.columns["indicator_id"].take(rows), name="indicator_id")
+    ids = index.to_numpy(dtype=object)
+    value_type = np.asarray(catalogue.columns["value_type"].take(rows), dtype=object)
     bench_value, bench_n = panel.benchmark(bench_codes)
     found = bench_value.index.get_indexer(index)  # the mean and the count share their index
     bench_values = _lookup(bench_value, found, np.nan)
@@ -781,16 +785,18 @@ def _shared(
         "benchmark_n": _lookup(bench_n, found, 0).astype(int),
         "benchmark_name": np.full(len(index), bench_name, dtype=object),
         "england_value": _lookup(panel.england, panel.england.index.get_indexer(index), np.nan),
-        **stats_q.columns(index),
+        **stats_q.columns(ids),
     }
     return _Shared(
         index=index,
+        ids=ids,
+        trendable=np.array([as_value_type(v) in _TREND_VALUE_TYPES for v in value_type], dtype=bool),
         rows=rows,
         right=right,
         bench=bench_values,
         polarity=np.asarray(catalogue.columns["polarity"].take(rows), dtype=object),
-        value_type=np.asarray(catalogue.columns["value_type"].take(rows), dtype=object),
-        position={ind: k for k, ind in enumerate(index)},
+        value_type=value_type,
+        position={ind: k for k, ind in enumerate(ids)},
     )
 
 
@@ -820,7 +826,7 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         parts["rows"].append(shared.rows)
         # A left join on the unique indicator id: the selected area's row or -1.
         mine = group._rows.get(sel.area_code, {})
-        parts["own"].append(np.fromiter((mine.get(i, -1) for i in shared.index), dtype=np.intp, count=n))
+        parts["own"].append(np.fromiter((mine.get(i, -1) for i in shared.ids), dtype=np.intp, count=n))
         parts["right"].append(shared.right)
         parts["bench"].append(shared.bench)
         parts["polarity"].append(shared.polarity)
@@ -830,7 +836,7 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         for ind_id, arrays in series.items():
             k = shared.position.get(ind_id)
             # Other value types keep recent_trend's own first answer, cannot_be_calculated.
-            if k is not None and as_value_type(shared.value_type[k]) in _TREND_VALUE_TYPES:
+            if k is not None and shared.trendable[k]:
                 batch.append((offset + k, arrays, shared.polarity[k]))
         offset += n
     take = np.concatenate(parts["own"])
