@@ -253,7 +253,7 @@ def _read_area_infos(store: Store) -> dict[str, dict[str, object]]:
     rows = _records(
         store,
         """
-        SELECT a.area_code, a.area_type, a.parent_code, a.region_code,
+        SELECT a.area_code, a.name, a.area_type, a.parent_code, a.region_code,
                p.name AS parent_name, r.name AS region_name
         FROM area a LEFT JOIN area p ON p.area_code = a.parent_code
         LEFT JOIN area r ON r.area_code = a.region_code

@@ -225,6 +225,14 @@ def test_indicator_series_and_its_trend_equal_reference(
         assert series_trend(ours, area, meta) == expected
 
 
+def test_indicator_series_without_neighbours_equals_reference(demo_store: Store) -> None:
+    """A region has no statistical neighbours: no mean rows, the same frame as pandas makes."""
+    sel = Selection("E12000005", "england", None, "all")
+    ours = indicator_series(demo_store, "NI73", sel, [])
+    assert not (ours["area_code"] == "neighbours").any() and len(ours) > 5
+    pd.testing.assert_frame_equal(ours, reference_series(demo_store, "NI73", sel, []))
+
+
 ACROSS = [
     ("NI73", Selection("E06000020", "england", None, "all"), "england"),  # high is good
     ("NI73", Selection("E06000020-C02", "england", 2021, "all"), "region"),  # a cluster: its LA is selected

@@ -13,7 +13,14 @@ One feature per module: ``intervals`` (CIs, Newcombe gap), ``compare`` (benchmar
 score) and ``enums``.
 """
 
-from .aggregate import Aggregate, aggregate, aggregate_frame, interval_for, neighbour_average
+from .aggregate import (
+    Aggregate,
+    aggregate,
+    aggregate_frame,
+    group_means,
+    interval_for,
+    neighbour_average,
+)
 from .compare import compare_to_benchmark, compare_to_benchmark_two_level
 from .disclosure import apply_suppression, secondary_suppression, suppress
 from .enums import Comparison, Polarity, TwoLevelComparison, ValueType, as_polarity, as_value_type
@@ -71,6 +78,7 @@ __all__ = [
     "mean_ci",
     "mean_ci_from_summary",
     "national_rank",
+    "group_means",
     "neighbour_average",
     "poisson_funnel",
     "proportion_ci",
