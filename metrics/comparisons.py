@@ -33,36 +33,23 @@ Scope = Literal["england", "region", "neighbours"]
 
 
 def indicator_meta(store: Store, indicator_id: str) -> dict[str, object]:
-    """Every field of one indicator (a fresh dict: the caller may change it).
-
-    From the whole table kept per data version: each Compare, Trends and Map run
-    asks for it, and a query per run cost more than the trend test itself.
-    """
-    table = store.memo("indicator_meta", lambda: _read_indicator_meta(store))
-    if indicator_id not in table:
-        raise KeyError(f"unknown indicator {indicator_id}")
-    return dict(table[indicator_id])
-
-
-def _read_indicator_meta(store: Store) -> dict[str, dict[str, object]]:
-    # Plain Python values, None for a missing field (a one-row DataFrame's reading).
-    return {str(r["indicator_id"]): r for r in _records(store, "SELECT * FROM indicator", {})}
+    """Every field of one indicator (a fresh dict: the caller may change it)."""
+    return dict(_indicator_fields(store, indicator_id))
 
 
 def _indicator_fields(store: Store, indicator_id: str) -> dict[str, object]:
-    """The fields these functions read from :func:`indicator_meta`, from a table kept per
-    data version (a query per call was a sixth of the Compare page's time)."""
-    table = store.memo("indicator_fields", lambda: _read_indicator_fields(store))
+    """One indicator's row from the whole table, kept per data version (callers must not
+    change it). Each Compare, Trends and Map run asks for it, and a query per run cost
+    more than the trend test itself."""
+    table = store.memo("indicator_meta", lambda: _read_indicator_meta(store))
     if indicator_id not in table:
         raise KeyError(f"unknown indicator {indicator_id}")
     return table[indicator_id]
 
 
-def _read_indicator_fields(store: Store) -> dict[str, dict[str, object]]:
-    rows = _records(
-        store, "SELECT indicator_id, polarity, value_type, multiplier, headline_group FROM indicator", {}
-    )
-    return {str(r.pop("indicator_id")): r for r in rows}
+def _read_indicator_meta(store: Store) -> dict[str, dict[str, object]]:
+    # Plain Python values, None for a missing field (a one-row DataFrame's reading).
+    return {str(r["indicator_id"]): r for r in _records(store, "SELECT * FROM indicator", {})}
 
 
 def _area_fields(store: Store, area_code: str) -> dict[str, object]:
