@@ -82,6 +82,11 @@ class ClientGroup(_Row):
     sort_order: int
 
 
+#: Counts under this are suppressed when an indicator does not set its own threshold
+#: (the usual small-number rule); importers and exports use the same default.
+DEFAULT_DISCLOSURE_THRESHOLD = 5
+
+
 class Indicator(_Row):
     indicator_id: str
     short_title: str
@@ -102,7 +107,7 @@ class Indicator(_Row):
     frequency: str = "annual"
     period_type: PeriodType
     client_groups: list[str]
-    disclosure_threshold: int = 5
+    disclosure_threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
     status: Literal["current", "historic"] = "current"
     ni_number: str | None = None
     lait_measure: str | None = None

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.derived import refresh_derived
-from metrics.framework import load_area_code_changes
+from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
@@ -274,7 +274,7 @@ def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, li
         _, lo9, hi9 = fn(c, d, 0.998, k)
         for col, arr in (("value", value), ("lower95", lo), ("upper95", hi), ("lower998", lo9), ("upper998", hi9)):
             f.loc[m, col] = f.loc[m, col].fillna(pd.Series(arr, index=f.index[m]))
-    threshold = f["indicator_id"].map(ctx.meta["disclosure_threshold"]).fillna(5).to_numpy()
+    threshold = f["indicator_id"].map(ctx.meta["disclosure_threshold"]).fillna(DEFAULT_DISCLOSURE_THRESHOLD).to_numpy()
     small = np.asarray(suppress(f["count"].to_numpy(dtype=float), threshold), dtype=bool)
     f["suppressed"] = f["suppressed"].fillna(False).astype(bool) | small
     return f, faults, skipped

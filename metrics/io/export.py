@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.stats import secondary_suppression, suppress
 from metrics.store import Store
 
@@ -115,7 +116,7 @@ def disclosure_mask(frame: pd.DataFrame) -> np.ndarray:
     subtracting the others from the published LA total; the smallest other cell
     is hidden with it (:func:`metrics.stats.secondary_suppression`).
     """
-    threshold = frame["disclosure_threshold"].fillna(5).to_numpy(dtype=float) if "disclosure_threshold" in frame \
+    threshold = frame["disclosure_threshold"].fillna(DEFAULT_DISCLOSURE_THRESHOLD).to_numpy(dtype=float) if "disclosure_threshold" in frame \
         else np.full(len(frame), 5.0)
     small = np.asarray(suppress(frame["count"].to_numpy(dtype=float), threshold), dtype=bool)
     flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame \

@@ -36,6 +36,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.io.core import CI_TOLERANCE, FORMULA_START, SEXES, Progress, Staged
 from metrics.io.fingertips import (
     BOM,
@@ -311,7 +312,7 @@ class _Chunk:
             found.append(iid)
             proportion.append(self.types[iid] == "proportion")
             limit = self.thresholds[iid]
-            threshold.append(5.0 if pd.isna(limit) else float(limit))  # validate_chunk's fillna(5)
+            threshold.append(float(DEFAULT_DISCLOSURE_THRESHOLD if pd.isna(limit) else limit))  # as validate_chunk
         return (found, index, _per_row(proportion, index, bool), _per_row(threshold, index, float))
 
     def areas(self, column: pa.ChunkedArray) -> tuple[list[str], np.ndarray, np.ndarray]:
