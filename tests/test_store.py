@@ -124,6 +124,9 @@ def test_a_read_only_store_reads_its_version_once_because_no_writer_can_open_it(
     )
     assert writer.returncode != 0 and "lock" in writer.stderr.lower()
     assert ro.data_version() == version
+    # Read once: asked again, it does not go back to the store.
+    ro.scalar = lambda *a, **k: pytest.fail("data_version queried the store again")  # type: ignore[method-assign]
+    assert ro.data_version() == version
     ro.close()
 
 
