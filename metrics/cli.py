@@ -103,10 +103,8 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     user = args.user or _operator().username
     with Store(_db(args)) as store:
         frame = import_dfe_neighbours(store, args.path, user)
-        # It always records a batch, and this process is the file's one writer: the newest batch is its.
-        # That batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
-        batch_id = store.scalar("SELECT max(batch_id) FROM import_batch")
-        pending = record_after_commit(store, "import", user, batch_id)
+        # Its batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
+        pending = record_after_commit(store, "import", user, frame.attrs["batch_id"])
     print(f"Imported {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
     if pending:
         print(f"  note: {pending}", file=sys.stderr)

@@ -121,7 +121,10 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
 
 
 def import_dfe_neighbours(store: Store, path: Path | str, user: str) -> pd.DataFrame:
-    """Replace the store's DfE neighbour list with the workbook's, in one transaction."""
+    """Replace the store's DfE neighbour list with the workbook's, in one transaction.
+
+    The import batch it records is in ``frame.attrs["batch_id"]``, for the shared history.
+    """
     from metrics.framework import load_reference
     from metrics.store import new_batch
 
@@ -134,5 +137,5 @@ def import_dfe_neighbours(store: Store, path: Path | str, user: str) -> pd.DataF
         cur.unregister("_nb")
         note = f"{len(frame)} rows" + (f"; skipped {len(skipped)} abolished LAs: " + "; ".join(skipped)
                                        if skipped else "")
-        new_batch(cur, Path(path).name, "neighbours", user, note=note)
+        frame.attrs["batch_id"] = new_batch(cur, Path(path).name, "neighbours", user, note=note)
     return frame

@@ -38,4 +38,5 @@ def test_real_may_2025_workbook_imports_and_skips_only_the_old_section(demo_db: 
             " AND rank = 1")
         assert got == expected
         note = store.scalar("SELECT note FROM import_batch WHERE format = 'neighbours'")
+        assert frame.attrs["batch_id"] == store.scalar("SELECT batch_id FROM import_batch WHERE format = 'neighbours'")
         assert "skipped 5 abolished LAs" in note
