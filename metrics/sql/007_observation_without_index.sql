@@ -9,9 +9,10 @@
 -- DuckDB cannot drop a primary key in place, so the table is declared again
 -- below, column for column as in 001, minus the key.
 --
--- The key is already guaranteed by the only writers: metrics.io.core stages each key once and inserts only keys the store
--- lacks, a rollback restores exactly the keys it removed, and the demo and
--- scale builders write each key once. tests/io/test_ecm_observation.py checks
+-- The key is already guaranteed by the only writers: metrics.io.core stages
+-- each key once and inserts only keys the store lacks, a rollback restores
+-- exactly the keys it removed, and the demo and scale builders write each key
+-- once. tests/io/test_ecm_observation.py checks
 -- the key is unique after every kind of write.
 
 CREATE TABLE observation_unindexed (
