@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.state import get_store
+from metrics.catalogue import dataset_status
 
 st.set_page_config(
     page_title="Children's services outcomes and joint area review",
@@ -42,7 +43,7 @@ page = st.navigation(pages, expanded=True)
 # snapshot on the next click, and this line says which one a reader is looking at.
 _store = get_store()
 st.sidebar.caption(
-    f"Data: {_store.meta('dataset') or 'imported'} · version {_store.data_version()} · "
+    f"Data: {dataset_status(_store).label} · version {_store.data_version()} · "
     f"{Path(_store.path).name}",
     help="The data version changes with every import; quote it when you share a figure.",
 )

@@ -6,18 +6,21 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
-from metrics.catalogue import is_demo
+from metrics.catalogue import dataset_status
 from metrics.store import Store
 
 
 def demo_banner(store: Store) -> None:
-    """Say plainly when the figures are synthetic, on every page."""
-    if is_demo(store):
+    """Say plainly, on every page, when figures are synthetic or when there are none yet."""
+    status = dataset_status(store)
+    if status.kind == "synthetic":
         st.warning(
             "**Demo data (synthetic).** These figures are generated for demonstration and "
             "describe no real area. Import published data to use the dashboard for real.",
             icon="⚠️",
         )
+    elif status.kind == "mixed":
+        st.warning(f"**Mixed data.** {status.sentence()}", icon="⚠️")
 
 
 def method_note(benchmark_name: str) -> None:

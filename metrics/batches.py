@@ -50,6 +50,7 @@ from typing import Any
 import pandas as pd
 
 from metrics.auth import audit
+from metrics.catalogue import dataset_status
 from metrics.io.core import import_history
 from metrics.shared import PgShared, SharedCursor, shared_for, shared_url
 from metrics.store import Store
@@ -174,7 +175,7 @@ def sync_in(cur: SharedCursor, store: Store, stamp: Stamp | None = None, via: st
             " separately? Nothing was written."
         )
     now = dt.datetime.now()
-    dataset = store.meta("dataset")
+    dataset = dataset_status(store).label
     inserts = []
     for row in mine:
         bid = int(row["batch_id"])
@@ -293,7 +294,7 @@ def batch_history(store: Store, *, all_stores: bool = False) -> pd.DataFrame:
             if local["status"] != rec["status"] and rec["status"] != ROLLED_BACK:
                 rec.update(status=local["status"], note=local["note"], synced=False)
         records.append(rec)
-    dataset = store.meta("dataset") if len(seen) < len(mine) else None
+    dataset = dataset_status(store).label if len(seen) < len(mine) else None
     for bid, local in mine.items():
         if bid not in seen:
             records.append({**local, "store_id": sid, "store_path": store.path, "dataset": dataset,

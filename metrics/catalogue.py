@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import pandas as pd
 
 from metrics.store import Store
@@ -64,8 +67,85 @@ def client_groups(store: Store) -> pd.DataFrame:
     return store.df("SELECT * FROM client_group ORDER BY sort_order")
 
 
+DatasetKind = Literal["empty", "synthetic", "published", "mixed"]
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    """What the store's observations are, read from the batches that wrote them.
+
+    ``published`` means imported from files (not made up); ``mixed`` a store
+    holding rows of both kinds, so every reader is told which is which.
+    """
+
+    kind: DatasetKind
+    synthetic_rows: int
+    published_rows: int
+    synthetic_batches: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return {
+            "empty": "no observations yet",
+            "synthetic": "synthetic demo data",
+            "published": "published data",
+            "mixed": "published and synthetic data mixed",
+        }[self.kind]
+
+    @property
+    def any_synthetic(self) -> bool:
+        return self.synthetic_rows > 0
+
+    def sentence(self) -> str:
+        """One plain sentence for the banner, the pack's cover and exports."""
+        if self.kind == "empty":
+            return "This store holds no observations yet: import published data (see the Data page)."
+        if self.kind == "synthetic":
+            return "Synthetic demo data: these figures are generated for demonstration and describe no real area."
+        if self.kind == "published":
+            return "Published data: every figure comes from an imported file (see the Data page's history)."
+        return (
+            f"Mixed data: {self.synthetic_rows:,} observations are synthetic (from "
+            f"{', '.join(self.synthetic_batches)}) and {self.published_rows:,} are imported published "
+            "figures. Roll back the synthetic batch on the Data page to keep only published figures."
+        )
+
+
+def dataset_status(store: Store) -> DatasetStatus:
+    """Whether the figures shown are synthetic, published or both (kept per data version)."""
+    return store.memo("dataset_status", lambda: _read_dataset_status(store))
+
+
+def _read_dataset_status(store: Store) -> DatasetStatus:
+    rows = store.cursor().execute(
+        """
+        SELECT b.synthetic, b.batch_id, b.source_file, count(*) AS n
+        FROM observation o JOIN import_batch b USING (batch_id)
+        GROUP BY ALL ORDER BY b.batch_id
+        """
+    ).fetchall()
+    synthetic = sum(n for syn, _, _, n in rows if syn)
+    published = sum(n for syn, _, _, n in rows if not syn)
+    batches = tuple(f"batch {bid} ({name})" for syn, bid, name, _ in rows if syn)
+    kind: DatasetKind = (
+        "empty" if not rows else "mixed" if synthetic and published else "synthetic" if synthetic else "published"
+    )
+    return DatasetStatus(kind, synthetic, published, batches)
+
+
+def rows_dataset(store: Store, batch_ids: list[int]) -> str:
+    """The dataset label of a set of rows (an export), from the batches that wrote them."""
+    flags = {bool(r[0]) for r in store.cursor().execute(
+        "SELECT synthetic FROM import_batch WHERE list_contains(?::INTEGER[], batch_id)", [batch_ids]
+    ).fetchall()}
+    kind: DatasetKind = "empty" if not flags else "mixed" if len(flags) == 2 else (
+        "synthetic" if True in flags else "published")
+    return DatasetStatus(kind, 0, 0, ()).label
+
+
 def is_demo(store: Store) -> bool:
-    return store.meta("dataset") == "demo"
+    """True when any figure the store shows is synthetic."""
+    return dataset_status(store).any_synthetic
 
 
 def unmapped_indicators(store: Store) -> pd.DataFrame:

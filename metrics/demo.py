@@ -398,7 +398,8 @@ def build_demo(
             cur.register("_nb", neighbours)
             cur.execute("INSERT INTO area_neighbour BY NAME SELECT * FROM _nb")
             cur.unregister("_nb")
-            batch = new_batch(cur, "embedded demo (synthetic)", "demo", "jar build-demo", note=f"seed {seed}")
+            batch = new_batch(cur, "embedded demo (synthetic)", "demo", "jar build-demo", note=f"seed {seed}",
+                              synthetic=True)
             out = frame[OBS_COLUMNS].copy()
             out["batch_id"] = batch
             out["category"] = ""

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.catalogue import is_demo
+from metrics.catalogue import DatasetStatus, dataset_status
 from metrics.io.export import neutralise
 from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, rgb
 from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
@@ -58,6 +58,7 @@ class PackData:
     benchmark: str
     benchmark_name: str
     demo: bool
+    dataset: DatasetStatus
     generated_at: dt.datetime
     sources: pd.DataFrame
     versions: dict[str, str]
@@ -125,15 +126,16 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         "SELECT batch_id, source_file, format, imported_at, imported_by, rows_written, status"
         " FROM import_batch ORDER BY batch_id"
     )
+    status = dataset_status(store)
     versions = {
-        "dataset": str(store.meta("dataset") or "imported data"),
+        "dataset": status.label,
         "data version": store.data_version(),
         "schema version": str(store.scalar("SELECT max(version) FROM schema_version")),
     }
     return PackData(
         area_code=area_code, area_name=str(info["name"]), period_year=year, benchmark=benchmark,
         benchmark_name=str(res["benchmark_name"].iloc[0]) if len(res) else BENCHMARKS[benchmark],
-        demo=is_demo(store), generated_at=dt.datetime.now().replace(microsecond=0), sources=sources,
+        demo=status.any_synthetic, dataset=status, generated_at=dt.datetime.now().replace(microsecond=0), sources=sources,
         versions=versions, results=res, neighbours=nb[["indicator_id", "benchmark_value", "comparison"]],
         weak=weak, clusters=clusters, client_groups=groups, definitions=definitions,
         outcomes=list(outcomes.itertuples(index=False, name=None)),
@@ -168,7 +170,8 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Significance", "Area's 95% CI compared with the benchmark value; polarity decides better/worse"),
         ("Generated", data.generated_at.isoformat(sep=" ")),
         *[(k.capitalize(), v) for k, v in data.versions.items()],
-        ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.demo else "Imported published data"),
+        ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
+                 else data.dataset.sentence().replace("Mixed data", "MIXED DATA (some figures SYNTHETIC)", 1)),
         ("Suppression", "c = confidential: count below the disclosure threshold"),
     ]
     for r in rows:
@@ -295,7 +298,8 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
             if data.demo:
                 self.set_font("Helvetica", style="B", size=9)
                 self.set_text_color(213, 94, 0)
-                self.cell(0, 5, "SYNTHETIC DEMO DATA - describes no real area", align="R")
+                self.cell(0, 5, "SYNTHETIC DEMO DATA - describes no real area" if data.dataset.kind == "synthetic"
+                          else "MIXED DATA - some figures are synthetic", align="R")
                 self.set_text_color(0, 0, 0)
                 self.ln(6)
 
@@ -327,7 +331,8 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         "Versions: " + "; ".join(f"{k} {v}" for k, v in data.versions.items()),
     ]
     if data.demo:
-        lines.append("SYNTHETIC DEMO DATA: these figures are generated for demonstration and describe no real area.")
+        lines.append(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
+                     .replace("Mixed data", "MIXED DATA", 1))
     for line in lines:
         _para(pdf, 7, _latin1(line))
     pdf.ln(3)

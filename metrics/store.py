@@ -22,7 +22,10 @@ import pandas as pd
 from metrics.framework import REPO_ROOT, Reference
 
 T = TypeVar("T")
-DEFAULT_DB = REPO_ROOT / "var" / "ecm_demo.duckdb"
+#: The published national store (built from data/published/ on first run).
+DEFAULT_DB = REPO_ROOT / "var" / "ecm_published.duckdb"
+#: Where ``jar build-demo`` writes the synthetic demo unless told otherwise.
+DEMO_DB = REPO_ROOT / "var" / "ecm_demo.duckdb"
 DB_ENV = "ECM_DB"
 
 
@@ -333,13 +336,18 @@ def new_batch(
     user: str,
     file_hash: str | None = None,
     note: str | None = None,
+    synthetic: bool = False,
 ) -> int:
-    """Record an import batch (provenance) and return its id."""
+    """Record an import batch (provenance) and return its id.
+
+    ``synthetic`` marks rows made up for demonstration: the banner, pack and
+    exports call figures synthetic exactly when they come from such a batch.
+    """
     batch_id = cur.execute("SELECT COALESCE(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
     cur.execute(
-        "INSERT INTO import_batch (batch_id, source_file, file_hash, format, imported_by, note)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [batch_id, source_file, file_hash, fmt, user, note],
+        "INSERT INTO import_batch (batch_id, source_file, file_hash, format, imported_by, note, synthetic)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, source_file, file_hash, fmt, user, note, synthetic],
     )
     return int(batch_id)
 

@@ -18,7 +18,7 @@ def test_info_reports_counts_and_version(demo_db: Path) -> None:
     result = jar("info", "--db", str(demo_db), "--json")
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
-    assert info["dataset"] == "demo"
+    assert info["dataset"] == "synthetic demo data"
     assert info["tables"]["area"] > 160
     assert info["tables"]["observation"] > 100_000
     assert int(info["data_version"]) >= 1

@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics.catalogue import rows_dataset
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.stats import secondary_suppression, suppress
 from metrics.store import Store
@@ -291,7 +292,7 @@ def export_frame(store: Store, obs: pd.DataFrame, path: Path | str, fmt: Format 
         metadata: list[tuple[str, object]] = [
             ("exported at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
             ("store", store.path),
-            ("dataset", store.meta("dataset")),
+            ("dataset", rows_dataset(store, batch_ids)),
             ("data version", store.data_version()),
             ("rows", len(frame)),
             ("suppressed rows (value, CIs and count blank, note 'c')",
