@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: run test install install-test browser postgres lint bench lock clean
 
 run: install
-	$(BIN)/python -m metrics build-demo-if-missing
+	$(BIN)/python -m metrics build-published-if-missing
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: install-test browser postgres

@@ -19,8 +19,29 @@ def _param(name: str, default: str) -> str:
     return value if value else default
 
 
+def no_data_yet() -> None:
+    """Tell the reader how to fill an empty store, then stop the page."""
+    st.info(
+        "**This store holds no figures yet.** It has the Every Child Matters framework, the indicator "
+        "catalogue and every English local authority, but no observations.\n\n"
+        "- To see real published figures for every LA, build the published store: "
+        "`jar build-published --db PATH` (or start the dashboard without `ECM_DB`).\n"
+        "- To add your own files, import them: on the *Data: import and history* page (an analyst on a "
+        "writable server), or `jar import FILE --db PATH` (see the user guide).\n"
+        "- For training, the synthetic demo: `jar build-demo`.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+
 def selection_bar(allow_all_areas: bool = True) -> Selection:
-    """Draw area, benchmark, period and client-group pickers; return the selection."""
+    """Draw area, benchmark, period and client-group pickers; return the selection.
+
+    On a store with no observations yet there is nothing to select: the page
+    says what to import and stops, instead of drawing empty pickers.
+    """
+    if not cache.years():
+        no_data_yet()
     areas = cache.areas()
     if not allow_all_areas:
         areas = areas[areas["area_type"].isin(["la", "cluster"])]

@@ -6,8 +6,8 @@ import os
 
 import streamlit as st
 
-from metrics.demo import ensure_store
 from metrics.publish import is_publish_folder, resolve_store
+from metrics.published import ensure_published
 from metrics.store import Store, default_db_path
 
 
@@ -28,13 +28,13 @@ def get_store() -> Store:
     published snapshot on the next click, while sessions still reading the old
     one keep their connection (the cache holds a few).
 
-    On a fresh machine there is no store yet: build the demo first, showing
-    progress, then open it.
+    On a fresh machine there is no store yet: build the published national store
+    from the shipped snapshot first, showing progress, then open it.
     """
     path = default_db_path()
     if not path.exists():
-        bar = st.progress(0.0, text="First run: building the national demo store…")
-        ensure_store(path, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+        bar = st.progress(0.0, text="First run: building the national store from published data…")
+        ensure_published(path, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
         bar.empty()
     writable = os.environ.get("ECM_WRITABLE") == "1" and not is_publish_folder(path)
     return _open(str(resolve_store(path)), writable)

@@ -18,19 +18,25 @@ from pathlib import Path
 import duckdb
 
 from metrics.auth import AuthError, PermissionDenied, User
+from metrics.catalogue import dataset_status
 from metrics.framework import ReferenceDataError, load_reference
 from metrics.publish import PublishError
-from metrics.store import Store, StoreError, default_db_path, table_counts
+from metrics.store import DB_ENV, DEMO_DB, Store, StoreError, default_db_path, table_counts
 
 
 def _db(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
+def _demo_db(args: argparse.Namespace) -> Path:
+    # The demo has its own default file, so it never overwrites the published store.
+    return Path(args.db) if args.db else Path(os.environ.get(DB_ENV) or DEMO_DB)
+
+
 def cmd_build_demo(args: argparse.Namespace) -> int:
     from metrics.demo import build_demo
 
-    target = _db(args)
+    target = _demo_db(args)
     if target.exists() and not args.force:
         raise StoreError(f"{target} already exists; pass --force to rebuild it")
 
@@ -47,7 +53,7 @@ def cmd_build_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_build_demo_if_missing(args: argparse.Namespace) -> int:
-    target = _db(args)
+    target = _demo_db(args)
     if target.exists():
         print(f"Using existing store {target}")
         return 0
@@ -56,11 +62,44 @@ def cmd_build_demo_if_missing(args: argparse.Namespace) -> int:
     return cmd_build_demo(args)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from metrics.published import init_store
+
+    target = init_store(_db(args), force=args.force)
+    print(f"Initialised {target}: reference data (framework, catalogue, areas) and no observations.")
+    print(f"Next: jar import FILE --db {target} (see README: Importing real data), or jar build-published.")
+    return 0
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def cmd_build_published(args: argparse.Namespace) -> int:
+    from metrics.published import build_published
+
+    summary = build_published(_db(args), force=args.force, progress=_progress)
+    for line in summary.steps:
+        print(f"  {line}")
+    print(f"Built {summary.path}: {summary.observations:,} observations from the published snapshot, "
+          f"{summary.size_bytes / 1e6:.1f} MB, in {summary.seconds:.1f} s")
+    return 0
+
+
+def cmd_build_published_if_missing(args: argparse.Namespace) -> int:
+    target = _db(args)
+    if target.exists():
+        print(f"Using existing store {target}")
+        return 0
+    args.force = False
+    return cmd_build_published(args)
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     with Store(_db(args), read_only=True) as store:
         info = {
             "path": store.path,
-            "dataset": store.meta("dataset"),
+            "dataset": dataset_status(store).label,
             "data_version": store.data_version(),
             "schema_version": store.scalar("SELECT max(version) FROM schema_version"),
             "tables": table_counts(store),
@@ -292,7 +331,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jar", description=__doc__.splitlines()[0])
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="DuckDB store (default: $ECM_DB or var/ecm_demo.duckdb)")
+    common.add_argument("--db", help="DuckDB store (default: $ECM_DB or var/ecm_published.duckdb)")
     pg_target = argparse.ArgumentParser(add_help=False)  # read by _shared_target
     pg_target.add_argument("--to", help="PostgreSQL URL (default: $ECM_SHARED_DB)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -307,6 +346,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_build_demo_if_missing)
 
+    p = sub.add_parser("init", parents=[common], help="a store with the reference data and no observations")
+    p.add_argument("--force", action="store_true", help="replace an existing store")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("build-published", parents=[common],
+                       help="build the national store from the shipped published snapshot (data/published)")
+    p.add_argument("--force", action="store_true", help="rebuild an existing store")
+    p.set_defaults(func=cmd_build_published)
+    p = sub.add_parser("build-published-if-missing", parents=[common],
+                       help="build the published store unless the store file exists (make run)")
+    p.set_defaults(func=cmd_build_published_if_missing)
     p = sub.add_parser("info", parents=[common], help="counts per table and the data version")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
@@ -409,9 +458,11 @@ def _pg_errors() -> tuple[type[Exception], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from metrics.published import SnapshotError
+
     try:
         return int(args.func(args))
-    except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, PermissionDenied, AuthError,
-            PublishError, duckdb.Error, *_pg_errors()) as exc:
+    except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, FileExistsError, SnapshotError,
+            PermissionDenied, AuthError, PublishError, duckdb.Error, *_pg_errors()) as exc:
         print(f"jar {args.command}: error: {exc}", file=sys.stderr)
         return 1

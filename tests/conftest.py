@@ -37,6 +37,24 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def published_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published national store, built once from the shipped snapshot (no ../shared needed)."""
+    from metrics.published import build_published
+
+    path = tmp_path_factory.mktemp("published") / "published.duckdb"
+    build_published(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the reference data and no observations (``jar init``)."""
+    from metrics.published import init_store
+
+    return init_store(tmp_path_factory.mktemp("empty") / "empty.duckdb")
+
+
+@pytest.fixture(scope="session")
 def demo_store(demo_db: Path) -> Iterator[Store]:
     store = Store(demo_db, read_only=True)
     yield store
