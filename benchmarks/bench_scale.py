@@ -26,7 +26,7 @@ For each store size (built deterministically by :mod:`benchmarks.scale`):
   registered in app.py opened once, then the server's peak RSS (VmHWM).
 
 Once per run: the statistics engine on 1,000,000 rows (:mod:`benchmarks.bench_stats`)
-and a fresh clone's first start (no store: ``make run``'s demo build, then the server,
+and a fresh clone's first start (no store: ``make run``'s published build, then the server,
 to the first rendered home page). Everything is printed as tables and as JSON and
 written, with the date, machine and versions, to
 ``benchmarks/results/<date>-scale[-label].json`` and ``.md`` (rewritten after each size,
@@ -426,7 +426,7 @@ def report_lines(report: dict[str, Any]) -> list[str]:
     if fresh:
         out += ["", "## fresh clone: no store to the first rendered home page (`make run` minus pip)", ""]
         out += ([f"failed: {fresh['error']}"] if "error" in fresh else
-                [f"{fresh['total_s']:.1f} s: building the demo {fresh['build_demo_s']:.1f} s, "
+                [f"{fresh['total_s']:.1f} s: building the published store {fresh['build_store_s']:.1f} s, "
                  f"then server start to rendered home page {fresh['server_to_home_s']:.1f} s"])
     if report.get("stats"):
         out += ["", f"## statistics on {report['stats_rows']:,} rows (benchmarks/bench_stats.py)", ""]
@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", dest="browser", action="store_false",
                         help="skip everything that starts the server in Chromium (cold starts, RSS, fresh clone)")
     parser.add_argument("--no-fresh-start", dest="fresh", action="store_false",
-                        help="skip the fresh clone's first start (no store, demo built first)")
+                        help="skip the fresh clone's first start (no store, published store built first)")
     parser.add_argument("--no-stats", dest="stats", action="store_false", help="skip the 1,000,000-row statistics")
     parser.add_argument("--stats-rows", type=int, default=1_000_000)
     parser.add_argument("--label", default="", help="added to the results file names")

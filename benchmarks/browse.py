@@ -125,8 +125,9 @@ def cold_start_and_every_page(db: Path, log: Path | None = None) -> dict[str, An
 def fresh_clone_start(work: Path, log: Path | None = None) -> dict[str, Any]:
     """What ``make run`` does on a fresh clone, timed to the first rendered home page.
 
-    With no store at all: ``python -m metrics build-demo-if-missing`` builds the
-    national demo, then the server starts on it and Chromium opens the home page.
+    With no store at all: ``python -m metrics build-published-if-missing`` builds the
+    published national store from the shipped snapshot, then the server starts on
+    it and Chromium opens the home page.
     ``make run``'s ``pip install`` step is not included (the virtualenv exists).
     """
     from playwright.sync_api import sync_playwright
@@ -134,13 +135,13 @@ def fresh_clone_start(work: Path, log: Path | None = None) -> dict[str, Any]:
     folder = work / "fresh-clone"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    db = folder / "ecm_demo.duckdb"
+    db = folder / "ecm_published.duckdb"
     with sync_playwright() as pw:
         browser = _launch(pw)
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "metrics", "build-demo-if-missing", "--db", str(db)],
+            subprocess.run([sys.executable, "-m", "metrics", "build-published-if-missing", "--db", str(db)],
                            cwd=ROOT, check=True, capture_output=True, text=True)
             built = time.perf_counter()
             with serve(server_env(db), log=log, timeout=300) as (url, _proc):
@@ -150,5 +151,5 @@ def fresh_clone_start(work: Path, log: Path | None = None) -> dict[str, Any]:
             browser.close()
     size = db.stat().st_size
     shutil.rmtree(folder, ignore_errors=True)
-    return {"total_s": round(done - start, 2), "build_demo_s": round(built - start, 2),
+    return {"total_s": round(done - start, 2), "build_store_s": round(built - start, 2),
             "server_to_home_s": round(done - built, 2), "store_bytes": size}

@@ -41,6 +41,26 @@ address bar: copy the address to share exactly what you see.
 """
 )
 
+st.header("Which data you are looking at")
+st.markdown(
+    """
+The sidebar says which data every page shows, read from the import batches that wrote the figures:
+
+- **published data**: real figures imported from the publishers' files. Out of the box this is the
+  national snapshot shipped with the dashboard (DfE's LAIT dataset and children's social care files,
+  OHID Fingertips, DfE's statistical neighbours); the *Data* page lists every file, who published it
+  and when it was imported.
+- **synthetic demo data**: generated figures for training, describing no real area. Every page,
+  the data pack and exports say so in a warning at the top.
+- **published and synthetic data mixed**: both are in the store. The warning says how many figures
+  are synthetic and which import batch holds them; roll that batch back on the *Data* page to keep
+  only published figures.
+- **no observations yet**: a store made with `jar init`. Each page says what to import and how.
+
+Quote the data version shown beside it when you share a figure: it changes with every import.
+"""
+)
+
 st.header("How to read the flags")
 st.markdown(
     """
