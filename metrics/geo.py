@@ -1,9 +1,10 @@
-"""Boundaries for the map: a GeoJSON file configured by path.
+"""Boundaries for the map: a GeoJSON file, shipped or configured by path.
 
-ONS publishes county and unitary authority boundaries (e.g. "Counties and
-Unitary Authorities (December 2023) Boundaries UK BSC", WGS84). The file is not
-shipped (it is large and changes with each reorganisation); point ``ECM_BOUNDARIES``
-at it. The property holding the ONS code is found, not assumed, since its name
+``data/geo/boundaries.geojson`` ships ONS's generalised "Counties and Unitary
+Authorities (December 2023) Boundaries UK BSC" for every English upper-tier LA,
+simplified by ``tools/build_boundaries.py`` (see ``data/geo/README.md`` for the
+licence). ``ECM_BOUNDARIES`` points the map at another file, such as a newer
+vintage. The property holding the ONS code is found, not assumed, since its name
 changes with the vintage (CTYUA23CD, CTYUA24CD...).
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 from metrics.framework import REPO_ROOT
 
 BOUNDARIES_ENV = "ECM_BOUNDARIES"
-DEFAULT_BOUNDARIES = REPO_ROOT / "var" / "boundaries.geojson"
+DEFAULT_BOUNDARIES = REPO_ROOT / "data" / "geo" / "boundaries.geojson"
 _CODE = re.compile(r"^E(06|07|08|09|10|11)\d{6}$")
 
 

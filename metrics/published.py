@@ -28,6 +28,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from metrics.derived import refresh_derived
 from metrics.framework import REPO_ROOT, load_reference, read_rows
 from metrics.store import Store, load_reference_tables
 
@@ -189,11 +190,14 @@ def build_published(
                     continue
                 mapping = REPO_ROOT / s.mapping if s.mapping else None
                 try:
-                    result = run_import(store, actor, path, s.format, mapping, unknown_areas="skip")
+                    result = run_import(store, actor, path, s.format, mapping, unknown_areas="skip",
+                                        derive=False)
                 except ImportFailed as exc:
                     raise SnapshotError(f"{s.file} ({s.source_id}) was refused: {exc}") from exc
                 steps.append(result.summary().splitlines()[0])
             with store.transaction() as cur:
+                # Derived once for the whole snapshot: the store is invisible until renamed.
+                refresh_derived(cur)
                 cur.executemany(
                     "INSERT OR REPLACE INTO store_meta VALUES (?, ?)",
                     [("dataset", "published"), ("snapshot", ", ".join(s.source_id for s in sources))],

@@ -243,3 +243,34 @@ def test_marker_truth_table(tmp_path: Path) -> None:
         assert dataset_status(store).kind == "empty"
         import_source(store, open_source(store, data), unknown_areas="skip")
         assert dataset_status(store).kind == "published"
+
+
+def test_derived_tables_are_in_step(published_db: Path, tmp_path: Path) -> None:
+    """The build derives once at the end: the result equals a fresh derivation."""
+    from metrics.derived import refresh_derived
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(published_db, copy)
+    tables = ("ecm_observation", "ecm_national", "ecm_position")
+    with Store(copy) as store:
+        before = {t: store.df(f"SELECT * FROM {t} ORDER BY ALL") for t in tables}
+        assert all(len(f) for f in before.values())
+        with store.transaction() as tx:
+            refresh_derived(tx)
+        for t in tables:
+            assert store.df(f"SELECT * FROM {t} ORDER BY ALL").equals(before[t]), t
+
+
+def test_shipped_boundaries_cover_every_la(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh clone draws the map: the shipped ONS file has every current LA, in under 2 MB."""
+    from metrics.geo import BOUNDARIES_ENV, DEFAULT_BOUNDARIES, load_boundaries
+
+    monkeypatch.delenv(BOUNDARIES_ENV, raising=False)
+    bounds = load_boundaries()
+    assert bounds is not None and Path(bounds.path) == DEFAULT_BOUNDARIES
+    assert DEFAULT_BOUNDARIES.stat().st_size <= 2_000_000
+    las = {a.area_code for a in load_reference().local_authorities}
+    assert bounds.codes == las
+    assert all(len(bounds.outlines[c].x) > 10 for c in las)
+    readme = (DEFAULT_BOUNDARIES.parent / "README.md").read_text(encoding="utf-8")
+    assert "Open Government Licence" in readme and "Office for National Statistics" in readme

@@ -10,7 +10,7 @@ from dashboard.format import BAND_TEXT, COMPARISON_TEXT, comparison_label, fmt_v
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
-from metrics.geo import BOUNDARIES_ENV, boundaries_path, load_boundaries
+from metrics.geo import BOUNDARIES_ENV, load_boundaries
 
 BAND_COLOURS = {"A (best quartile)": "#0072B2", "B": "#56B4E9", "C": "#E69F00",
                 "D (worst quartile)": "#D55E00", "No band": "#CCCCCC"}
@@ -37,12 +37,17 @@ las["Compared"] = [comparison_label(c) for c in las["comparison"]]
 las["Band"] = [BAND_TEXT.get(b, "No band") if isinstance(b, str) else "No band" for b in las["band"]]
 las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)]
 bounds = load_boundaries()
-if bounds is None:
+if las.empty:
+    st.info(f"No local authority has a figure for {meta['short_title']} in the period ending "
+            f"{sel.period_year}. Choose another period or indicator; the Indicator catalogue lists "
+            "which periods each indicator has.")
+elif bounds is None:
     st.info(
-        f"No boundary file found at {boundaries_path()}. To add the map, download ONS's "
+        f"No boundary file found where {BOUNDARIES_ENV} points. The dashboard ships ONS's "
+        "county and unitary authority boundaries; to use another vintage, download ONS's "
         "'Counties and Unitary Authorities' boundaries (generalised, GeoJSON, WGS84) from the "
         f"ONS Open Geography portal and set the environment variable {BOUNDARIES_ENV} to its "
-        "path (or save it as var/boundaries.geojson), then restart the dashboard. "
+        "path, or unset it to use the shipped file, then restart the dashboard. "
         "The table below has every LA's figure."
     )
 else:

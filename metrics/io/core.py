@@ -304,8 +304,14 @@ def import_source(
     user: str | None = None,
     unknown_areas: str = "fault",
     progress: Progress | None = None,
+    derive: bool = True,
 ) -> ImportResult:
-    """Validate the whole file, then write it in one transaction (or raise, writing nothing)."""
+    """Validate the whole file, then write it in one transaction (or raise, writing nothing).
+
+    ``derive=False`` leaves the derived tables stale: only for a builder that
+    imports many files into a store no one reads yet, and refreshes them once
+    at the end (:func:`metrics.published.build_published`).
+    """
     user = user or getpass.getuser()
     say = progress or (lambda _n, _m: None)
     meta = store.df(
@@ -386,7 +392,7 @@ def import_source(
                 f"""CREATE OR REPLACE TEMP TABLE _stage AS
                     SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
             )
-        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say)
+        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say, derive)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")
         if memory_limit == _default_memory_limit():
@@ -454,7 +460,7 @@ def _default_memory_limit() -> str:
 
 def _merge(
     store: Store, source: Source, rows_read: int, skipped: int, skipped_areas: list[str], dry_run: bool, user: str,
-    say: Progress,
+    say: Progress, derive: bool = True,
 ) -> ImportResult:
     cur = store.cursor()
     counts = cur.execute(
@@ -519,7 +525,8 @@ def _merge(
             [rows_read, new + replaced, replaced, skipped, batch],
         )
         tx.execute("DROP TABLE IF EXISTS _changed")
-        refresh_derived(tx)
+        if derive:
+            refresh_derived(tx)
     result.batch_id = batch
     say(rows_read, f"committed batch {batch}")
     return result

@@ -37,6 +37,7 @@ def run_import(
     dry_run: bool = False,
     unknown_areas: str = "fault",
     progress: Progress | None = None,
+    derive: bool = True,
 ) -> ImportResult:
     """Validate and (unless ``dry_run``) write one file for ``actor``.
 
@@ -49,7 +50,7 @@ def run_import(
     source = open_source(store, path, fmt, mapping)
     try:
         result = import_source(store, source, dry_run=dry_run, user=actor.username,
-                               unknown_areas=unknown_areas, progress=progress)
+                               unknown_areas=unknown_areas, progress=progress, derive=derive)
     except ImportFailed as exc:
         if not dry_run:
             with shared_for(store).transaction() as cur:
