@@ -79,4 +79,4 @@ def test_cli_publish(authoring: Path, tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "metrics", "info", "--db", str(tmp_path / "pub"), "--json"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert '"dataset": "demo"' in r.stdout  # `jar info` reads the current snapshot of the folder
+    assert '"dataset": "synthetic demo data"' in r.stdout  # `jar info` reads the current snapshot of the folder

@@ -20,6 +20,7 @@ import datetime as dt
 import functools
 import getpass
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ import pandas as pd
 from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
+from metrics.periods import period_label
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
 
@@ -296,6 +298,52 @@ def _same_values(a: str, b: str) -> str:
     return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in VALUES)
 
 
+_SPAN = re.compile(r"^(\d{4})(?:[-/]?(\d{2}))?$")
+
+
+def _one_period(label: str, year: int) -> bool:
+    """Whether ``label`` spells the single period ending in ``year`` (``2024``, ``2023-24``,
+    ``2023/24``, ``202324``); a pooled range (``2017-19``, ``2017 - 19``) is not one."""
+    m = _SPAN.match(label)
+    if not m:
+        return False
+    start, end = int(m.group(1)), m.group(2)
+    return start == year if end is None else start + 1 == year and int(end) == year % 100
+
+
+def _canonical_labels(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """Relabel staged periods the way the indicator's period type is published.
+
+    Fingertips writes ``2023/24`` and LAIT ``2023-24`` for the same financial
+    year; one indicator-year gets one label (:func:`metrics.periods.period_label`
+    by the catalogue's period type), so a series is one line on one axis whatever
+    file each point came from. Only the few distinct (indicator, year, label)
+    triples are read into Python.
+    """
+    types = dict(cur.execute("SELECT indicator_id, period_type FROM indicator").fetchall())
+    if source.new_indicators is not None and not source.new_indicators.empty:
+        for iid, ptype in zip(source.new_indicators["indicator_id"], source.new_indicators["period_type"],
+                              strict=True):
+            types.setdefault(iid, ptype)
+    triples = cur.execute("SELECT DISTINCT indicator_id, period_year, period_label FROM _stage").fetchall()
+    changes = [
+        (iid, year, label, canonical)
+        for iid, year, label in triples
+        if iid in types and isinstance(label, str) and _one_period(label, int(year))
+        and (canonical := period_label(int(year), str(types[iid]))) != label
+    ]
+    if not changes:
+        return
+    frame = pd.DataFrame(changes, columns=["indicator_id", "period_year", "period_label", "canonical"])
+    cur.register("_relabel", frame)
+    cur.execute(
+        """UPDATE _stage s SET period_label = r.canonical FROM _relabel r
+           WHERE s.indicator_id = r.indicator_id AND s.period_year = r.period_year
+             AND s.period_label = r.period_label"""
+    )
+    cur.unregister("_relabel")
+
+
 def import_source(
     store: Store,
     source: Source,
@@ -392,6 +440,7 @@ def import_source(
                 f"""CREATE OR REPLACE TEMP TABLE _stage AS
                     SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
             )
+        _canonical_labels(cur, source)
         return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say, derive)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")

@@ -15,6 +15,8 @@ import pytest
 from metrics.io.core import ImportFailed, ImportResult, import_source, store_checksum
 from metrics.io.fingertips import open_fingertips
 from metrics.io.formats import detect_format
+from metrics.io.values import parse_period
+from metrics.periods import period_label
 from metrics.store import Store
 from tests.conftest import shared_path
 from tests.io.conftest import import_file
@@ -51,12 +53,18 @@ def number(text: str) -> float:
 
 
 def stored(store: Store, area: str, label: str, sex: str = "persons", category: str = "") -> dict:
+    """The stored row for Fingertips' period ``label``, which the store holds under the
+    catalogue's one label for that financial year (Fingertips' ``2010/11`` is ``2010-11``)."""
+    parsed = parse_period(label)
+    assert parsed is not None, label
+    year = parsed[0]
     frame = store.df(
-        "SELECT * FROM observation WHERE indicator_id = 'NI70' AND area_code = ? AND period_label = ?"
+        "SELECT * FROM observation WHERE indicator_id = 'NI70' AND area_code = ? AND period_year = ?"
         " AND sex = ? AND category = ? AND client_group_id = 'all'",
-        [area, label, sex, category],
+        [area, year, sex, category],
     )
     assert len(frame) == 1, f"{len(frame)} observations for {area} {label} {sex} {category!r}"
+    assert frame.iloc[0]["period_label"] == period_label(year, "financial")
     return frame.iloc[0].to_dict()
 
 
