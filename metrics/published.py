@@ -16,7 +16,6 @@ no observations, the start of a store an LA fills with its own imports.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from metrics.derived import refresh_derived
 from metrics.framework import REPO_ROOT, load_reference, read_rows
+from metrics.io.core import file_hash
 from metrics.store import Store, load_reference_tables
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "published"
@@ -82,14 +82,6 @@ def read_manifest(snapshot_dir: Path = SNAPSHOT_DIR) -> list[SnapshotSource]:
     if not path.exists():
         raise SnapshotError(f"{path}: no snapshot manifest (rebuild with tools/build_published.py)")
     return sorted(read_rows(path, SnapshotSource), key=lambda s: (s.step, s.source_id))
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def init_store(db_path: Path | str, *, force: bool = False) -> Path:
@@ -170,7 +162,7 @@ def build_published(
         extract = snapshot_dir / s.extract
         if not extract.exists():
             raise SnapshotError(f"{extract}: listed in {MANIFEST} but missing")
-        if s.extract_sha256 and sha256_file(extract) != s.extract_sha256:
+        if s.extract_sha256 and file_hash(extract) != s.extract_sha256:
             raise SnapshotError(f"{extract}: its SHA-256 differs from {MANIFEST}'s; the snapshot was altered")
     tmp = target.with_name(target.name + f".building-{os.getpid()}")
     init_store(tmp, force=True)

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.catalogue import dataset_status
 from metrics.cli import main
 from metrics.framework import REPO_ROOT, load_reference
-from metrics.io.core import import_source, rollback_batch
+from metrics.io.core import file_hash, import_source, rollback_batch
 from metrics.io.export import export_observations
 from metrics.io.formats import open_source
 from metrics.published import (
@@ -26,7 +26,6 @@ from metrics.published import (
     SnapshotError,
     build_published,
     read_manifest,
-    sha256_file,
 )
 from metrics.store import Store
 from tests.conftest import shared_path
@@ -45,7 +44,7 @@ def test_manifest_names_publisher_licence_and_hashes(source) -> None:
     assert source.licence == "Open Government Licence v3.0"
     assert source.sha256 and len(source.sha256) == 64
     extract = SNAPSHOT_DIR / source.extract
-    assert sha256_file(extract) == source.extract_sha256
+    assert file_hash(extract) == source.extract_sha256
 
 
 def test_snapshot_is_compact_and_attributed() -> None:
@@ -58,7 +57,7 @@ def test_snapshot_is_compact_and_attributed() -> None:
 @pytest.mark.parametrize("source", MANIFEST, ids=lambda s: s.source_id)
 def test_manifest_hash_is_the_publishers_file(source) -> None:
     original = shared_path("data", *source.shared_path.split("/"))
-    assert sha256_file(original) == source.sha256
+    assert file_hash(original) == source.sha256
 
 
 # --- the store built from it -----------------------------------------------------------------

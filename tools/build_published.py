@@ -30,7 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metrics.published import MANIFEST, SNAPSHOT_DIR, read_manifest, sha256_file  # noqa: E402
+from metrics.io.core import file_hash  # noqa: E402
+from metrics.published import MANIFEST, SNAPSHOT_DIR, read_manifest  # noqa: E402
 
 
 def read_publisher_file(path: Path, layout: str) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         out = SNAPSHOT_DIR / s.extract
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out, index=False, compression="zstd", compression_level=19)
-        rows[s.source_id].update(sha256=sha256_file(original), extract_sha256=sha256_file(out),
+        rows[s.source_id].update(sha256=file_hash(original), extract_sha256=file_hash(out),
                                  extract_rows=str(len(frame)))
         print(f"{s.source_id}: {len(frame):,} rows, {original.stat().st_size / 1e6:.2f} MB -> "
               f"{out.stat().st_size / 1e6:.2f} MB")
