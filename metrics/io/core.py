@@ -13,7 +13,7 @@ carrying the line number it came from. This module:
    to ``observation_history`` (recoverable, and restored by a rollback), new rows
    are inserted, all in one transaction with one ``import_batch`` row. A changed
    row that carries less than the stored one (see :func:`_support`: a value alone
-   against a count and denominator, or against a CI) yields: the store keeps the
+   against a count, a count and denominator or a CI) yields: the store keeps the
    better-supported figure whatever order the files were imported in.
 """
 
@@ -318,19 +318,27 @@ def _same_values(a: str, b: str) -> str:
 
 
 def _support(a: str) -> str:
-    """How much a row carries beyond its value: 2 count and denominator, 1 a 95% CI, 0 neither.
+    """How much a row carries beyond its value: 2 count and denominator, 1 a count or a
+    95% CI, 0 neither.
 
     LAIT republishes DfE's and OHID's figures as values only; letting a re-import of
-    it replace the counted rows would wipe the counts and CIs every comparison needs.
-    Between rows of equal support the later import wins, as it always has.
+    it replace the counted rows would wipe the counts and CIs every comparison needs
+    (and a DfE count of 0 under a suppressed or empty-cohort rate, which LAIT shows
+    as ``-``). Between rows of equal support the later import wins, as it always has.
     """
     return (f"(CASE WHEN {a}.count IS NOT NULL AND {a}.denominator IS NOT NULL THEN 2"
-            f" WHEN {a}.lower95 IS NOT NULL AND {a}.upper95 IS NOT NULL THEN 1 ELSE 0 END)")
+            f" WHEN {a}.count IS NOT NULL OR ({a}.lower95 IS NOT NULL AND {a}.upper95 IS NOT NULL) THEN 1"
+            " ELSE 0 END)")
 
 
-def _yields(s: str, o: str) -> str:
-    """The staged row ``s`` differs from the stored ``o`` but carries less: ``o`` stays."""
-    return f"(NOT ({_same_values(s, o)}) AND {_support(s)} < {_support(o)})"
+def _yields(s: str, o: str, b: str) -> str:
+    """The staged row ``s`` differs from the stored ``o`` (of batch ``b``) but carries less: ``o`` stays.
+
+    Made-up figures never outrank published ones: a synthetic (demo) row gives way
+    to any import, however much it carries.
+    """
+    return (f"(NOT ({_same_values(s, o)}) AND {_support(s)} < {_support(o)}"
+            f" AND NOT coalesce({b}.synthetic, FALSE))")
 
 
 _SPAN = re.compile(r"^(\d{4})(?:[-/]?(\d{2}))?$")
@@ -551,10 +559,11 @@ def _merge(
         f"""
         SELECT count(*) FILTER (WHERE o.indicator_id IS NULL),
                count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND NOT ({_same_values('s', 'o')})
-                                AND NOT {_yields('s', 'o')}),
+                                AND NOT {_yields('s', 'o', 'b')}),
                count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND ({_same_values('s', 'o')})),
-               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND {_yields('s', 'o')})
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND {_yields('s', 'o', 'b')})
         FROM _stage s LEFT JOIN observation o ON {_key_join('s', 'o')}
+        LEFT JOIN import_batch b ON b.batch_id = o.batch_id
         """
     ).fetchone()
     new, replaced, unchanged, yielded = (int(x) for x in counts)
@@ -563,7 +572,7 @@ def _merge(
         yielded_to = dict(cur.execute(
             f"""SELECT coalesce(b.source_file, 'batch ' || o.batch_id), count(*) FROM _stage s
                 JOIN observation o ON {_key_join('s', 'o')} LEFT JOIN import_batch b ON b.batch_id = o.batch_id
-                WHERE {_yields('s', 'o')} GROUP BY 1 ORDER BY 2 DESC, 1"""
+                WHERE {_yields('s', 'o', 'b')} GROUP BY 1 ORDER BY 2 DESC, 1"""
         ).fetchall())
     new_inds = source.new_indicators
     if new_inds is not None and not new_inds.empty:
@@ -598,7 +607,8 @@ def _merge(
         tx.execute(
             f"""CREATE OR REPLACE TEMP TABLE _changed AS
                 SELECT s.* FROM _stage s JOIN observation o ON {_key_join('s', 'o')}
-                WHERE NOT ({_same_values('s', 'o')}) AND NOT {_yields('s', 'o')}"""
+                LEFT JOIN import_batch b ON b.batch_id = o.batch_id
+                WHERE NOT ({_same_values('s', 'o')}) AND NOT {_yields('s', 'o', 'b')}"""
         )
         tx.execute(
             f"""INSERT INTO observation_history BY NAME
