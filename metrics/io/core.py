@@ -11,7 +11,10 @@ carrying the line number it came from. This module:
 4. otherwise compares the staged rows with the store: unchanged rows are left
    alone (re-importing a file changes nothing), changed rows move the old value
    to ``observation_history`` (recoverable, and restored by a rollback), new rows
-   are inserted, all in one transaction with one ``import_batch`` row.
+   are inserted, all in one transaction with one ``import_batch`` row. A changed
+   row that carries less than the stored one (see :func:`_support`: a value alone
+   against a count, a count and denominator or a CI) yields: the store keeps the
+   better-supported figure whatever order the files were imported in.
 """
 
 from __future__ import annotations
@@ -134,6 +137,10 @@ class ImportResult:
     dry_run: bool
     skipped_areas: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Rows not written because the store holds the same key with counts or CIs this
+    # file lacks; ``yielded_to`` says to which files' rows (file name -> rows).
+    yielded: int = 0
+    yielded_to: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
@@ -141,6 +148,8 @@ class ImportResult:
             f"{self.file}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
             f"{self.replaced:,} replaced (old values kept in history), {self.unchanged:,} unchanged"
         )
+        if self.yielded:
+            text += f", {yielded_text(self.yielded, self.yielded_to)}"
         if self.skipped:
             text += f", {self.skipped:,} skipped for areas not in the store ({', '.join(self.skipped_areas[:12])})"
         if self.batch_id is not None:
@@ -150,6 +159,16 @@ class ImportResult:
         for note in self.notes:
             text += f"; {note}"
         return text
+
+
+def yielded_text(yielded: int, yielded_to: dict[str, int]) -> str:
+    """How many rows yielded to better-supported stored rows, and whose."""
+    whose = ", ".join(f"{name} {n:,}" for name, n in list(yielded_to.items())[:6])
+    more = len(yielded_to) - 6
+    if more > 0:
+        whose += f" and {more} more"
+    return (f"{yielded:,} yielded to stored rows with counts or confidence intervals this file lacks"
+            + (f" ({whose})" if whose else ""))
 
 
 def file_hash(path: Path) -> str:
@@ -296,6 +315,30 @@ def _key_join(a: str, b: str) -> str:
 
 def _same_values(a: str, b: str) -> str:
     return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in VALUES)
+
+
+def _support(a: str) -> str:
+    """How much a row carries beyond its value: 2 count and denominator, 1 a count or a
+    95% CI, 0 neither.
+
+    LAIT republishes DfE's and OHID's figures as values only; letting a re-import of
+    it replace the counted rows would wipe the counts and CIs every comparison needs
+    (and a DfE count of 0 under a suppressed or empty-cohort rate, which LAIT shows
+    as ``-``). Between rows of equal support the later import wins, as it always has.
+    """
+    return (f"(CASE WHEN {a}.count IS NOT NULL AND {a}.denominator IS NOT NULL THEN 2"
+            f" WHEN {a}.count IS NOT NULL OR ({a}.lower95 IS NOT NULL AND {a}.upper95 IS NOT NULL) THEN 1"
+            " ELSE 0 END)")
+
+
+def _yields(s: str, o: str, b: str) -> str:
+    """The staged row ``s`` differs from the stored ``o`` (of batch ``b``) but carries less: ``o`` stays.
+
+    Made-up figures never outrank published ones: a synthetic (demo) row gives way
+    to any import, however much it carries.
+    """
+    return (f"(NOT ({_same_values(s, o)}) AND {_support(s)} < {_support(o)}"
+            f" AND NOT coalesce({b}.synthetic, FALSE))")
 
 
 _SPAN = re.compile(r"^(\d{4})(?:[-/]?(\d{2}))?$")
@@ -515,18 +558,28 @@ def _merge(
     counts = cur.execute(
         f"""
         SELECT count(*) FILTER (WHERE o.indicator_id IS NULL),
-               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND NOT ({_same_values('s', 'o')})),
-               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND ({_same_values('s', 'o')}))
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND NOT ({_same_values('s', 'o')})
+                                AND NOT {_yields('s', 'o', 'b')}),
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND ({_same_values('s', 'o')})),
+               count(*) FILTER (WHERE o.indicator_id IS NOT NULL AND {_yields('s', 'o', 'b')})
         FROM _stage s LEFT JOIN observation o ON {_key_join('s', 'o')}
+        LEFT JOIN import_batch b ON b.batch_id = o.batch_id
         """
     ).fetchone()
-    new, replaced, unchanged = (int(x) for x in counts)
+    new, replaced, unchanged, yielded = (int(x) for x in counts)
+    yielded_to: dict[str, int] = {}
+    if yielded:
+        yielded_to = dict(cur.execute(
+            f"""SELECT coalesce(b.source_file, 'batch ' || o.batch_id), count(*) FROM _stage s
+                JOIN observation o ON {_key_join('s', 'o')} LEFT JOIN import_batch b ON b.batch_id = o.batch_id
+                WHERE {_yields('s', 'o', 'b')} GROUP BY 1 ORDER BY 2 DESC, 1"""
+        ).fetchall())
     new_inds = source.new_indicators
     if new_inds is not None and not new_inds.empty:
         have = set(store.df("SELECT indicator_id FROM indicator")["indicator_id"])
         new_inds = new_inds[~new_inds["indicator_id"].isin(have)]
     result = ImportResult(source.name, source.format, None, rows_read, new, replaced, unchanged,
-                          skipped, dry_run, skipped_areas, list(source.notes))
+                          skipped, dry_run, skipped_areas, list(source.notes), yielded, yielded_to)
     if dry_run or (new == 0 and replaced == 0 and (new_inds is None or new_inds.empty)):
         return result
     digest = file_hash(source.path) if source.path.exists() else None
@@ -534,7 +587,8 @@ def _merge(
     # write has begun: until COMMIT the store still holds the old state.
     say(rows_read, f"writing {new:,} new and {replaced:,} replaced rows in one transaction")
     with store.transaction() as tx:
-        batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(source.notes) or None)
+        notes = [*source.notes, *([yielded_text(yielded, yielded_to)] if yielded else [])]
+        batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(notes) or None)
         if new_inds is not None and not new_inds.empty:
             # A reader may mark measures it mapped to an ECM aim (mapped = TRUE) and
             # give their NSF standards as a list column; otherwise they are unmapped.
@@ -553,7 +607,8 @@ def _merge(
         tx.execute(
             f"""CREATE OR REPLACE TEMP TABLE _changed AS
                 SELECT s.* FROM _stage s JOIN observation o ON {_key_join('s', 'o')}
-                WHERE NOT ({_same_values('s', 'o')})"""
+                LEFT JOIN import_batch b ON b.batch_id = o.batch_id
+                WHERE NOT ({_same_values('s', 'o')}) AND NOT {_yields('s', 'o', 'b')}"""
         )
         tx.execute(
             f"""INSERT INTO observation_history BY NAME

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from metrics.framework import REPO_ROOT
+from metrics.framework import REPO_ROOT, PeriodType
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import parse_numbers, parse_period
@@ -45,6 +45,7 @@ from metrics.periods import period_label
 from metrics.store import Store
 
 DEFAULT_MAPPING = REPO_ROOT / "data" / "mappings" / "lait_measures.csv"
+DEFAULT_PERIOD_TYPES = REPO_ROOT / "data" / "mappings" / "lait_period_types.csv"
 DICTIONARY_NAME = "lait_data_dictionary.csv"
 CHUNK_ROWS = 200_000
 SOURCE = "DfE Local Authority Interactive Tool (LAIT)"
@@ -157,6 +158,47 @@ class LaitMapping(BaseModel):
             if self.client_group_id not in (None, "all") or self.scale != 1.0:
                 raise ValueError("an ecm row is a new all-children indicator: no client_group_id or scale")
         return self
+
+
+class LaitPeriodType(BaseModel):
+    """One reviewed row of ``lait_period_types.csv``: a measure whose dictionary
+    Year_Type is not how its source publishes it (NCCIS figures are calendar years)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    lait_measure: str
+    period_type: PeriodType
+    reason: str
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value:
+            raise ValueError("say why the dictionary's year type is overridden")
+        return value
+
+
+def read_period_types(path: Path | str | None = None) -> dict[str, str]:
+    """Measure -> period type from the reviewed override file (errors name the row)."""
+    path = Path(path) if path else DEFAULT_PERIOD_TYPES
+    if not path.exists():
+        raise LaitMappingError(f"{path}: LAIT period-type file is missing")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    out: dict[str, str] = {}
+    errors: list[str] = []
+    for line, raw in enumerate(frame.to_dict("records"), start=2):
+        try:
+            row = LaitPeriodType.model_validate(raw)
+        except ValidationError as exc:
+            errors += [f"{path.name}, row {line}, {'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}"
+                       for e in exc.errors()]
+            continue
+        if row.lait_measure in out:
+            errors.append(f"{path.name}, row {line}: {row.lait_measure!r} listed twice")
+        out[row.lait_measure] = row.period_type
+    if errors:
+        raise LaitMappingError("; ".join(errors[:20]))
+    return out
 
 
 def measure_id(measure: str) -> str:
@@ -272,13 +314,17 @@ def _unit(axis: object) -> tuple[str, float, str]:
 
 
 def new_indicator_rows(
-    measures: pd.DataFrame, dictionary: pd.DataFrame, ecm: dict[str, LaitMapping]
+    measures: pd.DataFrame, dictionary: pd.DataFrame, ecm: dict[str, LaitMapping],
+    period_types: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Indicator rows for measures the catalogue lacks (``measures``: measure, item).
 
     ECM-mapped measures get a value type from their unit (so the dashboard can
-    treat them like catalogue indicators); the rest are stored as published.
+    treat them like catalogue indicators); the rest are stored as published. The
+    period type is the dictionary's Year_Type unless ``period_types`` (the reviewed
+    ``lait_period_types.csv``) says otherwise.
     """
+    period_types = period_types or {}
     rows: list[dict[str, object]] = []
     for measure, item in measures.itertuples(index=False, name=None):
         d = dictionary.loc[measure] if measure in dictionary.index else pd.Series(dtype=object)
@@ -308,7 +354,7 @@ def new_indicator_rows(
                 "source": SOURCE + (f" ({d.get('Data Owner (DO) /Supplier and Contact Details')})"
                                     if isinstance(d.get("Data Owner (DO) /Supplier and Contact Details"), str) else ""),
                 "frequency": "annual",
-                "period_type": YEAR_TYPES.get(year_type, "calendar"),
+                "period_type": period_types.get(measure) or YEAR_TYPES.get(year_type, "calendar"),
                 "client_groups": ["all"],
                 "headline_group": "all",
                 "disclosure_threshold": 5,
@@ -376,7 +422,8 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def open_lait(
-    path: Path | str, store: Store, mapping: Path | str | None = None, dictionary: Path | str | None = None
+    path: Path | str, store: Store, mapping: Path | str | None = None, dictionary: Path | str | None = None,
+    period_types: Path | str | None = None,
 ) -> Source:
     """Open a LAIT parquet file: resolve measures, areas and periods up front, stream rows later.
 
@@ -388,6 +435,7 @@ def open_lait(
     dict_path = Path(dictionary) if dictionary else path.parent / DICTIONARY_NAME
     rows = read_mapping(mapping)
     check_mapping(rows, store)
+    overrides = read_period_types(period_types)
     try:
         con = _connect(path)
         have = {r[0] for r in con.execute("DESCRIBE lait").fetchall()}
@@ -417,13 +465,20 @@ def open_lait(
         if row.kind == "catalogue":
             iid = str(row.indicator_id)
             targets[row.lait_measure] = (iid, row.client_group_id or headline_of[iid], row.scale)
+    owned = sorted(m for m in overrides if m in targets)
+    if owned:
+        con.close()
+        raise LaitMappingError(
+            f"{DEFAULT_PERIOD_TYPES.name if period_types is None else Path(period_types).name}: "
+            f"{', '.join(map(repr, owned))} feed catalogue indicators, whose period type the catalogue gives"
+        )
     ecm = {r.lait_measure: r for r in rows if r.kind == "ecm"}
     in_file = con.execute(
         'SELECT "Short Desc" AS measure, any_value("Data item") AS item FROM lait GROUP BY 1 ORDER BY 1'
     ).df()
     extra = in_file[~in_file["measure"].isin(targets)]
     try:
-        new_inds = new_indicator_rows(extra, dictionary_frame, ecm)
+        new_inds = new_indicator_rows(extra, dictionary_frame, ecm, overrides)
     except LaitMappingError:
         con.close()
         raise

@@ -63,7 +63,7 @@ def run_import(
             result.notes.append(pending)
         detail = {"batch_id": result.batch_id, "format": result.format, "rows_read": result.rows_read,
                   "new": result.new, "replaced": result.replaced, "unchanged": result.unchanged,
-                  "skipped": result.skipped}
+                  "yielded": result.yielded, "skipped": result.skipped}
         if pending:
             detail["shared_history"] = "pending"
         with shared_for(store).transaction() as cur:

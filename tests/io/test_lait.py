@@ -27,8 +27,10 @@ from metrics.io.lait import (
     LaitMappingError,
     check_mapping,
     measure_id,
+    open_lait,
     read_lait_period,
     read_mapping,
+    read_period_types,
     unknown_areas,
 )
 from metrics.results import catalogue_frame
@@ -290,6 +292,56 @@ def test_mapping_measures_exist_in_the_dictionary() -> None:
     with dictionary.open(encoding="utf-8-sig", newline="") as fh:
         known = {r["Measure_short"] for r in csv.DictReader(fh)}
     assert {r.lait_measure for r in read_mapping()} <= known
+
+
+def test_nccis_measures_are_calendar_years_like_the_catalogue(lait: Imported) -> None:
+    """LAIT's dictionary calls NCCIS figures financial years; the reviewed override makes
+    16-17 NEET a calendar year, labelled as the catalogue's NI117 from the same collection."""
+    store = lait.store
+    types = dict(store.df(
+        "SELECT lait_measure, period_type FROM indicator WHERE lait_measure IN ('16-17 NEET', '16-17_not known_NEET')"
+    ).itertuples(index=False, name=None))
+    assert types == {"16-17 NEET": "calendar", "16-17_not known_NEET": "calendar"}
+    labels = store.df(
+        """SELECT i.lait_measure, o.period_label FROM observation o JOIN indicator i USING (indicator_id)
+           WHERE i.lait_measure IN ('16-17 NEET', '16-17_not known_NEET') AND o.area_code = ?
+             AND o.period_year = 2024 AND o.client_group_id = 'all'""",
+        [ENGLAND],
+    )
+    assert dict(labels.itertuples(index=False, name=None)) == {"16-17 NEET": "2024", "16-17_not known_NEET": "2024"}
+
+
+def test_period_type_overrides_are_valid_and_in_the_dictionary() -> None:
+    overrides = read_period_types()
+    assert overrides["16-17 NEET"] == "calendar"
+    dictionary = shared_path("data", "lait", "lait_data_dictionary.csv")
+    with dictionary.open(encoding="utf-8-sig", newline="") as fh:
+        known = {r["Measure_short"] for r in csv.DictReader(fh)}
+    assert set(overrides) <= known
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("16-17 NEET,quarterly,why", "period_type"),
+        ("16-17 NEET,calendar,", "say why"),
+        ("16-17 NEET,calendar,a\n16-17 NEET,calendar,b", "listed twice"),
+    ],
+)
+def test_bad_period_type_rows_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "types.csv"
+    path.write_text(f"lait_measure,period_type,reason\n{text}\n", encoding="utf-8")
+    with pytest.raises(LaitMappingError, match=message):
+        read_period_types(path)
+
+
+def test_period_type_override_of_a_catalogue_measure_is_refused(demo_store: Store, tmp_path: Path) -> None:
+    """A catalogue indicator's period type is the catalogue's (NI117 is calendar already)."""
+    parquet = shared_path("data", "lait", "bds_long_0.parquet")
+    path = tmp_path / "types.csv"
+    path.write_text("lait_measure,period_type,reason\n16-17_not known_NEET,financial,test\n", encoding="utf-8")
+    with pytest.raises(LaitMappingError, match="catalogue"):
+        open_lait(parquet, demo_store, period_types=path)
 
 
 @pytest.mark.parametrize(
