@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
 from metrics.catalogue import dataset_status
+from metrics.labels import confidence_text, trend_periods_text
 from metrics.store import Store
 
 
@@ -26,11 +27,13 @@ def demo_banner(store: Store) -> None:
 def method_note(benchmark_name: str) -> None:
     """State the comparison method next to every flag, as Fingertips does."""
     st.caption(
-        f"Significance: the area's 95% confidence interval compared with the {benchmark_name} "
-        "value (overlap = similar). Better/worse follows each indicator's polarity; activity "
-        "measures with no polarity are marked higher/lower. Quartile bands A (best) to D "
-        "(worst) rank the 153 local authorities. Trend: the last five periods, chi-square "
-        "test at 99.8%."
+        f"Significance: the area's confidence interval compared with the {benchmark_name} value "
+        "(overlap = similar), at 95% or, where Fingertips sets it for the indicator, 99.8% (the "
+        "table's CI column says which). Better/worse follows each indicator's polarity; activity "
+        "measures with no polarity are marked higher/lower and have no band or rank. Quartile bands "
+        "A (best) to D (worst) among the local authorities, LAIT's rule: a value on a cut point "
+        "takes the band below it. Trend: the latest five periods with a valid value (the table "
+        "lists them), chi-square test at 99.8%."
     )
 
 
@@ -51,22 +54,32 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
                 for v, d, s in zip(rows["value"], rows["decimal_places"], rows["suppressed"], strict=True)
             ],
             "Unit": rows["unit"],
-            "95% CI": [
-                "c" if s else (f"{fmt_value(lo, int(d))} – {fmt_value(hi, int(d))}" if lo == lo else "–")
-                for lo, hi, d, s in zip(rows["lower95"], rows["upper95"], rows["decimal_places"],
-                                        rows["suppressed"], strict=True)
+            "CI used": [
+                ci_text(lo, hi, lv, int(d), bool(s))
+                for lo, hi, lv, d, s in zip(rows["compared_lower"], rows["compared_upper"], rows["confidence_level"],
+                                            rows["decimal_places"], rows["suppressed"], strict=True)
             ],
             "Benchmark": [fmt_value(v, int(d)) for v, d in zip(rows["benchmark_value"], rows["decimal_places"], strict=True)],
             "Compared with benchmark": [comparison_label(c) for c in rows["comparison"]],
             "Band": [BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in rows["band"]],
             "Rank": [f"{int(r)} of {int(n)}" if r == r else "–" for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
             "Trend": [TREND_TEXT.get(t, t) for t in rows["trend"]],
+            "Trend periods": [trend_periods_text(p) for p in rows["trend_periods"]],
             "Polarity": rows["polarity"].str.replace("_", " "),
         }
     )
     narrow = {c: st.column_config.TextColumn(width="small") for c in ("Aim", "Unit", "Polarity", "Band")}
     st.dataframe(out, hide_index=True, key=key, column_config=narrow)
     suppressed_note(rows["suppressed"])
+
+
+def ci_text(lower: float, upper: float, level: float, decimals: int, suppressed: bool) -> str:
+    """The interval the comparison used, with its level: "12.1 – 14.0 (95%)"."""
+    if suppressed:
+        return "c"
+    if lower != lower:
+        return "–"
+    return f"{fmt_value(lower, decimals)} – {fmt_value(upper, decimals)} ({confidence_text(level)})"
 
 
 def suppressed_note(flags: pd.Series) -> None:

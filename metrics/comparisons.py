@@ -25,6 +25,7 @@ from metrics.stats import (
     funnel_limits,
     funnel_significance,
     group_means,
+    interval_at_level,
     recent_trend,
 )
 from metrics.store import Store
@@ -103,12 +104,10 @@ def indicator_across_las(
     las = frame.iloc[keep].reset_index(drop=True)
     las["n_ranked"] = las["n_ranked"].astype(np.int64)  # every LA row has its position
     las["england_value"] = england_value
+    lower, upper = interval_at_level(las["lower95"], las["upper95"], las["lower998"], las["upper998"],
+                                     float(meta.get("confidence_level") or 95.0))
     las["comparison"] = compare_to_benchmark(
-        las["value"].to_numpy(dtype=float),
-        las["lower95"].to_numpy(dtype=float),
-        las["upper95"].to_numpy(dtype=float),
-        england_value,
-        str(meta["polarity"]),
+        las["value"].to_numpy(dtype=float), lower, upper, england_value, str(meta["polarity"]),
     )
     las["selected"] = las["area_code"] == la_code
     return las
@@ -198,8 +197,8 @@ def indicator_series(
     return pd.concat([frame.iloc[np.flatnonzero(is_main)], nb_mean], ignore_index=True)
 
 
-def series_trend(series: pd.DataFrame, area_code: str, meta: dict[str, object]) -> str:
-    """The Fingertips recent-trend label of one area's series."""
+def series_trend_detail(series: pd.DataFrame, area_code: str, meta: dict[str, object]) -> tuple[str, tuple[str, ...]]:
+    """The Fingertips recent-trend label of one area's series and the periods it was tested over."""
     rows = np.flatnonzero(series["area_code"].to_numpy(dtype=object) == area_code)
     rows = rows[np.argsort(series["period_year"].to_numpy()[rows], kind="stable")]
     t = recent_trend(
@@ -207,4 +206,10 @@ def series_trend(series: pd.DataFrame, area_code: str, meta: dict[str, object]) 
         str(meta["polarity"]),
         str(meta["value_type"]),
     )
-    return t.label
+    labels = series["period_label"].to_numpy(dtype=object)[rows]
+    return t.label, tuple(str(labels[i]) for i in t.points)
+
+
+def series_trend(series: pd.DataFrame, area_code: str, meta: dict[str, object]) -> str:
+    """The Fingertips recent-trend label of one area's series."""
+    return series_trend_detail(series, area_code, meta)[0]

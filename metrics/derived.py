@@ -105,7 +105,8 @@ def _la_values(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cur.execute(
         """
         SELECT o.period_year, o.indicator_id, o.client_group_id, o.area_code,
-               CASE WHEN o.suppressed THEN NULL ELSE o.value END AS value, i.polarity
+               CASE WHEN o.suppressed THEN NULL ELSE o.value END AS value, i.polarity,
+               list_contains(coalesce(i.no_band_groups, []), o.client_group_id) AS no_band
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE a.area_type = 'la'
         ORDER BY o.period_year, o.indicator_id, o.client_group_id, o.area_code
@@ -129,13 +130,16 @@ def national_tables(las: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     national = national.reset_index()
     values = las["value"].to_numpy(dtype=float)
     polarity = las["polarity"].to_numpy(dtype=object)
+    no_band = las["no_band"].to_numpy(dtype=bool) if "no_band" in las else np.zeros(len(las), dtype=bool)
     band = np.full(len(las), None, dtype=object)
     rank = np.full(len(las), np.nan)
     n_ranked = np.zeros(len(las), dtype=np.int64)
     for rows in grouped.indices.values():
         v = values[rows]
         pol = polarity[rows[0]]
-        band[rows] = quartile_band(v, pol)
+        # A No_Quartile measure keeps its rank (LAIT shows one) but gets no band.
+        if not no_band[rows[0]]:
+            band[rows] = quartile_band(v, pol)
         rank[rows] = national_rank(v, pol)
         n_ranked[rows] = int(np.isfinite(v).sum())
     position = las[[*_GROUP_KEYS, "area_code"]].assign(band=band, rank=rank, n_ranked=n_ranked)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from metrics.stats.enums import Polarity, ValueType
 
@@ -112,8 +112,12 @@ class Indicator(_Row):
     ni_number: str | None = None
     lait_measure: str | None = None
     fingertips_id: str | None = None
+    #: Level of the benchmark comparison, as Fingertips sets it per indicator (95 or 99.8).
+    confidence_level: Literal[95.0, 99.8] = 95.0
+    #: Client groups whose figures get no quartile band (LAIT's No_Quartile measures).
+    no_band_groups: list[str] = []
 
-    _lists = field_validator("nsf_standards", "client_groups", mode="before")(_split_list)
+    _lists = field_validator("nsf_standards", "client_groups", "no_band_groups", mode="before")(_split_list)
     _blanks = field_validator(
         "numerator", "denominator", "ni_number", "lait_measure", "fingertips_id", mode="before"
     )(_blank_to_none)
@@ -125,6 +129,21 @@ class Indicator(_Row):
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return value
+
+    @field_validator("confidence_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        # A blank cell is the default; "95" and "99.8" arrive as text from the CSV.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return 95.0
+        return float(value)
+
+    @model_validator(mode="after")
+    def _band_groups_published(self) -> Indicator:
+        unknown = [g for g in self.no_band_groups if g not in self.client_groups]
+        if unknown:
+            raise ValueError(f"no_band_groups {unknown} are not among the indicator's client groups")
+        return self
 
     @field_validator("multiplier")
     @classmethod

@@ -38,3 +38,19 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     """'#0072B2' -> (0, 114, 178), for drawing libraries that take channels."""
     h = hex_colour.lstrip("#")
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def trend_periods_text(periods: tuple[str, ...] | list[str] | None) -> str:
+    """The periods a recent trend was tested over, as a page, the pack and exports say them.
+
+    Fingertips uses the latest five valid points, which need not be consecutive, so
+    the periods are listed rather than given as a range that would hide a gap.
+    """
+    if not periods:
+        return "–"
+    return ", ".join(periods)
+
+
+def confidence_text(level: float) -> str:
+    """An indicator's comparison level as words: "95%" or "99.8%"."""
+    return f"{level:g}%"

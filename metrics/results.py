@@ -12,7 +12,8 @@ The benchmark is chosen by the user:
   (missing neighbours left out; how many were used is reported);
 * ``parent``: a cluster's parent LA (an LA's parent is its region).
 
-Significance is the area's own 95% CI against the benchmark's point value
+Significance is the area's own confidence interval, at the indicator's level (95% or
+99.8%, as Fingertips sets it per indicator), against the benchmark's point value
 (:func:`metrics.stats.compare_to_benchmark`). Quartile bands and national ranks are
 among the LAs for the same indicator, period and client group. Suppressed values
 are returned as NaN with ``suppressed = True``, never as numbers.
@@ -28,13 +29,15 @@ import numpy as np
 import pandas as pd
 
 from metrics.derived import QUANTILES
-from metrics.stats import compare_to_benchmark
-from metrics.stats.enums import Polarity, as_polarity, as_value_type
+from metrics.periods import period_label
+from metrics.stats import compare_to_benchmark, interval_at_level
+from metrics.stats.enums import as_value_type
 from metrics.stats.trend import (
-    _CI95_WIDTH_IN_SE,
-    _TREND_VALUE_TYPES,
-    TREND_CHI2_THRESHOLD,
     TREND_POINTS,
+    TREND_VALUE_TYPES,
+    TrendSeries,
+    recent_trends,
+    valid_points,
 )
 from metrics.store import Store
 
@@ -192,6 +195,7 @@ def _read_catalogue(store: Store) -> pd.DataFrame:
         SELECT i.indicator_id, i.short_title, i.title, i.outcome_id, o.name AS outcome_name,
                i.aim_id, a.name AS aim_name, i.polarity, i.value_type, i.multiplier, i.unit,
                i.decimal_places, i.ci_method, i.client_groups, i.headline_group, i.status,
+               coalesce(i.confidence_level, 95) AS confidence_level, i.period_type,
                o.sort_order AS outcome_order, a.sort_order AS aim_order,
                list(n.standard ORDER BY n.standard) FILTER (WHERE n.standard IS NOT NULL)
                    AS nsf_standards
@@ -218,9 +222,6 @@ def search_catalogue(catalogue: pd.DataFrame, query: str) -> pd.DataFrame:
         + catalogue["definition"].fillna("")
     ).str.lower()
     return catalogue[hay.str.contains(q, regex=False)]
-
-
-TREND_VALUE_TYPES = ("proportion", "crude_rate")
 
 
 def area_results(store: Store, sel: Selection) -> pd.DataFrame:
@@ -353,11 +354,12 @@ def _series(
     group_indicators = sorted({i for (_, g), inds in expected.items() if g != "all" for i in inds})
     """Each (area, client group)'s rows the recent trend reads, split by indicator.
 
-    The trend only ever looks at the latest :data:`TREND_POINTS` rows up to the
-    period, so the first read is limited to that many years, which lets DuckDB skip
-    older row groups. A series with a year absent from that window, or an expected
-    indicator with no row in it, may reach further back: those areas are read again
-    in full, so the label is exactly what the whole series gives.
+    The trend looks at the latest :data:`TREND_POINTS` valid points up to the
+    period, usually the last that many years, so the first read is limited to them,
+    which lets DuckDB skip older row groups. A series with fewer valid points in
+    that window, or an expected indicator with no row in it, may reach further back:
+    those areas are read again in full, so the label is exactly what the whole
+    series gives.
     """
     areas = sorted({a for a, _ in keys})
     groups = sorted({g for _, g in keys})
@@ -376,9 +378,12 @@ def _series(
     }
     recent = mask_suppressed(store.frame(sql, params), copy=False)
     split = _split_series(recent, keys)
+    # The trend uses the latest five valid points, however far back: a series with
+    # fewer in the window may find the rest earlier.
     short = [
         k for k, per in split.items()
-        if any(len(arrays[0]) < TREND_POINTS for arrays in per.values()) or not expected[k] <= per.keys()
+        if any(int(valid_points(*arrays[2:5], arrays[0], arrays[1]).sum()) < TREND_POINTS for arrays in per.values())
+        or not expected[k] <= per.keys()
     ]
     if short:
         params.update(areas=sorted({a for a, _ in short}), first=-(2**31))
@@ -388,22 +393,24 @@ def _series(
     return split
 
 
-TrendArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: (count, denominator, value, lower95, upper95, period_year) of one series, oldest first.
+TrendArrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_SERIES_COLUMNS = ("count", "denominator", "value", "lower95", "upper95", "period_year")
 
 
 def _split_series(
     frame: pd.DataFrame, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], dict[str, TrendArrays]]:
-    """Per key, each indicator's (count, denominator, value, lower95, upper95) arrays.
+    """Per key, each indicator's (count, denominator, value, lower95, upper95, period_year) arrays.
 
     Plain arrays, split once: the trend test runs on a few dozen indicators per
     scope, and slicing a DataFrame per indicator cost more than the test itself.
     """
-    # One (rows x 5) block: a key's rows are taken once, and each indicator's arrays
-    # are then views of that block, not five fancy-indexed copies per indicator.
+    # One (rows x 6) block: a key's rows are taken once, and each indicator's arrays
+    # are then views of that block, not six fancy-indexed copies per indicator.
     block = np.column_stack(
-        [frame[c].to_numpy(dtype=float) for c in ("count", "denominator", "value", "lower95", "upper95")]
-    ) if len(frame) else np.empty((0, 5))
+        [frame[c].to_numpy(dtype=float) for c in _SERIES_COLUMNS]
+    ) if len(frame) else np.empty((0, len(_SERIES_COLUMNS)))
     area = frame["area_code"].to_numpy(dtype=object)
     group = frame["_group"].to_numpy(dtype=object)
     headline = frame["_headline"].to_numpy(dtype=bool)
@@ -415,7 +422,7 @@ def _split_series(
         per: dict[str, TrendArrays] = {}
         if len(rows):
             ids = indicator[rows]
-            mine = block[rows].T  # five rows of this key's values, each contiguous
+            mine = block[rows].T  # six rows of this key's values, each contiguous
             # rows are ordered by indicator, then year: cut where the indicator changes
             starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
             ends = np.r_[starts[1:], len(rows)]
@@ -481,67 +488,6 @@ def _catalogue_for(cat: pd.DataFrame, group: str, memberships: list[set[str]] | 
     if memberships is None:
         memberships = [set(g) for g in cat["client_groups"]]
     return cat[np.fromiter((group in m for m in memberships), dtype=bool, count=len(memberships))]
-
-
-def _wls_slopes(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``metrics.stats.trend._wls_slope`` on many rows at once, the same operations in
-    the same order (row sums of a few points add up left to right either way)."""
-    sw = w.sum(axis=1)
-    xbar = (w * x).sum(axis=1) / sw
-    ybar = (w * y).sum(axis=1) / sw
-    dx = x - xbar[:, None]
-    sxx = (w * dx**2).sum(axis=1)
-    slope = (w * dx * (y - ybar[:, None])).sum(axis=1) / sxx
-    return slope, 1.0 / sxx
-
-
-def _recent_trend_labels(batch: list[tuple[str, TrendArrays, str]]) -> dict[str, str]:
-    """:func:`recent_trend` labels for many proportion/rate series at once.
-
-    A weak-areas list needs a few hundred trends; one call each was a large share
-    of the page. This is the same test, batched: only the latest
-    :data:`TREND_POINTS` points count, all must be valid (value and limits
-    present, interval of positive width, count present and not negative,
-    denominator positive), weighted least squares with weights 1/SE^2, chi-square
-    above the 99.8% threshold and a slope that keeps its sign when any one point
-    is left out. tests/test_perf_equivalence.py holds it to :func:`recent_trend`.
-    """
-    labels = {ind: "cannot_be_calculated" for ind, _, _ in batch}
-    rows = [(ind, arrays, pol) for ind, arrays, pol in batch if len(arrays[2]) >= TREND_POINTS]
-    if not rows:
-        return labels
-    n = TREND_POINTS
-    count, den, y, lo, hi = (np.stack([r[1][j][-n:] for r in rows]) for j in range(5))
-    with np.errstate(invalid="ignore"):
-        valid = (
-            np.isfinite(y) & np.isfinite(lo) & np.isfinite(hi) & (hi > lo)
-            & np.isfinite(count) & (count >= 0) & np.isfinite(den) & (den > 0)
-        ).all(axis=1)
-    if not valid.any():
-        return labels
-    ids = [r[0] for r, ok in zip(rows, valid, strict=True) if ok]
-    pols = [as_polarity(r[2]) for r, ok in zip(rows, valid, strict=True) if ok]
-    y, lo, hi = y[valid], lo[valid], hi[valid]
-    se = (hi - lo) / _CI95_WIDTH_IN_SE
-    w = 1.0 / se**2
-    x = np.broadcast_to(np.arange(n, dtype=float), y.shape)
-    slope, var = _wls_slopes(x, y, w)
-    chi2 = slope * slope / var
-    sign = np.sign(slope)
-    stable = sign != 0
-    for i in range(n):
-        keep = np.arange(n) != i
-        s_i, _ = _wls_slopes(x[:, keep], y[:, keep], w[:, keep])
-        stable &= np.sign(s_i) == sign
-    significant = (chi2 > TREND_CHI2_THRESHOLD) & stable
-    for ind, sig, up, pol in zip(ids, significant, slope > 0, pols, strict=True):
-        if not sig:
-            labels[ind] = "no_significant_change"
-        elif pol is Polarity.NO_JUDGEMENT:
-            labels[ind] = "increasing" if up else "decreasing"
-        else:
-            labels[ind] = "getting_better" if up == (pol is Polarity.HIGH_IS_GOOD) else "getting_worse"
-    return labels
 
 
 OWN_COLUMNS = [*VALUE_COLUMNS, "period_label", "suppressed", "note"]
@@ -757,6 +703,8 @@ class _Shared:
     bench: np.ndarray
     polarity: np.ndarray
     value_type: np.ndarray
+    level: np.ndarray  # each indicator's comparison level, 95 or 99.8
+    period_type: np.ndarray
     position: dict[str, int]
 
 
@@ -790,12 +738,14 @@ def _shared(
     return _Shared(
         index=index,
         ids=ids,
-        trendable=np.array([as_value_type(v) in _TREND_VALUE_TYPES for v in value_type], dtype=bool),
+        trendable=np.array([as_value_type(v) in TREND_VALUE_TYPES for v in value_type], dtype=bool),
         rows=rows,
         right=right,
         bench=bench_values,
         polarity=np.asarray(catalogue.columns["polarity"].take(rows), dtype=object),
         value_type=value_type,
+        level=np.asarray(catalogue.columns["confidence_level"].take(rows), dtype=float),
+        period_type=np.asarray(catalogue.columns["period_type"].take(rows), dtype=object),
         position={ind: k for k, ind in enumerate(ids)},
     )
 
@@ -814,8 +764,10 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
     for all selections together: per selection, pandas' and numpy's fixed costs
     were most of the weak-areas list.
     """
-    parts: dict[str, list[Any]] = {k: [] for k in ("rows", "own", "right", "bench", "polarity", "la", "year")}
-    batch: list[tuple[int, TrendArrays, str]] = []
+    parts: dict[str, list[Any]] = {
+        k: [] for k in ("rows", "own", "right", "bench", "polarity", "level", "la", "year")
+    }
+    batch: list[tuple[int, TrendArrays, str, str, str]] = []
     offset = 0
     for sel, info, bench, cat, group, stats_q, series in items:
         key = (id(cat), tuple(bench[0]), bench[1])
@@ -830,6 +782,7 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         parts["right"].append(shared.right)
         parts["bench"].append(shared.bench)
         parts["polarity"].append(shared.polarity)
+        parts["level"].append(shared.level)
         # Bands and ranks were computed among every LA when the data changed (metrics.derived).
         parts["la"].append(np.full(n, info["area_type"] == "la"))
         parts["year"].append(np.full(n, sel.period_year, dtype=np.int64))
@@ -837,7 +790,7 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
             k = shared.position.get(ind_id)
             # Other value types keep recent_trend's own first answer, cannot_be_calculated.
             if k is not None and shared.trendable[k]:
-                batch.append((offset + k, arrays, shared.polarity[k]))
+                batch.append((offset + k, arrays, shared.polarity[k], shared.value_type[k], shared.period_type[k]))
         offset += n
     take = np.concatenate(parts["own"])
     found = take >= 0
@@ -850,12 +803,10 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         else:
             own[c] = arr.take(take, allow_fill=True)
     polarity = np.concatenate(parts["polarity"])
+    level = np.concatenate(parts["level"]) if items else np.zeros(0)
+    lower, upper = interval_at_level(own["lower95"], own["upper95"], own["lower998"], own["upper998"], level)
     comparison = compare_to_benchmark(
-        np.asarray(own["value"], dtype=float),
-        np.asarray(own["lower95"], dtype=float),
-        np.asarray(own["upper95"], dtype=float),
-        np.concatenate(parts["bench"]),
-        polarity,
+        np.asarray(own["value"], dtype=float), lower, upper, np.concatenate(parts["bench"]), polarity,
     )
     ranked = np.concatenate(parts["la"]) & found
     band = np.full(offset, None, dtype=object)
@@ -869,8 +820,14 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         rank = np.where(ranked, panel.rank[safe], np.nan)
         n_ranked = np.where(ranked, panel.n_ranked[safe], np.nan)
     trends = np.full(offset, "cannot_be_calculated", dtype=object)
-    for k, label in _recent_trend_labels(batch).items():  # type: ignore[arg-type]
-        trends[k] = label
+    trend_periods = np.full(offset, None, dtype=object)
+    found_trends = recent_trends([
+        TrendSeries(a[2], a[3], a[4], pol, vt, counts=a[0], denominators=a[1]) for _, a, pol, vt, _ in batch
+    ])
+    for (k, arrays, _, _, period_type), t in zip(batch, found_trends, strict=True):
+        trends[k] = t.label
+        if t.points:
+            trend_periods[k] = tuple(period_label(int(arrays[5][i]), period_type) for i in t.points)
     right = {c: np.concatenate([r[c] for r in parts["right"]]) for c in parts["right"][0]} if items else {}
     return {
         _CATALOGUE_ROWS: np.concatenate(parts["rows"]),
@@ -881,6 +838,10 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
         "rank": rank,
         "n_ranked": n_ranked,
         "trend": trends,
+        "trend_periods": trend_periods,
+        # The interval the comparison used, at the indicator's confidence level.
+        "compared_lower": lower,
+        "compared_upper": upper,
         "period_year": np.concatenate(parts["year"]),
     }
 

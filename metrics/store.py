@@ -50,8 +50,9 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 
 SCHEMA_VERSION = max(v for v, _, _ in _migrations())
-#: Migrations that add a table derived by :func:`metrics.derived.refresh_derived`.
-DERIVED_FROM = frozenset({6})
+#: Migrations after which :func:`metrics.derived.refresh_derived` must run: 6 adds the
+#: derived tables; 9 changes the band and rank rules they hold.
+DERIVED_FROM = frozenset({6, 9})
 
 
 class Store:
@@ -221,13 +222,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
     have = current_version(con) or 0
-    for version, name, sql in _migrations():
-        if version <= have:
-            continue
+    pending = [m for m in _migrations() if m[0] > have]
+    # The derived tables are refilled once, with the last migration in the run that
+    # needs it: the derived code reads today's schema, which earlier steps lack.
+    refill = max((v for v, _, _ in pending if v in DERIVED_FROM), default=None)
+    refill_at = pending[-1][0] if refill is not None else None
+    for version, name, sql in pending:
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(sql)
-            if version in DERIVED_FROM:  # a new derived table starts filled, as if always kept
+            if version == refill_at:  # derived tables start filled, as if always kept
                 from metrics.derived import refresh_derived
 
                 refresh_derived(con)
@@ -285,6 +289,8 @@ def load_reference_tables(cur: duckdb.DuckDBPyConnection, ref: Reference) -> Non
                 "lait_measure": i.lait_measure,
                 "fingertips_id": i.fingertips_id,
                 "mapped": True,
+                "confidence_level": i.confidence_level,
+                "no_band_groups": list(i.no_band_groups),
             }
             for i in ref.indicators
         ]

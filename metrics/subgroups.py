@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.results import Selection, latest_year, mask_suppressed, shared_catalogue
-from metrics.stats import client_group_gap, compare_to_benchmark
+from metrics.stats import client_group_gap, compare_to_benchmark, interval_at_level
 from metrics.store import Store
 
 
@@ -59,7 +59,7 @@ def cluster_results(
     frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
-               o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
+               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
           AND o.period_year = $year AND o.client_group_id = i.headline_group
@@ -85,10 +85,12 @@ def cluster_results(
     keep, cpos = keep[order], cpos[order]
     columns: dict[str, object] = {c: frame[c].array.take(keep) for c in frame.columns}
     columns["la_value"] = np.fromiter((la_value.get(i, np.nan) for i in ind[keep]), float, len(keep))
-    for c in ("short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"):
+    for c in ("short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places", "confidence_level"):
         columns[c] = cat[c].array.take(cpos)
     cl = pd.DataFrame(columns)
-    cl["comparison"] = _compare(cl["value"], cl["lower95"], cl["upper95"], cl["la_value"], cl["polarity"])
+    lower, upper = interval_at_level(cl["lower95"], cl["upper95"], cl["lower998"], cl["upper998"],
+                                     cl["confidence_level"])
+    cl["comparison"] = _compare(cl["value"], pd.Series(lower), pd.Series(upper), cl["la_value"], cl["polarity"])
     return cl
 
 
@@ -98,7 +100,7 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
-               o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
+               o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed
         FROM ecm_observation o JOIN client_group g USING (client_group_id)
         WHERE o.area_code = ? AND o.period_year = ?
         """,
@@ -119,7 +121,8 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     keep, cpos = keep[order], cpos[order]
     apos = np.fromiter((all_row[i] for i in ind[keep]), np.intp, len(keep))
     columns: dict[str, object] = {c: frame[c].array.take(keep) for c in frame.columns}
-    for c in ("short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places"):
+    for c in ("short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places",
+              "confidence_level"):
         columns[c] = cat[c].array.take(cpos)
     for c in ("value", "count", "denominator"):
         columns[f"all_{c}"] = frame[c].array.take(apos)
@@ -131,14 +134,17 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     gap = value - all_value
     gap_lower = np.full(len(groups), np.nan)
     gap_upper = np.full(len(groups), np.nan)
-    prop = groups["value_type"].to_numpy(dtype=object) == "proportion"
-    if prop.any():
+    is_prop = groups["value_type"].to_numpy(dtype=object) == "proportion"
+    level = groups["confidence_level"].to_numpy(dtype=float)
+    # The gap's interval at the indicator's own comparison level, as every other flag.
+    for lv in np.unique(level[is_prop]):
+        prop = is_prop & (level == lv)
         newcombe = client_group_gap(
             groups["count"].to_numpy(dtype=float)[prop],
             groups["denominator"].to_numpy(dtype=float)[prop],
             groups["all_count"].to_numpy(dtype=float)[prop],
             groups["all_denominator"].to_numpy(dtype=float)[prop],
-            0.95,
+            float(lv) / 100.0,
             groups["multiplier"].to_numpy(dtype=float)[prop],
         )
         gap[prop], gap_lower[prop], gap_upper[prop] = newcombe.diff, newcombe.lower, newcombe.upper
@@ -148,8 +154,8 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     has_gap_ci = ~np.isnan(gap_lower)
     for rows, args in (
         (has_gap_ci, (gap, gap_lower, gap_upper, np.zeros(len(groups)))),
-        (~has_gap_ci, (value, groups["lower95"].to_numpy(dtype=float), groups["upper95"].to_numpy(dtype=float),
-                       all_value)),
+        (~has_gap_ci, (value, *interval_at_level(groups["lower95"], groups["upper95"], groups["lower998"],
+                                                 groups["upper998"], level), all_value)),
     ):
         if rows.any():
             comparison[rows] = compare_to_benchmark(*(a[rows] for a in args), polarity[rows])

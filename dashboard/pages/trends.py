@@ -10,7 +10,8 @@ from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import TREND_TEXT, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
-from metrics.comparisons import indicator_meta, indicator_series, series_trend
+from metrics.comparisons import indicator_meta, indicator_series, series_trend_detail
+from metrics.labels import trend_periods_text
 
 store = get_store()
 st.title("Trends")
@@ -25,11 +26,13 @@ extra = st.multiselect("Add areas to compare", list(names), default=extra_defaul
                        format_func=lambda c: f"{names[c]} ({c})", max_selections=6)
 st.query_params["compare"] = extra
 series = indicator_series(store, indicator, sel, extra)
-label = series_trend(series, sel.area_code, meta)
+label, used = series_trend_detail(series, sel.area_code, meta)
 st.markdown(f"**Recent trend for {names.get(sel.area_code, sel.area_code)}:** "
             f"{TREND_TEXT.get(label, label)}")
-st.caption("Recent trend: weighted regression over the last five periods, chi-square test "
-           "at 99.8% (Fingertips method); proportions and crude rates only.")
+st.caption(f"Periods tested: {trend_periods_text(used)}. Recent trend: weighted regression over the "
+           "latest five periods with a valid value (a period with none is passed over, as Fingertips "
+           "does), chi-square test at 99.8%; proportions and crude rates only; not calculated when a "
+           "count equals its denominator.")
 fig = go.Figure()
 dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 for i, (code, s) in enumerate(series.groupby("area_code", sort=False)):

@@ -62,7 +62,7 @@ NEW_COLUMNS = [
     "indicator_id", "short_title", "title", "definition", "numerator_definition", "denominator_definition",
     "outcome_id", "aim_id", "polarity", "value_type", "multiplier", "unit", "decimal_places", "ci_method",
     "source", "frequency", "period_type", "client_groups", "headline_group", "disclosure_threshold", "status",
-    "ni_number", "lait_measure", "fingertips_id", "mapped", "nsf_standards",
+    "ni_number", "lait_measure", "fingertips_id", "mapped", "nsf_standards", "confidence_level", "no_band_groups",
 ]
 
 # LAIT turns every missing-value code of its sources into "-"; which one it was is lost.
@@ -293,6 +293,12 @@ def read_dictionary(path: Path) -> pd.DataFrame:
     return d.groupby("Measure_short", sort=False).first().drop(columns="_updated")
 
 
+def no_quartile(entry: pd.Series) -> bool:
+    """Whether LAIT's data dictionary row flags the measure as having no quartile band."""
+    flag = entry.get("No_Quartile")
+    return isinstance(flag, str) and flag.strip().upper() == "N"
+
+
 def _polarity(text: object) -> str:
     return POLARITY.get(str(text).strip().lower(), "no_judgement") if isinstance(text, str) else "no_judgement"
 
@@ -364,6 +370,9 @@ def new_indicator_rows(
                 "fingertips_id": None,
                 "mapped": mapping is not None,
                 "nsf_standards": list(mapping.nsf_standards) if mapping else [],
+                "confidence_level": 95.0,
+                # LAIT shows no quartile band for measures its dictionary flags No_Quartile = N.
+                "no_band_groups": ["all"] if no_quartile(d) else [],
             }
         )
     out = pd.DataFrame(rows, columns=NEW_COLUMNS)

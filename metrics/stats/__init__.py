@@ -21,7 +21,7 @@ from .aggregate import (
     interval_for,
     neighbour_average,
 )
-from .compare import compare_to_benchmark, compare_to_benchmark_two_level
+from .compare import compare_to_benchmark, compare_to_benchmark_two_level, interval_at_level
 from .disclosure import apply_suppression, secondary_suppression, suppress
 from .enums import Comparison, Polarity, TwoLevelComparison, ValueType, as_polarity, as_value_type
 from .funnel import (
@@ -46,7 +46,7 @@ from .intervals import (
     wilson_limits,
 )
 from .ranking import QUARTILE_BANDS, national_rank, quartile_band, quartile_cut_points
-from .trend import TREND_CHI2_THRESHOLD, Trend, recent_trend
+from .trend import TREND_CHI2_THRESHOLD, Trend, TrendSeries, recent_trend, recent_trends
 from .weak import weak_area_score
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "Comparison",
     "Polarity",
     "Trend",
+    "TrendSeries",
     "TwoLevelComparison",
     "ValueType",
     "aggregate",
@@ -70,6 +71,7 @@ __all__ = [
     "client_group_gap",
     "compare_to_benchmark",
     "compare_to_benchmark_two_level",
+    "interval_at_level",
     "exact_poisson_lower",
     "exact_poisson_upper",
     "funnel_limits",
@@ -87,6 +89,7 @@ __all__ = [
     "quartile_cut_points",
     "rate_ci",
     "recent_trend",
+    "recent_trends",
     "secondary_suppression",
     "suppress",
     "weak_area_score",

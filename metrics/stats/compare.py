@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 from ._arrays import to_float
 from .enums import Comparison, Polarity, TwoLevelComparison, as_polarity
 
-__all__ = ["compare_to_benchmark", "compare_to_benchmark_two_level", "polarity_codes"]
+__all__ = ["compare_to_benchmark", "compare_to_benchmark_two_level", "interval_at_level", "polarity_codes"]
 
 _HIGH, _LOW, _NONE = 0, 1, 2
 _CODE = {Polarity.HIGH_IS_GOOD: _HIGH, Polarity.LOW_IS_GOOD: _LOW, Polarity.NO_JUDGEMENT: _NONE}
@@ -150,3 +150,18 @@ def compare_to_benchmark_two_level(
     index = np.where(comparable & lo95, outcome[pc, 2], index)
     index = np.where(comparable & lo998, outcome[pc, 3], index)
     return _labels(table, index, scalar)
+
+
+def interval_at_level(
+    lower95: ArrayLike, upper95: ArrayLike, lower998: ArrayLike, upper998: ArrayLike, level: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
+    """The limits a comparison uses at each row's confidence level (95 or 99.8, in per cent).
+
+    Fingertips sets the level per indicator: most compare at 95%, some (those with
+    very large counts, where 95% would flag trivial differences) at 99.8%. One rule
+    for every page, so a figure is flagged the same wherever it appears.
+    """
+    strict = np.asarray(level, dtype=float) > 95.0
+    lower = np.where(strict, np.asarray(lower998, dtype=float), np.asarray(lower95, dtype=float))
+    upper = np.where(strict, np.asarray(upper998, dtype=float), np.asarray(upper95, dtype=float))
+    return lower, upper

@@ -95,20 +95,53 @@ def test_four_points_cannot_be_calculated() -> None:
 
 
 @pytest.mark.parametrize("gap", [0, 2, 4])
-def test_a_missing_year_among_the_latest_five_breaks_the_run(gap: int) -> None:
+def test_a_missing_year_is_passed_over_not_a_break(gap: int) -> None:
+    """Fingertips uses the latest five valid points, "years don't need to be consecutive"."""
     series = proportion_series([50, 100, 130, 160, 190, 220], [1000] * 6)
     values = np.array(series["values"], dtype=float)
     values[1 + gap] = NAN
     series["values"] = values
     trend = recent_trend(polarity="high_is_good", value_type="proportion", **series)
-    assert trend.direction == "cannot_be_calculated"
+    used = tuple(i for i in range(6) if i != 1 + gap)
+    assert trend.points == used and trend.n_points == 5
+    assert trend.label == "getting_better"
+    # the same five points given alone (consecutive) give the same test
+    alone = {k: np.asarray(v, dtype=float)[list(used)] for k, v in series.items()}
+    same = recent_trend(polarity="high_is_good", value_type="proportion", **alone)
+    assert (same.slope, same.chi2, same.label) == (trend.slope, trend.chi2, trend.label)
+
+
+def test_two_missing_years_leave_four_valid_points() -> None:
+    series = proportion_series([50, 100, 130, 160, 190, 220], [1000] * 6)
+    values = np.array(series["values"], dtype=float)
+    values[[2, 4]] = NAN
+    series["values"] = values
+    trend = recent_trend(polarity="high_is_good", value_type="proportion", **series)
+    assert trend.direction == "cannot_be_calculated" and trend.n_points == 4 and trend.points == ()
 
 
 def test_zero_denominator_makes_a_point_invalid() -> None:
     series = dict(RISING)
     series["denominators"] = [1000, 1000, 0, 1000, 1000]
     trend = recent_trend(polarity="high_is_good", value_type="proportion", **series)
-    assert trend.direction == "cannot_be_calculated" and trend.n_points == 2
+    assert trend.direction == "cannot_be_calculated" and trend.n_points == 4
+
+
+@pytest.mark.parametrize("at", [0, 2, 4])
+def test_count_equal_to_denominator_cannot_be_calculated(at: int) -> None:
+    """Fingertips' IsPossibleDivideByZeroErrors: a point with count = denominator."""
+    counts = [100, 130, 160, 190, 220]
+    counts[at] = 1000
+    series = proportion_series(counts, [1000] * 5)
+    trend = recent_trend(polarity="high_is_good", value_type="proportion", **series)
+    assert trend.direction == "cannot_be_calculated"
+    assert "count equals its denominator" in trend.reason
+
+
+def test_count_equal_to_denominator_outside_the_five_points_does_not_matter() -> None:
+    series = proportion_series([1000, 100, 130, 160, 190, 220], [1000] * 6)
+    trend = recent_trend(polarity="high_is_good", value_type="proportion", **series)
+    assert trend.points == (1, 2, 3, 4, 5) and trend.label == "getting_better"
 
 
 def test_uses_only_the_latest_five_points() -> None:
