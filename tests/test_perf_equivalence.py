@@ -31,12 +31,16 @@ from metrics.results import (
     period_panel,
 )
 from metrics.stats import (
+    TrendSeries,
     client_group_gap,
     compare_to_benchmark,
     national_rank,
     quartile_band,
     recent_trend,
+    recent_trends,
 )
+from metrics.stats.enums import as_value_type
+from metrics.stats.trend import TREND_VALUE_TYPES
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
@@ -72,29 +76,45 @@ def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
     out["band"] = None
     out["rank"] = np.nan
     out["n_ranked"] = np.nan
+    out["compared_lower"] = np.nan
+    out["compared_upper"] = np.nan
+    no_band = dict(store.df("SELECT indicator_id, no_band_groups FROM indicator").itertuples(index=False))
     for ind_id, row in out.iterrows():
+        strict = row["confidence_level"] == 99.8
+        lower = row["lower998"] if strict else row["lower95"]
+        upper = row["upper998"] if strict else row["upper95"]
+        out.at[ind_id, "compared_lower"], out.at[ind_id, "compared_upper"] = lower, upper
         out.at[ind_id, "comparison"] = compare_to_benchmark(
-            row["value"], row["lower95"], row["upper95"], row["benchmark_value"], row["polarity"]
+            row["value"], lower, upper, row["benchmark_value"], row["polarity"]
         )
+        group = sel.client_group if sel.client_group != "all" else row["headline_group"]
         if info["area_type"] == "la":
             peers = las[las["indicator_id"] == ind_id]
             if not peers.empty and sel.area_code in set(peers["area_code"]):
                 values = peers["value"].to_numpy(dtype=float)
                 pos = int(np.flatnonzero(peers["area_code"].to_numpy() == sel.area_code)[0])
-                out.at[ind_id, "band"] = quartile_band(values, row["polarity"])[pos]
+                if group not in list(no_band[ind_id]):
+                    out.at[ind_id, "band"] = quartile_band(values, row["polarity"])[pos]
                 out.at[ind_id, "rank"] = national_rank(values, row["polarity"])[pos]
                 out.at[ind_id, "n_ranked"] = int(np.isfinite(values).sum())
     series = mask_suppressed(area_series(store, sel))
     trends = {}
+    used = {}
     for ind_id, grp in series[series["period_year"] <= year].groupby("indicator_id"):
         if ind_id in out.index:
             meta = out.loc[ind_id]
-            trends[ind_id] = recent_trend(
+            t = recent_trend(
                 grp["count"].to_numpy(dtype=float), grp["denominator"].to_numpy(dtype=float),
                 grp["value"].to_numpy(dtype=float), grp["lower95"].to_numpy(dtype=float),
                 grp["upper95"].to_numpy(dtype=float), meta["polarity"], meta["value_type"],
-            ).label
+            )
+            trends[ind_id] = t.label
+            if t.points and as_value_type(meta["value_type"]) in TREND_VALUE_TYPES:
+                used[ind_id] = tuple(grp["period_label"].to_numpy(dtype=object)[list(t.points)])
     out["trend"] = pd.Series(trends).reindex(out.index).fillna("cannot_be_calculated")
+    out["trend_periods"] = pd.Series([used.get(i) for i in out.index], index=out.index, dtype=object)
+    out["compared_lower"] = out.pop("compared_lower")
+    out["compared_upper"] = out.pop("compared_upper")
     out["period_year"] = year
     return out.reset_index()
 
@@ -287,14 +307,15 @@ def reference_client_groups(store: Store, sel: Selection) -> pd.DataFrame:
     frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
-               o.count, o.denominator, o.value, o.lower95, o.upper95, o.suppressed
+               o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed
         FROM ecm_observation o JOIN client_group g USING (client_group_id)
         WHERE o.area_code = ? AND o.period_year = ?
         """,
         [sel.area_code, year],
     ))
     cat = catalogue_frame(store).set_index("indicator_id")
-    shown = ["short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places"]
+    shown = ["short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places",
+             "confidence_level"]
     allc = frame[frame["client_group_id"] == "all"].set_index("indicator_id")
     groups = frame[(frame["client_group_id"] != "all") & frame["indicator_id"].isin(allc.index)
                    & frame["indicator_id"].isin(cat.index)].copy()
@@ -304,13 +325,16 @@ def reference_client_groups(store: Store, sel: Selection) -> pd.DataFrame:
     gaps, comparisons = [], []
     for r in groups.itertuples():
         gap, lo, hi = r.value - r.all_value, np.nan, np.nan
+        strict = r.confidence_level == 99.8
         if r.value_type == "proportion":
-            g = client_group_gap(r.count, r.denominator, r.all_count, r.all_denominator, 0.95, r.multiplier)
+            g = client_group_gap(r.count, r.denominator, r.all_count, r.all_denominator,
+                                 0.998 if strict else 0.95, r.multiplier)
             gap, lo, hi = float(g.diff), float(g.lower), float(g.upper)
         gaps.append((gap, lo, hi))
         comparisons.append(
             compare_to_benchmark(gap, lo, hi, 0.0, r.polarity) if not np.isnan(lo)
-            else compare_to_benchmark(r.value, r.lower95, r.upper95, r.all_value, r.polarity)
+            else compare_to_benchmark(r.value, r.lower998 if strict else r.lower95,
+                                      r.upper998 if strict else r.upper95, r.all_value, r.polarity)
         )
     groups[["gap", "gap_lower", "gap_upper"]] = np.array(gaps, dtype=float).reshape(-1, 3)
     groups["comparison"] = np.array(comparisons, dtype=object)
@@ -330,7 +354,7 @@ def reference_clusters(store: Store, la_code: str, sel: Selection, outcome_id: s
     frame = mask_suppressed(store.frame(
         """
         SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
-               o.denominator, o.value, o.lower95, o.upper95, o.suppressed, o.note
+               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
           AND o.period_year = $year AND o.client_group_id = i.headline_group
@@ -343,10 +367,12 @@ def reference_clusters(store: Store, la_code: str, sel: Selection, outcome_id: s
     la_vals = frame[frame["area_code"] == la_code].set_index("indicator_id")["value"]
     cl = frame[(frame["area_type"] == "cluster") & frame["indicator_id"].isin(cat.index)].copy()
     cl["la_value"] = cl["indicator_id"].map(la_vals)
-    cl = cl.join(cat[["short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places"]],
-                 on="indicator_id")
+    cl = cl.join(cat[["short_title", "outcome_id", "outcome_name", "polarity", "unit", "decimal_places",
+                      "confidence_level"]], on="indicator_id")
     cl["comparison"] = np.array([
-        compare_to_benchmark(r.value, r.lower95, r.upper95, r.la_value, r.polarity) for r in cl.itertuples()
+        compare_to_benchmark(r.value, r.lower998 if r.confidence_level == 99.8 else r.lower95,
+                             r.upper998 if r.confidence_level == 99.8 else r.upper95, r.la_value, r.polarity)
+        for r in cl.itertuples()
     ], dtype=object)
     return cl.sort_values(["outcome_id", "indicator_id", "area_code"]).reset_index(drop=True)
 
@@ -394,10 +420,8 @@ def test_trend_window_reaches_back_for_gaps_and_stale_series(demo_db, tmp_path) 
         )
 
 
-def test_batched_trend_labels_equal_recent_trend() -> None:
-    """The batched trend test gives recent_trend's label for every series, edge cases included."""
-    from metrics.results import _recent_trend_labels
-
+def test_batched_trends_equal_one_at_a_time() -> None:
+    """recent_trends over thousands of series at once gives each one's own answer, edge cases included."""
     rng = np.random.default_rng(7)
     batch = []
     expected = {}
@@ -422,11 +446,14 @@ def test_batched_trend_labels_equal_recent_trend() -> None:
         elif case == 5:
             value[:] = value[0]  # flat: slope exactly 0
             lower[:], upper[:] = lower[0], upper[0]
+        elif case == 6:
+            count[-2] = den[-2]  # count equal to its denominator
         pol = polarities[k % 3]
         ind = f"S{k}"
-        batch.append((ind, (count, den, value, lower, upper), pol))
-        expected[ind] = recent_trend(count, den, value, lower, upper, pol, "proportion").label
-    got = _recent_trend_labels(batch)
+        batch.append(TrendSeries(value, lower, upper, pol, "proportion", count, den))
+        expected[ind] = recent_trend(count, den, value, lower, upper, pol, "proportion")
+    got = dict(zip(expected, recent_trends(batch), strict=True))
     assert got == expected
+    expected = {k: t.label for k, t in expected.items()}
     assert {"getting_better", "getting_worse", "increasing", "decreasing", "no_significant_change",
             "cannot_be_calculated"} <= set(expected.values())
