@@ -69,6 +69,7 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
         }
     )
     narrow = {c: st.column_config.TextColumn(width="small") for c in ("Aim", "Unit", "Polarity", "Band")}
+    narrow.update({c: st.column_config.TextColumn(width="medium") for c in ("CI used", "Trend periods")})
     st.dataframe(out, hide_index=True, key=key, column_config=narrow)
     suppressed_note(rows["suppressed"])
 

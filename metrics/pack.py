@@ -24,7 +24,14 @@ import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
 from metrics.io.export import neutralise
-from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, rgb
+from metrics.labels import (
+    COMPARISON_COLOURS,
+    COMPARISON_WORDS,
+    TREND_WORDS,
+    confidence_text,
+    rgb,
+    trend_periods_text,
+)
 from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
@@ -85,8 +92,9 @@ class PackData:
                 "Period": x.period_label if isinstance(x.period_label, str) else "-",
                 "Unit": x.unit,
                 "Value": fmt(x.value, dp, s),
-                "95% CI": "c" if s else (f"{fmt(x.lower95, dp)} to {fmt(x.upper95, dp)}"
-                                         if x.lower95 == x.lower95 else "-"),
+                "CI used": "c" if s else (f"{fmt(x.compared_lower, dp)} to {fmt(x.compared_upper, dp)} "
+                                          f"({confidence_text(float(x.confidence_level))})"
+                                          if x.compared_lower == x.compared_lower else "-"),
                 "Benchmark": fmt(x.benchmark_value, dp),
                 "Vs benchmark": COMPARISON_WORDS.get(x.comparison, x.comparison),
                 "Neighbours": "-" if n is None else fmt(n["benchmark_value"], dp),
@@ -94,6 +102,7 @@ class PackData:
                 "Band": x.band if isinstance(x.band, str) else "-",
                 "Rank": f"{int(x.rank)}/{int(x.n_ranked)}" if x.rank == x.rank else "-",
                 "Trend": TREND_WORDS.get(x.trend, str(x.trend)),
+                "Trend periods": trend_periods_text(x.trend_periods) if isinstance(x.trend_periods, tuple) else "-",
             })
         return pd.DataFrame(rows)
 
@@ -167,7 +176,11 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Area", f"{data.area_name} ({data.area_code})"),
         ("Period ending", data.period_year),
         ("Benchmark", data.benchmark_name),
-        ("Significance", "Area's 95% CI compared with the benchmark value; polarity decides better/worse"),
+        ("Significance", "Area's confidence interval (95%, or 99.8% where Fingertips sets it; the CI used "
+                         "column says which) compared with the benchmark value; polarity decides better/worse"),
+        ("Trend", "Latest five periods with a valid value (listed per indicator), chi-square test at 99.8%"),
+        ("Quartile bands", "LAIT's rule: intervals closed on the right, so a value on a cut point takes the "
+                           "band below; no band for measures LAIT flags No_Quartile or without a polarity"),
         ("Generated", data.generated_at.isoformat(sep=" ")),
         *[(k.capitalize(), v) for k, v in data.versions.items()],
         ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
@@ -355,7 +368,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
             pdf.set_font("Helvetica", size=10)
             pdf.cell(0, 6, "No indicators with data for this outcome.", new_x="LMARGIN", new_y="NEXT")
             continue
-        _table(pdf, table.drop(columns=["ID"]), [50, 14, 16, 16, 26, 18, 20, 18, 20, 10, 16, 30])
+        _table(pdf, table.drop(columns=["ID"]), [42, 14, 14, 16, 26, 18, 20, 18, 20, 10, 16, 24, 34])
         pdf.ln(3)
         _draw_outcome_chart(pdf, data, oid)
 

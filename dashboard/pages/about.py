@@ -64,19 +64,53 @@ Quote the data version shown beside it when you share a figure: it changes with 
 st.header("How to read the flags")
 st.markdown(
     """
-- **Better / similar / worse**: the area's 95% confidence interval compared with the benchmark's
+- **Better / similar / worse**: the area's confidence interval compared with the benchmark's
   value. If the interval contains the benchmark, the difference is not significant (*similar*).
   Whether higher is better depends on the indicator (its *polarity*); where there is no judgement
   (activity measures) the flag says *higher* or *lower* instead.
-- **Quartile band A to D**: where the area's value falls among the 153 local authorities, A best.
-- **Trend**: the last five periods, tested at the 99.8% level (chi-square); *getting better* or
-  *getting worse* combines the direction with the polarity.
+- **Quartile band A to D**: where the area's value falls among the local authorities, A best.
+  Activity measures with no polarity get no band and no rank (LAIT shows "-").
+- **Trend**: the latest five periods with a valid value, tested at the 99.8% level (chi-square);
+  *getting better* or *getting worse* combines the direction with the polarity. The tables list
+  the periods each trend was tested over.
 - **c**: confidential. The count is below the indicator's disclosure threshold, so the figure is
   withheld (never shown as zero).
 
 Every flag is written in words or symbols as well as colour, and every chart has a table with the
 same numbers and a CSV download. Confidence intervals: Wilson for proportions, Byar's method (exact
 Poisson under 10 events) for rates, Student's t for means, as in OHID's Fingertips.
+"""
+)
+
+st.header("Method: the rules we follow and where they come from")
+st.markdown(
+    """
+Where the tools people compare us with publish a rule, we follow it exactly.
+
+- **Confidence level of the comparison.** Each indicator carries its level: 95%, or 99.8% where
+  Fingertips sets it (it does for some indicators with very large counts, where a 95% interval
+  would flag trivial differences). When a Fingertips download is imported, the level is read from
+  the download itself: the one whose limits reproduce every "compared to England" flag Fingertips
+  published in it. The flag and the *CI used* column use that level. *Source: OHID Fingertips
+  indicator metadata (comparator confidence), as applied in its downloads.*
+- **Quartile bands on a cut point.** Bands come from Q1, Q2 and Q3 of the local authorities'
+  values (Excel's PERCENTILE.INC). Intervals are closed on the right, for both polarities: when
+  high is good, D is [lowest, Q1], C is (Q1, Q2], B is (Q2, Q3] and A is (Q3, highest]; when low
+  is good, A is [lowest, Q1] up to D for (Q3, highest]. So a value exactly on a cut point takes
+  the band of the lower values, and if every area has the same value, all are D when high is good.
+  Measures that LAIT's data dictionary flags *No_Quartile* get no band (LAIT says "data range is
+  too small") but keep their rank. *Source: DfE LAIT, `calculate_quartile_band` and
+  `calculate_rank` in the LAIT rebuild (`R/fn_analysis.R`) and its tests for boundary values.*
+- **Recent trend.** Proportions and crude rates only. The test uses the five most recent periods
+  with a valid value, count and denominator, which need not be consecutive: a year with no figure
+  is passed over, not a break. It is not calculated when any of those periods has a count equal
+  to its denominator (100%), where the method breaks down. A weighted regression (weights from
+  each period's 95% interval) must give a chi-square above 9.55 (99.8%) and keep its direction
+  when any one period is left out. *Source: OHID Fingertips recent trend, as its trend service
+  publishes it (FingertipsNext `TrendRequest` and `TrendMarkerCalculator`); checked against the
+  trends published in Fingertips' injury-admissions download.*
+- **Ranks.** 1 is best by polarity; tied values share the better rank ("joint 3rd", then 5th).
+  *Source: DfE LAIT.*
 """
 )
 

@@ -39,14 +39,17 @@ for i, (code, s) in enumerate(series.groupby("area_code", sort=False)):
     fig.add_scatter(x=s["period_label"], y=s["value"], mode="lines+markers",
                     name=str(s["name"].iloc[0]), line={"dash": dashes[i % len(dashes)],
                     "width": 4 if code == sel.area_code else 2})
+# Period labels such as "2010-11" read as dates to plotly: the axis is categories, in period order.
+order = list(dict.fromkeys(series.sort_values("period_year")["period_label"]))
 fig.update_layout(height=460, yaxis={"title": str(meta["unit"])},
+                  xaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "title": "Period"},
                   title=f"{meta['short_title']} over time")
 st.plotly_chart(fig, key="trend-chart")
 dp = int(meta["decimal_places"])
 wide = series.assign(shown=[fmt_value(v, dp, bool(s) if s == s else False)
                             for v, s in zip(series["value"], series["suppressed"], strict=True)])
 table = wide.pivot_table(index="period_label", columns="name", values="shown", aggfunc="first")
-table = table.rename_axis(index="Period", columns=None)
+table = table.rename_axis(index="Period", columns=None).fillna("–")  # no row for that area and period
 st.dataframe(table, key="trend-table")
 suppressed_note(series["suppressed"])
 download_csv(series, f"{indicator}_trend.csv")

@@ -115,6 +115,10 @@ class Source:
     # Optional fast path (see FastStage): it must stage exactly the rows the chunks
     # would, or decline; a declined or failed attempt leaves no trace.
     fast: FastStage | None = None
+    # Optional: each indicator's comparison level as the file shows it (indicator id ->
+    # 95 or 99.8), read once the rows are staged; written with the rows when it
+    # differs from the store's (Fingertips sets the level per indicator).
+    levels: Callable[[], dict[str, float]] | None = None
 
     @property
     def name(self) -> str:
@@ -307,6 +311,19 @@ def _stage_sql() -> str:
         for c in [*CANONICAL, "_row"]
     )
     return f"CREATE OR REPLACE TEMP TABLE _stage ({cols})"
+
+
+def _level_changes(store: Store, source: Source) -> dict[str, tuple[float, float]]:
+    """Indicator id -> (the file's comparison level, the store's) where they differ."""
+    if source.levels is None:
+        return {}
+    found = source.levels()
+    if not found:
+        return {}
+    have = dict(store.df("SELECT indicator_id, coalesce(confidence_level, 95) AS level FROM indicator")
+                .itertuples(index=False, name=None))
+    return {iid: (lv, float(have[iid])) for iid, lv in sorted(found.items())
+            if iid in have and float(have[iid]) != lv}
 
 
 def _key_join(a: str, b: str) -> str:
@@ -578,17 +595,22 @@ def _merge(
     if new_inds is not None and not new_inds.empty:
         have = set(store.df("SELECT indicator_id FROM indicator")["indicator_id"])
         new_inds = new_inds[~new_inds["indicator_id"].isin(have)]
+    levels = _level_changes(store, source)
+    notes_now = [*source.notes, *(f"Fingertips compares {iid} at {lv:g}% in this file (the store said "
+                                  f"{old:g}%): its flags now use {lv:g}%" for iid, (lv, old) in levels.items())]
     result = ImportResult(source.name, source.format, None, rows_read, new, replaced, unchanged,
-                          skipped, dry_run, skipped_areas, list(source.notes), yielded, yielded_to)
-    if dry_run or (new == 0 and replaced == 0 and (new_inds is None or new_inds.empty)):
+                          skipped, dry_run, skipped_areas, notes_now, yielded, yielded_to)
+    if dry_run or (new == 0 and replaced == 0 and not levels and (new_inds is None or new_inds.empty)):
         return result
     digest = file_hash(source.path) if source.path.exists() else None
     # Said before the transaction opens, so a watcher (or the kill test) knows the
     # write has begun: until COMMIT the store still holds the old state.
     say(rows_read, f"writing {new:,} new and {replaced:,} replaced rows in one transaction")
     with store.transaction() as tx:
-        notes = [*source.notes, *([yielded_text(yielded, yielded_to)] if yielded else [])]
+        notes = [*notes_now, *([yielded_text(yielded, yielded_to)] if yielded else [])]
         batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(notes) or None)
+        for iid, (level, _) in levels.items():
+            tx.execute("UPDATE indicator SET confidence_level = ? WHERE indicator_id = ?", [level, iid])
         if new_inds is not None and not new_inds.empty:
             # A reader may mark measures it mapped to an ECM aim (mapped = TRUE) and
             # give their NSF standards as a list column; otherwise they are unmapped.

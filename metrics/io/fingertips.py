@@ -41,6 +41,7 @@ from metrics.io.core import (
     canonical_frame,
 )
 from metrics.io.faults import Fault
+from metrics.io.fingertips_levels import published_levels
 from metrics.io.values import parse_numbers, parse_period, ragged_rows
 
 if TYPE_CHECKING:
@@ -108,7 +109,16 @@ def open_fingertips(
     ids = read_mapping(mapping, catalogue)
     fast = None if chunk_rows else functools.partial(_stage_fast, path, ids)
     return Source(path=path, format="fingertips", chunks=_chunks(path, ids, chunk_rows), columns=COLUMNS,
-                  derive_missing=False, fast=fast)
+                  derive_missing=False, fast=fast, levels=functools.partial(_levels, path, ids))
+
+
+def _levels(path: Path, ids: dict[str, str]) -> dict[str, float]:
+    """Our indicator id -> the level the file's own flags were computed at, where they decide it."""
+    found = {}
+    for fid, evidence in published_levels(path).items():
+        if fid in ids and evidence.level is not None:
+            found[ids[fid]] = evidence.level
+    return found
 
 
 def _stage_fast(
