@@ -34,6 +34,10 @@ def no_data_yet() -> None:
     st.stop()
 
 
+#: The URL's word for "latest available" (Selection.period_year None).
+LATEST = "latest"
+
+
 def selection_bar(allow_all_areas: bool = True) -> Selection:
     """Draw area, benchmark, period and client-group pickers; return the selection.
 
@@ -58,11 +62,15 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
     area = area if area in labels else (DEFAULT_AREA if DEFAULT_AREA in labels else codes[0])
     bench = _param("benchmark", "england")
     bench = bench if bench in BENCHMARKS else "england"
+    # "latest": each indicator its own latest period (the default, so nothing opens blank
+    # where an indicator is published later than others).
+    periods: list[int | str] = [LATEST, *years]
+    raw = _param("period", LATEST)
     try:
-        year = int(_param("period", str(years[-1])))
+        year: int | str = int(raw)
     except ValueError:
-        year = years[-1]
-    year = year if year in years else years[-1]
+        year = LATEST
+    year = year if year in periods else LATEST
     group = _param("group", "all")
     group = group if group in group_names else "all"
 
@@ -76,14 +84,16 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
         "Compare with", bench_keys, index=bench_keys.index(bench),
         format_func=BENCHMARKS.__getitem__, key="sel_benchmark",
     )
-    year = c3.selectbox("Period ending", years, index=years.index(year), key="sel_period")
+    year = c3.selectbox("Period ending", periods, index=periods.index(year), key="sel_period",
+                        format_func=lambda p: "Latest available" if p == LATEST else str(p))
     gkeys = list(group_names)
     group = c4.selectbox(
         "Client group", gkeys, index=gkeys.index(group), format_func=group_names.__getitem__,
         key="sel_group",
     )
     st.query_params.update({"area": area, "benchmark": bench, "period": str(year), "group": group})
-    return Selection(area_code=area, benchmark=bench, period_year=int(year), client_group=group)
+    return Selection(area_code=area, benchmark=bench, period_year=None if year == LATEST else int(year),
+                     client_group=group)
 
 
 def indicator_picker(label: str = "Indicator", client_group: str = "all") -> str:

@@ -17,6 +17,7 @@ from metrics.results import (
     _area_infos,
     _neighbour_codes,
     _records,
+    latest_periods,
     latest_year,
     mask_suppressed,
 )
@@ -71,8 +72,8 @@ def indicator_across_las(
     The comparison is with England's value.
     """
     meta = _indicator_fields(store, indicator_id)
-    year = sel.period_year or latest_year(store)
     group = _group_for(meta, sel.client_group)
+    year = sel.period_year or latest_periods(store).get((indicator_id, group)) or latest_year(store)
     # Bands, ranks and how many LAs were ranked come from ecm_position, computed with
     # quartile_band and national_rank when the data changed (metrics.derived); the
     # rows arrive in rank order, then name, England's row last.

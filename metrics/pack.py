@@ -32,7 +32,7 @@ from metrics.labels import (
     rgb,
     trend_periods_text,
 )
-from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
+from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
 from metrics.weak_areas import weak_areas
@@ -61,7 +61,7 @@ class PackData:
 
     area_code: str
     area_name: str
-    period_year: int
+    period_year: int | None  # None: each indicator's latest available period
     benchmark: str
     benchmark_name: str
     demo: bool
@@ -76,6 +76,11 @@ class PackData:
     client_groups: pd.DataFrame
     definitions: pd.DataFrame
     outcomes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def period_text(self) -> str:
+        """"2025", or "latest available" (each indicator its own latest period, in its row)."""
+        return str(self.period_year) if self.period_year else LATEST_AVAILABLE
 
     def outcome_table(self, outcome_id: str) -> pd.DataFrame:
         """The headline rows of one outcome, as printed (strings), in catalogue order."""
@@ -115,12 +120,12 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         raise ValueError(f"unknown area {area_code!r}")
     if benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r}; one of {', '.join(BENCHMARKS)}")
-    year = int(period_year or latest_year(store))
-    sel = Selection(area_code, benchmark, year, "all")  # type: ignore[arg-type]
+    # None: each indicator's latest available period, as the pages show by default
+    sel = Selection(area_code, benchmark, period_year or None, "all")  # type: ignore[arg-type]
     res = area_results(store, sel)
     if res["value"].notna().sum() == 0 and not res["suppressed"].any():
-        raise ValueError(f"no data for {info['name']} in {year}")
-    nb = area_results(store, Selection(area_code, "neighbours", year, "all"))
+        raise ValueError(f"no data for {info['name']} in {sel.period_text}")
+    nb = area_results(store, Selection(area_code, "neighbours", sel.period_year, "all"))
     weak = weak_areas(store, sel)
     clusters = cluster_results(store, area_code, sel) if info["area_type"] == "la" else pd.DataFrame()
     groups = client_group_results(store, sel)
@@ -142,7 +147,7 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         "schema version": str(store.scalar("SELECT max(version) FROM schema_version")),
     }
     return PackData(
-        area_code=area_code, area_name=str(info["name"]), period_year=year, benchmark=benchmark,
+        area_code=area_code, area_name=str(info["name"]), period_year=sel.period_year, benchmark=benchmark,
         benchmark_name=str(res["benchmark_name"].iloc[0]) if len(res) else BENCHMARKS[benchmark],
         demo=status.any_synthetic, dataset=status, generated_at=dt.datetime.now().replace(microsecond=0), sources=sources,
         versions=versions, results=res, neighbours=nb[["indicator_id", "benchmark_value", "comparison"]],
@@ -174,7 +179,7 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
     rows = [
         ("Pre-inspection data pack", ""),
         ("Area", f"{data.area_name} ({data.area_code})"),
-        ("Period ending", data.period_year),
+        ("Period ending", data.period_text),
         ("Benchmark", data.benchmark_name),
         ("Significance", "Area's confidence interval (95%, or 99.8% where Fingertips sets it; the CI used "
                          "column says which) compared with the benchmark value; polarity decides better/worse"),
@@ -319,11 +324,11 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         def footer(self) -> None:
             self.set_y(-10)
             self.set_font("Helvetica", size=7)
-            self.cell(0, 5, _latin1(f"{data.area_name} data pack, period ending {data.period_year} - page "
+            self.cell(0, 5, _latin1(f"{data.area_name} data pack, period ending {data.period_text} - page "
                                     f"{self.page_no()}/{{nb}}"), align="C")
 
     pdf = Pack(orientation="L", unit="mm", format="A4")
-    pdf.set_title(_latin1(f"Pre-inspection data pack: {data.area_name}, {data.period_year}"))
+    pdf.set_title(_latin1(f"Pre-inspection data pack: {data.area_name}, {data.period_text}"))
     pdf.set_author("Children's services outcomes and joint area review dashboard")
     pdf.set_lang("en-GB")
     pdf.alias_nb_pages()
@@ -337,7 +342,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.set_font("Helvetica", size=12)
     pdf.ln(4)
     lines = [
-        f"Period ending: {data.period_year}",
+        f"Period ending: {data.period_text}",
         f"Benchmark: {data.benchmark_name} (the area's 95% confidence interval compared with the "
         "benchmark value; better or worse follows each indicator's polarity)",
         f"Generated: {data.generated_at:%d %B %Y %H:%M}",

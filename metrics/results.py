@@ -58,15 +58,67 @@ class Selection:
 
     area_code: str
     benchmark: Benchmark = "england"
-    period_year: int | None = None  # None: the latest period in the store
+    period_year: int | None = None  # None: "latest available", each indicator its own latest period
     client_group: str = "all"
 
     def with_period(self, year: int) -> Selection:
         return replace(self, period_year=year)
 
+    @property
+    def period_text(self) -> str:
+        """The period as a page or file name says it: "2025" or "latest available"."""
+        return str(self.period_year) if self.period_year else LATEST_AVAILABLE
+
+
+#: What a selection without a fixed period shows, in words.
+LATEST_AVAILABLE = "latest available"
+
+#: A period is an indicator's latest once it has values for at least this share of the
+#: LAs of its best-covered period: a partial import (24 rows of a new year) moves nobody.
+LATEST_COVERAGE = 0.5
+
+
+def latest_periods(store: Store) -> dict[tuple[str, str], int]:
+    """(indicator, client group) -> its latest period, by :data:`LATEST_COVERAGE` of LAs.
+
+    An indicator with no LA figures (England or regions only) takes its latest period
+    with any figure. Kept per data version: every page with "latest available" asks.
+    """
+    return store.memo("latest_periods", lambda: _read_latest_periods(store))
+
+
+def _read_latest_periods(store: Store) -> dict[tuple[str, str], int]:
+    frame = store.df(
+        """
+        WITH c AS (
+            SELECT o.indicator_id, o.client_group_id, o.period_year,
+                   count(o.value) FILTER (WHERE a.area_type = 'la') AS n_las
+            FROM ecm_observation o JOIN area a USING (area_code)
+            GROUP BY ALL
+        ), m AS (
+            SELECT indicator_id, client_group_id, max(n_las) AS best FROM c GROUP BY ALL
+        )
+        SELECT c.indicator_id, c.client_group_id, max(c.period_year) AS period_year
+        FROM c JOIN m USING (indicator_id, client_group_id)
+        WHERE c.n_las >= ? * m.best
+        GROUP BY ALL
+        """,
+        [LATEST_COVERAGE],
+    )
+    return {(str(i), str(g)): int(y) for i, g, y in frame.itertuples(index=False, name=None)}
+
 
 def latest_year(store: Store) -> int:
-    return int(store.scalar("SELECT max(period_year) FROM ecm_observation"))
+    """The one period a page that needs a single year opens on: the latest period that is
+    the latest of at least half of the headline indicators, so a new period becomes the
+    default only once most indicators have it (and a partial import never does)."""
+    latest = latest_periods(store)
+    headline = dict(store.df("SELECT indicator_id, headline_group FROM indicator").itertuples(index=False, name=None))
+    ends = sorted((y for (i, g), y in latest.items() if headline.get(i) == g), reverse=True)
+    if not ends:
+        return int(store.scalar("SELECT max(period_year) FROM ecm_observation"))
+    # the latest year Y such that at least half of the indicators have reached Y
+    return int(ends[(len(ends) - 1) // 2])
 
 
 def years(store: Store) -> list[int]:
@@ -560,6 +612,8 @@ class _Catalogue:
         # Row subsets per client group, kept with this object (itself kept per data
         # version): the same frames every time, so their ids key _GroupPanel.shared.
         self._subsets: dict[tuple[str, bool], pd.DataFrame] = {}
+        # Row subsets by latest period (see by_latest), kept for the same reason.
+        self._latest: dict[tuple[object, ...], pd.DataFrame] = {}
 
     def rows_for(self, group: str, breakdowns_only: bool = False) -> pd.DataFrame:
         """:func:`_catalogue_for` ``group``; with ``breakdowns_only``, only indicators
@@ -571,6 +625,27 @@ class _Catalogue:
                 cat = cat[cat["headline_group"] != group]
             self._subsets[key] = cat
         return self._subsets[key]
+
+    def by_latest(
+        self, cat: pd.DataFrame, group: str, latest: dict[tuple[str, str], int], fallback: int
+    ) -> list[tuple[int, pd.DataFrame]]:
+        """``cat``'s rows split by each indicator's latest period for ``group`` (its
+        headline group for "all"), oldest first; an indicator with no figure at all
+        takes ``fallback``. The subsets are kept with the catalogue, as :meth:`rows_for`'s."""
+        heads = cat["headline_group"].to_numpy(dtype=object)
+        ids = cat["indicator_id"].to_numpy(dtype=object)
+        years = np.fromiter(
+            (latest.get((i, h if group == "all" else group), fallback) for i, h in zip(ids, heads, strict=True)),
+            dtype=np.int64, count=len(ids),
+        )
+        out = []
+        for year in np.unique(years).tolist():
+            mask = years == year
+            key = (id(cat), group, int(year), tuple(ids[mask]))
+            if key not in self._latest:
+                self._latest[key] = cat[mask]
+            out.append((int(year), self._latest[key]))
+        return out
 
     def positions(self, rows: pd.DataFrame) -> np.ndarray:
         """Where ``rows``, a row subset of the catalogue frame, sit in it."""
@@ -630,8 +705,6 @@ def _results_columns(
     catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
     if not sels:
         return catalogue, [], []
-    latest = None if all(s.period_year for s in sels) else latest_year(store)
-    sels = [s.with_period(s.period_year or int(latest)) for s in sels]  # type: ignore[arg-type]
     infos = _area_infos(store, sorted({s.area_code for s in sels}))
     for s in sels:
         if s.area_code not in infos:
@@ -644,50 +717,58 @@ def _results_columns(
         return nbr_cache[la]
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
+    # Each selection's catalogue rows, split by the period each is shown for: its own
+    # period, or with "latest available" each indicator's latest (latest_periods).
+    latest = None if all(s.period_year for s in sels) else latest_periods(store)
+    fallback = latest_year(store) if latest is not None else 0
+    plan: dict[int, list[tuple[int, pd.DataFrame]]] = {}  # year -> (selection, rows)
     results: list[dict[str, Any] | None] = [None] * len(sels)
-    periods: list[dict[str, Any]] = []  # each period's columns, its selections end to end
-    for year in sorted({int(s.period_year) for s in sels}):  # type: ignore[arg-type]
-        cats: dict[int, pd.DataFrame] = {}
-        for i, sel in enumerate(sels):
-            if sel.period_year != year:
-                continue
-            breakdowns = breakdowns_only and sel.client_group != "all"
-            cat = catalogue.rows_for(sel.client_group, breakdowns)
-            if breakdowns and cat.empty:  # nothing to compute, so nothing to read for it either
-                results[i] = {}
-                continue
-            cats[i] = cat
-        idx = list(cats)
-        if not idx:
+    parts_of: dict[int, list[dict[str, Any]]] = {}
+    for i, sel in enumerate(sels):
+        breakdowns = breakdowns_only and sel.client_group != "all"
+        cat = catalogue.rows_for(sel.client_group, breakdowns)
+        if breakdowns and cat.empty:  # nothing to compute, so nothing to read for it either
+            results[i] = {}
             continue
-        groups = sorted({sels[i].client_group for i in idx})
-        areas = sorted({c for i in idx for c in (sels[i].area_code, ENGLAND, *benches[i][0])})
+        if sel.period_year:
+            plan.setdefault(int(sel.period_year), []).append((i, cat))
+            continue
+        for year, rows in catalogue.by_latest(cat, sel.client_group, latest or {}, fallback):
+            plan.setdefault(year, []).append((i, rows))
+    periods: list[dict[str, Any]] = []  # each period's columns, its selections end to end
+    for year in sorted(plan):
+        work = plan[year]
+        at = {k: sels[i].with_period(year) for k, (i, _) in enumerate(work)}
+        groups = sorted({sels[i].client_group for i, _ in work})
+        areas = sorted({c for i, _ in work for c in (sels[i].area_code, ENGLAND, *benches[i][0])})
         group_indicators = sorted(
-            {ind for i in idx if sels[i].client_group != "all" for ind in cats[i]["indicator_id"]}
+            {ind for i, cat in work if sels[i].client_group != "all" for ind in cat["indicator_id"]}
         )
         frame, group_rows = _panels(store, year, groups, areas, group_indicators)
         panel = _PanelArrays(frame)
         # Trends are read for the indicators a selection shows (its catalogue rows).
         expected: dict[tuple[str, str], set[str]] = {}
-        for i in idx:
+        for i, cat in work:
             key = (sels[i].area_code, sels[i].client_group)
-            expected.setdefault(key, set()).update(cats[i]["indicator_id"])
+            expected.setdefault(key, set()).update(cat["indicator_id"])
         series = _series(store, year, sorted(expected), expected)
         # National quantiles depend only on the client group (bands and ranks came
         # with the panel), so every selection of that group shares them.
         national = _national_reads(store, year, groups, group_indicators)
         grouped = {g: _GroupPanel(panel, rows) for g, rows in group_rows.items()}
         columns = _year_columns(catalogue, panel, [
-            (sels[i], infos[sels[i].area_code], benches[i], cats[i], grouped[sels[i].client_group],
+            (at[k], infos[sels[i].area_code], benches[i], cat, grouped[sels[i].client_group],
              national[sels[i].client_group], series[(sels[i].area_code, sels[i].client_group)])
-            for i in idx
+            for k, (i, cat) in enumerate(work)
         ])
         start = 0
-        for i in idx:  # each selection's rows: a slice of the period's columns (views, not copies)
-            end = start + len(cats[i])
-            results[i] = {c: a[start:end] for c, a in columns.items()}
+        for i, cat in work:  # each selection's rows: a slice of the period's columns (views, not copies)
+            end = start + len(cat)
+            parts_of.setdefault(i, []).append({c: a[start:end] for c, a in columns.items()})
             start = end
         periods.append(columns)
+    for i, parts in parts_of.items():
+        results[i] = parts[0] if len(parts) == 1 else _in_catalogue_order(_concat_columns(parts))
     return catalogue, [r for r in results if r is not None], periods
 
 
@@ -858,6 +939,12 @@ def _frame(catalogue: _Catalogue, columns: dict[str, Any]) -> pd.DataFrame:
     out = pd.DataFrame(columns, copy=False)
     out["band"] = pd.Series(columns["band"], dtype=object)  # None for no band, as quartile_band gives: not str
     return out
+
+
+def _in_catalogue_order(columns: dict[str, Any]) -> dict[str, Any]:
+    """A selection's columns, joined from several periods, put back in catalogue order."""
+    order = np.argsort(np.asarray(columns[_CATALOGUE_ROWS]), kind="stable")
+    return {c: a[order] if isinstance(a, np.ndarray) else a.take(order) for c, a in columns.items()}
 
 
 def _concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:

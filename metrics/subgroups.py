@@ -13,7 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, latest_year, mask_suppressed, shared_catalogue
+from metrics.results import (
+    Selection,
+    latest_periods,
+    latest_year,
+    mask_suppressed,
+    shared_catalogue,
+)
 from metrics.stats import client_group_gap, compare_to_benchmark, interval_at_level
 from metrics.store import Store
 
@@ -48,25 +54,40 @@ def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
     return mine.drop(columns="parent_code").reset_index(drop=True)
 
 
+def _headline_of(store: Store) -> dict[str, str]:
+    cat = shared_catalogue(store)
+    return dict(zip(cat["indicator_id"], cat["headline_group"], strict=True))
+
+
+def _at_latest(store: Store, frame: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` in their indicator's latest period for ``group`` (row by row)."""
+    latest = latest_periods(store)
+    fallback = latest_year(store)
+    target = [latest.get((i, g), fallback) for i, g in zip(frame["indicator_id"], group, strict=True)]
+    return frame[frame["period_year"].to_numpy() == np.asarray(target, dtype=np.int64)].reset_index(drop=True)
+
+
 def cluster_results(
     store: Store, la_code: str, sel: Selection, outcome_id: str | None = None
 ) -> pd.DataFrame:
     """Each cluster's value for each indicator (of one outcome, or all), against its LA."""
-    year = sel.period_year or latest_year(store)
+    year = sel.period_year  # None: each indicator's latest period (latest_periods)
     # Clusters split their LA's count, so a cluster hidden alone would be given away
     # by the LA total beside it: its smallest sibling is already hidden in
     # ecm_observation (metrics.derived), the same cells on every page.
     frame = mask_suppressed(store.frame(
         """
-        SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
+        SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_year, o.period_label, o.count,
                o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
-          AND o.period_year = $year AND o.client_group_id = i.headline_group
+          AND ($year IS NULL OR o.period_year = $year) AND o.client_group_id = i.headline_group
           AND ($outcome IS NULL OR i.outcome_id = $outcome)
         """,
         {"la": la_code, "year": year, "outcome": outcome_id},
     ), copy=False)
+    if year is None:
+        frame = _at_latest(store, frame, frame["indicator_id"].map(_headline_of(store)))
     # Each cluster's row beside its LA's value and the catalogue's fields, put
     # together by position (as client_group_results does).
     cat = shared_catalogue(store)
@@ -96,16 +117,25 @@ def cluster_results(
 
 def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     """For the area and period: each client group against all children, per indicator."""
-    year = sel.period_year or latest_year(store)
+    year = sel.period_year  # None: each group's latest period of each indicator
     frame = mask_suppressed(store.frame(
         """
-        SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
+        SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed
         FROM ecm_observation o JOIN client_group g USING (client_group_id)
-        WHERE o.area_code = ? AND o.period_year = ?
+        WHERE o.area_code = $area AND ($year IS NULL OR o.period_year = $year)
         """,
-        [sel.area_code, year],
+        {"area": sel.area_code, "year": year},
     ), copy=False)
+    if year is None:
+        # each group's row at that group's latest period, beside all children's row of the same period
+        groups = frame[frame["client_group_id"] != "all"]
+        groups = _at_latest(store, groups, groups["client_group_id"])
+        wanted = set(zip(groups["indicator_id"], groups["period_year"], strict=True))
+        needed = np.fromiter((k in wanted for k in zip(frame["indicator_id"], frame["period_year"], strict=True)),
+                             dtype=bool, count=len(frame))
+        alls = frame[(frame["client_group_id"] == "all").to_numpy() & needed]
+        frame = pd.concat([groups, alls], ignore_index=True)
     # Each group's row beside its all-children row and the catalogue's fields, put
     # together by position: joining in SQL read the area's rows twice, and pandas'
     # joins and sort cost more than the statistics.
@@ -113,13 +143,15 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}
     ind = frame["indicator_id"].to_numpy(dtype=object)
     grp = frame["client_group_id"].to_numpy(dtype=object)
+    yr = frame["period_year"].to_numpy()
     is_all = grp == "all"
-    all_row = dict(zip(ind[is_all], np.flatnonzero(is_all), strict=True))
-    keep = np.flatnonzero(~is_all & np.fromiter((i in all_row and i in cat_row for i in ind), bool, len(ind)))
+    all_row = dict(zip(zip(ind[is_all], yr[is_all], strict=True), np.flatnonzero(is_all), strict=True))
+    keep = np.flatnonzero(~is_all & np.fromiter(((i, y) in all_row and i in cat_row for i, y in zip(ind, yr, strict=True)),
+                                                bool, len(ind)))
     cpos = np.fromiter((cat_row[i] for i in ind[keep]), np.intp, len(keep))
     order = np.lexsort((ind[keep].astype(str), cat["outcome_id"].to_numpy(dtype=str)[cpos], grp[keep].astype(str)))
     keep, cpos = keep[order], cpos[order]
-    apos = np.fromiter((all_row[i] for i in ind[keep]), np.intp, len(keep))
+    apos = np.fromiter((all_row[(i, y)] for i, y in zip(ind[keep], yr[keep], strict=True)), np.intp, len(keep))
     columns: dict[str, object] = {c: frame[c].array.take(keep) for c in frame.columns}
     for c in ("short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places",
               "confidence_level"):

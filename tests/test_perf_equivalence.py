@@ -46,9 +46,37 @@ from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
 
 
+def reference_latest(store: Store) -> dict[tuple[str, str], int]:
+    """Each (indicator, group)'s latest period: the latest with figures for at least half as
+    many LAs as its best-covered period (any figure at all when it has no LA figures)."""
+    obs = store.df("""SELECT o.indicator_id, o.client_group_id, o.period_year, o.value, a.area_type
+                      FROM ecm_observation o JOIN area a USING (area_code)""")
+    out = {}
+    for (ind, grp), g in obs.groupby(["indicator_id", "client_group_id"]):
+        n = g[g["area_type"] == "la"].groupby("period_year")["value"].count().reindex(
+            sorted(g["period_year"].unique()), fill_value=0)
+        out[(ind, grp)] = int(n[n >= 0.5 * n.max()].index.max())
+    return out
+
+
 def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
     """One selection, indicator by indicator, as the rules read."""
-    year = sel.period_year or latest_year(store)
+    if sel.period_year is None:
+        # "latest available": each indicator's row as its own latest period gives it
+        latest, fallback = reference_latest(store), latest_year(store)
+        cat = catalogue_frame(store)
+        frames: dict[int, pd.DataFrame] = {}
+        rows = []
+        for r in cat.itertuples():
+            if sel.client_group != "all" and sel.client_group not in list(r.client_groups):
+                continue
+            y = latest.get((r.indicator_id, r.headline_group if sel.client_group == "all" else sel.client_group),
+                           fallback)
+            if y not in frames:
+                frames[y] = reference_area_results(store, sel.with_period(y)).set_index("indicator_id")
+            rows.append(frames[y].loc[[r.indicator_id]])
+        return pd.concat(rows).reset_index()
+    year = sel.period_year
     sel = sel.with_period(year)
     info = area_info(store, sel.area_code)
     assert info is not None
@@ -303,25 +331,30 @@ def test_weak_areas_equal_reference(demo_store: Store, sel: Selection) -> None:
 
 def reference_client_groups(store: Store, sel: Selection) -> pd.DataFrame:
     """Each client group's row against all children's, one row at a time."""
-    year = sel.period_year or latest_year(store)
     frame = mask_suppressed(store.frame(
         """
-        SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_label,
+        SELECT o.indicator_id, o.client_group_id, g.name AS group_name, o.period_year, o.period_label,
                o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed
         FROM ecm_observation o JOIN client_group g USING (client_group_id)
-        WHERE o.area_code = ? AND o.period_year = ?
+        WHERE o.area_code = ?
         """,
-        [sel.area_code, year],
+        [sel.area_code],
     ))
+    latest, fallback = reference_latest(store), latest_year(store)
+    # each group's row at its own latest period (or the chosen one), all children's at the same
+    frame["target"] = [sel.period_year or latest.get((i, g), fallback)
+                       for i, g in zip(frame["indicator_id"], frame["client_group_id"], strict=True)]
     cat = catalogue_frame(store).set_index("indicator_id")
     shown = ["short_title", "outcome_id", "polarity", "value_type", "multiplier", "unit", "decimal_places",
              "confidence_level"]
-    allc = frame[frame["client_group_id"] == "all"].set_index("indicator_id")
-    groups = frame[(frame["client_group_id"] != "all") & frame["indicator_id"].isin(allc.index)
-                   & frame["indicator_id"].isin(cat.index)].copy()
+    allc = frame[frame["client_group_id"] == "all"].set_index(["indicator_id", "period_year"])
+    groups = frame[(frame["client_group_id"] != "all") & (frame["period_year"] == frame["target"])].copy()
+    has_all = np.array([k in allc.index for k in zip(groups["indicator_id"], groups["period_year"], strict=True)],
+                       dtype=bool)
+    groups = groups[has_all & groups["indicator_id"].isin(cat.index).to_numpy()].drop(columns="target")
     groups = groups.join(cat[shown], on="indicator_id")
     for c in ("value", "count", "denominator"):
-        groups[f"all_{c}"] = groups["indicator_id"].map(allc[c])
+        groups[f"all_{c}"] = [allc.at[k, c] for k in zip(groups["indicator_id"], groups["period_year"], strict=True)]
     gaps, comparisons = [], []
     for r in groups.itertuples():
         gap, lo, hi = r.value - r.all_value, np.nan, np.nan
@@ -353,14 +386,19 @@ def reference_clusters(store: Store, la_code: str, sel: Selection, outcome_id: s
     """Each cluster's row against its LA's value, one row at a time."""
     frame = mask_suppressed(store.frame(
         """
-        SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_label, o.count,
-               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
+        SELECT o.indicator_id, o.area_code, a.name, a.area_type, o.period_year, o.period_label, o.count,
+               o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note,
+               i.headline_group
         FROM ecm_observation o JOIN area a USING (area_code) JOIN indicator i USING (indicator_id)
         WHERE (o.area_code = $la OR a.parent_code = $la AND a.area_type = 'cluster')
-          AND o.period_year = $year AND o.client_group_id = i.headline_group
+          AND o.client_group_id = i.headline_group
         """,
-        {"la": la_code, "year": sel.period_year or latest_year(store)},
+        {"la": la_code},
     ))
+    latest, fallback = reference_latest(store), latest_year(store)
+    target = [sel.period_year or latest.get((i, g), fallback)
+              for i, g in zip(frame["indicator_id"], frame["headline_group"], strict=True)]
+    frame = frame[frame["period_year"] == np.asarray(target)].drop(columns="headline_group")
     cat = catalogue_frame(store).set_index("indicator_id")
     if outcome_id is not None:
         cat = cat[cat["outcome_id"] == outcome_id]

@@ -38,6 +38,13 @@ st.markdown(
 
 The selections at the top of each page (area, benchmark, period, client group) are kept in the
 address bar: copy the address to share exactly what you see.
+
+**Period: "Latest available".** Publishers release figures at different times (injury admissions
+run a year behind school results), so by default each indicator shows its own latest period, and
+the *Period* column of every table says which one. A period counts as an indicator's latest only
+once at least half as many local authorities have a figure for it as for its best-covered period,
+so a part-finished import never moves what everyone sees. Choose a year instead to see every
+indicator for that one period (indicators without a figure for it are then blank).
 """
 )
 

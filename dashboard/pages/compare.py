@@ -62,7 +62,7 @@ else:
             columns={"name": "Area", "area_code": "Code", "count": "Count",
                      "denominator": "Denominator", "funnel": "Funnel position", "Selected": "Selected area"}),
             hide_index=True, key="funnel-table")
-        download_csv(points, f"{indicator}_{sel.period_year}_funnel.csv",
+        download_csv(points, f"{indicator}_{sel.period_year or 'latest'}_funnel.csv",
                      label="Download the funnel plot's data (CSV)")
 table = las.assign(
     Rank=las["rank"].map(lambda r: "–" if r != r else int(r)),
@@ -76,4 +76,4 @@ table = las.assign(
     columns={"area_code": "Code", "CI": "95% CI", "Compared": "Compared with England"})
 st.dataframe(table, hide_index=True, key="compare-table")
 suppressed_note(las["suppressed"])
-download_csv(las, f"{indicator}_{sel.period_year}_compare.csv")
+download_csv(las, f"{indicator}_{sel.period_year or 'latest'}_compare.csv")

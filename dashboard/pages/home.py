@@ -50,4 +50,4 @@ with st.expander("The same figures as a table"):
         card.rename(columns={"outcome_name": "Outcome"}).drop(columns=["outcome_id"]),
         hide_index=True,
     )
-download_csv(card, f"{sel.area_code}_{sel.period_year}_scorecard.csv")
+download_csv(card, f"{sel.area_code}_{sel.period_year or 'latest'}_scorecard.csv")

@@ -24,7 +24,7 @@ from metrics.judgements import (
     record_judgement,
     submit_review,
 )
-from metrics.results import BENCHMARKS, outcome_scorecard
+from metrics.results import BENCHMARKS, latest_year, outcome_scorecard
 from metrics.shared import writes_enabled
 
 store = get_store()
@@ -85,9 +85,10 @@ with tab_record:
     elif user is not None:
         drafts = list_reviews(store, sel.area_code)
         drafts = drafts[drafts["status"] == "draft"]
-        if st.button(f"Start a new review of {area_name} for {sel.period_year}", key="new-review"):
+        review_year = sel.period_year or latest_year(store)  # a review is of one period
+        if st.button(f"Start a new review of {area_name} for {review_year}", key="new-review"):
             try:
-                create_review(store, user, sel.area_code, int(sel.period_year or 0))
+                create_review(store, user, sel.area_code, int(review_year))
             except (PermissionDenied, ValueError) as exc:
                 st.error(str(exc))
             st.rerun()

@@ -39,7 +39,7 @@ las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppresse
 bounds = load_boundaries()
 if las.empty:
     st.info(f"No local authority has a figure for {meta['short_title']} in the period ending "
-            f"{sel.period_year}. Choose another period or indicator; the Indicator catalogue lists "
+            f"{sel.period_text}. Choose another period or indicator; the Indicator catalogue lists "
             "which periods each indicator has.")
 elif bounds is None:
     st.info(

@@ -19,7 +19,7 @@ demo_banner(store)
 sel = selection_bar()
 area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 st.markdown(
-    f"The pack for **{area_name}**, period ending **{sel.period_year}**, compared with the selected "
+    f"The pack for **{area_name}**, period ending **{sel.period_text}**, compared with the selected "
     "benchmark: a cover page with sources and versions, each outcome's indicators with value, "
     "benchmark, significance, band, trend and the statistical-neighbour comparison and a chart, the "
     "weak-areas list, cluster and client-group highlights, and indicator definitions."
@@ -28,7 +28,7 @@ kind = st.radio("Format", ["pdf", "xlsx"], horizontal=True, key="pack-format",
                 format_func={"pdf": "PDF (to read)", "xlsx": "XLSX (one sheet per outcome)"}.__getitem__)
 if st.button("Build the pack", type="primary", key="build-pack"):
     bar = st.progress(0.0, text="Starting…")
-    out = Path(tempfile.mkdtemp(prefix="ecm-pack-")) / f"data_pack_{sel.area_code}_{sel.period_year}.{kind}"
+    out = Path(tempfile.mkdtemp(prefix="ecm-pack-")) / f"data_pack_{sel.area_code}_{sel.period_year or 'latest'}.{kind}"
     try:
         path, seconds = build_pack(store, sel.area_code, out, sel.period_year, sel.benchmark,
                                    progress=lambda f, m: bar.progress(f, text=m))

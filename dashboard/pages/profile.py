@@ -50,4 +50,4 @@ else:
         st.header(f"NSF standard {std}")
         results_table(block, key=f"tbl-nsf-{std}")
 download_csv(shown.drop(columns=["client_groups", "nsf_standards"], errors="ignore"),
-             f"{sel.area_code}_{sel.period_year}_{outcome}_profile.csv")
+             f"{sel.area_code}_{sel.period_year or 'latest'}_{outcome}_profile.csv")

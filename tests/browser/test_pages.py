@@ -149,7 +149,7 @@ def test_profile_tables_equal_area_results(server: str, page, demo_store: Store,
         assert row["Benchmark"] == fmt(e["benchmark_value"], int(e["decimal_places"])), row
         _assert_flag(row["Compared with benchmark"], e["comparison"])
     body = _body(page)
-    assert "95% confidence interval compared with the England value" in body
+    assert "confidence interval compared with the England value" in body
     assert "polarity" in body
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 1  # one outcome: one spine chart
     if any(row["Value"] == "c" for row in seen):

@@ -96,7 +96,8 @@ def test_inspector_records_a_grade(writable_server: str, page) -> None:
     page.get_by_text("1 – Inadequate").click()
     page.get_by_role("button", name="Save judgement").click()
     page.get_by_text(re.compile(r"Saved Be healthy: Inadequate \(version 1\)")).wait_for()
-    assert "Graded so far: Be healthy Inadequate" in page.inner_text("body")
+    # the summary is redrawn by the rerun that follows the save: wait for it, do not race it
+    page.get_by_text(re.compile(r"Graded so far: Be healthy Inadequate")).wait_for()
     assert axe_violations(page) == []
 
 
