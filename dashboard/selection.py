@@ -74,7 +74,7 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
     group = _param("group", "all")
     group = group if group in group_names else "all"
 
-    c1, c2, c3, c4 = st.columns([3, 2, 1, 2])
+    c1, c2, c3, c4 = st.columns([3, 2, 1.4, 2])
     area = c1.selectbox(
         "Area (type to search by name or code)", codes, index=codes.index(area),
         format_func=labels.__getitem__, key="sel_area",

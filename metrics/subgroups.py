@@ -54,6 +54,32 @@ def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
     return mine.drop(columns="parent_code").reset_index(drop=True)
 
 
+def has_cluster_figures(store: Store, la_code: str) -> bool:
+    """Whether any of the LA's clusters has a figure: no national file publishes them,
+    so a published store has none until the LA imports its own."""
+    return bool(store.scalar(
+        """SELECT count(*) > 0 FROM ecm_observation o JOIN area a USING (area_code)
+           WHERE a.area_type = 'cluster' AND a.parent_code = ?""",
+        [la_code],
+    ))
+
+
+def cluster_template_csv(store: Store, la_code: str) -> bytes:
+    """The import template for the LA and its clusters (blank figures to fill in), as CSV.
+
+    The file ``jar template --area`` writes, offered on the Clusters page so an LA can
+    start from its own areas and the catalogue's indicators.
+    """
+    from metrics.io.export import neutralise
+    from metrics.io.template import (  # the template is the import's own layout
+        COLUMNS,
+        template_rows,
+    )
+
+    rows = template_rows(store, la_code)[[*COLUMNS, "outcome"]]
+    return rows.map(neutralise).to_csv(index=False).encode("utf-8")
+
+
 def _headline_of(store: Store) -> dict[str, str]:
     cat = shared_catalogue(store)
     return dict(zip(cat["indicator_id"], cat["headline_group"], strict=True))

@@ -16,9 +16,14 @@ from metrics.geo import Outline, aspect_ratio
 
 def choropleth(
     las: pd.DataFrame, shapes: dict[str, Outline], key: str, colours: dict[str, str], title: str,
-    hover: pd.Series,
+    hover: pd.Series, selected: str | None = None, selected_name: str = "",
 ) -> go.Figure:
-    """One filled trace per LA, grouped in the legend by its ``key`` label."""
+    """One filled trace per LA, grouped in the legend by its ``key`` label.
+
+    ``selected`` (an LA code) is drawn last with a thick black outline and named in
+    the legend and on the map, so the reader finds their own area without relying on
+    colour.
+    """
     drawn = {c: shapes[c] for c in las["area_code"] if c in shapes}
     fig = go.Figure()
     order = {label: i for i, label in enumerate(colours)}
@@ -34,6 +39,18 @@ def choropleth(
             showlegend=label not in in_legend, hoveron="fills", text=text, hoverinfo="text",
         )
         in_legend.add(label)
+    mine = drawn.get(selected) if selected else None
+    if mine is not None:
+        fig.add_scatter(
+            x=mine.x, y=mine.y, mode="lines", line={"color": "#0b0c0c", "width": 3},
+            name=f"{selected_name} (selected)", legendrank=len(order) + 1, hoverinfo="skip",
+        )
+        xs = [v for v in mine.x if v is not None]
+        ys = [v for v in mine.y if v is not None]
+        fig.add_annotation(
+            x=max(xs), y=(min(ys) + max(ys)) / 2, text=f"◀ {selected_name}", showarrow=False,
+            xanchor="left", font={"size": 13, "color": "#0b0c0c"}, bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_layout(
         height=700, title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0},
         xaxis={"visible": False},

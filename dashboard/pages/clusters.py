@@ -10,7 +10,12 @@ from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import COMPARISON_TEXT, comparison_label, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
-from metrics.subgroups import cluster_results, clusters_of
+from metrics.subgroups import (
+    cluster_results,
+    cluster_template_csv,
+    clusters_of,
+    has_cluster_figures,
+)
 
 store = get_store()
 st.title("Clusters")
@@ -26,6 +31,22 @@ if clusters.empty:
     st.info(f"{areas.loc[code, 'name']} has no clusters defined. LAs with clusters: "
             + ", ".join(areas.loc[c, "name"] for c in with_clusters) + ".")
     st.stop()
+if not has_cluster_figures(store, code):
+    st.info(
+        f"**No cluster figures for {areas.loc[code, 'name']} yet.** No national publication holds "
+        "figures below local authority level, so clusters appear once the LA imports its own. "
+        "Download the template below (every catalogue indicator for the LA and each of its "
+        "clusters, by client group, with the next period to collect), fill in counts and "
+        "denominators or values, and import it on *Data: import and history* (or "
+        "`jar import FILE`). Counts under the disclosure threshold are suppressed on import, and "
+        "a cluster that would reveal one through the LA total is hidden too.",
+        icon=":material/info:",
+    )
+    st.download_button("Download the cluster template (CSV)", cluster_template_csv(store, code),
+                       file_name=f"{code}_cluster_template.csv", mime="text/csv", key="cluster-template")
+    for c in clusters.itertuples():
+        st.markdown(f"**{c.name}**: {c.description}")
+    st.stop()
 outcomes = cache.outcomes()
 onames = dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))
 opts = list(onames)
@@ -34,7 +55,8 @@ outcome = st.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in op
                        format_func=onames.__getitem__)
 st.query_params["outcome"] = outcome
 res = cluster_results(store, code, sel, outcome)
-st.caption(f"Significance: each cluster's 95% CI compared with {areas.loc[code, 'name']}'s "
+st.caption(f"Significance: each cluster's confidence interval (95%, or 99.8% where Fingertips sets it) "
+           f"compared with {areas.loc[code, 'name']}'s "
            "value (overlap = similar); better/worse follows each indicator's polarity, and "
            "indicators with no polarity are marked higher/lower. Cluster counts add up to the LA's.")
 for c in clusters.itertuples():

@@ -11,6 +11,7 @@ from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
 from metrics.geo import BOUNDARIES_ENV, load_boundaries
+from metrics.labels import confidence_text
 
 BAND_COLOURS = {"A (best quartile)": "#0072B2", "B": "#56B4E9", "C": "#E69F00",
                 "D (worst quartile)": "#D55E00", "No band": "#CCCCCC"}
@@ -28,10 +29,12 @@ st.query_params["shade"] = shade
 las = indicator_across_las(store, indicator, sel)
 dp = int(meta["decimal_places"])
 polarity = str(meta["polarity"]).replace("_", " ")
+level = confidence_text(float(meta.get("confidence_level") or 95.0))
 st.caption(
-    f"{meta['title']} ({meta['unit']}). Polarity: {polarity}. Significance: each LA's 95% CI "
-    "compared with England's value (overlap = similar); better/worse follows the polarity. "
-    "Quartile bands A (best) to D (worst) rank all LAs."
+    f"{meta['title']} ({meta['unit']}). Polarity: {polarity}. Significance: each LA's {level} "
+    "confidence interval compared with England's value (overlap = similar); better/worse follows "
+    "the polarity. Quartile bands A (best) to D (worst) among all LAs. The selected LA has a thick "
+    "black outline."
 )
 las["Compared"] = [comparison_label(c) for c in las["comparison"]]
 las["Band"] = [BAND_TEXT.get(b, "No band") if isinstance(b, str) else "No band" for b in las["band"]]
@@ -57,13 +60,16 @@ else:
         key, colours = "Band", BAND_COLOURS
     hover = las["name"] + ": " + las["Value"] + " (" + las[key] + ")"
     title = f"{meta['short_title']}: {'compared with England' if shade == 'comparison' else 'quartile bands'}"
-    st.plotly_chart(choropleth(las, bounds.outlines, key, colours, title, hover), key="map")
+    chosen = las.loc[las["selected"], ["area_code", "name"]]
+    mine = (str(chosen["area_code"].iloc[0]), str(chosen["name"].iloc[0])) if len(chosen) else (None, "")
+    st.plotly_chart(choropleth(las, bounds.outlines, key, colours, title, hover, *mine), key="map")
     missing = sorted(set(las["area_code"]) - bounds.codes)
     if missing:
         st.caption(f"{len(missing)} LAs have no boundary in this file (codes changed since it was "
                    f"published?): {', '.join(missing)}.")
-st.dataframe(las[["name", "area_code", "Value", "Compared", "Band"]].rename(
+las["Selected"] = ["Selected area" if s else "" for s in las["selected"]]
+st.dataframe(las[["name", "area_code", "Value", "Compared", "Band", "Selected"]].rename(
     columns={"name": "Area", "area_code": "Code", "Value": f"Value ({meta['unit']})",
              "Compared": "Compared with England"}), hide_index=True, key="map-table")
 suppressed_note(las["suppressed"])
-download_csv(las.drop(columns=["Compared", "Band", "Value"]), f"{indicator}_map.csv")
+download_csv(las.drop(columns=["Compared", "Band", "Value", "Selected"]), f"{indicator}_map.csv")
