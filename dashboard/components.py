@@ -7,7 +7,8 @@ import streamlit as st
 
 from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
 from metrics.catalogue import dataset_status
-from metrics.labels import confidence_text, trend_periods_text
+from metrics.labels import BAND_POSITION_WORDS, confidence_text, trend_periods_text
+from metrics.results import by_band
 from metrics.store import Store
 
 
@@ -61,6 +62,7 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
             ],
             "Benchmark": [fmt_value(v, int(d)) for v, d in zip(rows["benchmark_value"], rows["decimal_places"], strict=True)],
             "Compared with benchmark": [comparison_label(c) for c in rows["comparison"]],
+            "Without an interval": [BAND_POSITION_WORDS.get(p, "–") if p else "–" for p in by_band(rows)],
             "Band": [BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in rows["band"]],
             "Rank": [f"{int(r)} of {int(n)}" if r == r else "–" for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
             "Trend": [TREND_TEXT.get(t, t) for t in rows["trend"]],
@@ -69,7 +71,8 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
         }
     )
     narrow = {c: st.column_config.TextColumn(width="small") for c in ("Aim", "Unit", "Polarity", "Band")}
-    narrow.update({c: st.column_config.TextColumn(width="medium") for c in ("CI used", "Trend periods")})
+    narrow.update({c: st.column_config.TextColumn(width="medium") for c in ("CI used", "Trend periods",
+                                                                           "Without an interval")})
     st.dataframe(out, hide_index=True, key=key, column_config=narrow)
     suppressed_note(rows["suppressed"])
 

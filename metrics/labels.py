@@ -54,3 +54,11 @@ def trend_periods_text(periods: tuple[str, ...] | list[str] | None) -> str:
 def confidence_text(level: float) -> str:
     """An indicator's comparison level as words: "95%" or "99.8%"."""
     return f"{level:g}%"
+
+
+#: A figure with no significance test, placed by its national quartile band.
+BAND_POSITION_WORDS: dict[str, str] = {
+    "best_quarter": "Not tested; band A: among the best quarter of LAs",
+    "worst_quarter": "Not tested; band D: among the worst quarter of LAs",
+    "middle": "Not tested; band B or C: the middle half of LAs",
+}

@@ -41,6 +41,8 @@ Progress = Callable[[float, str], None]
 
 # Latin-1 symbols for the PDF's core fonts; words and colours are the pages' own (metrics.labels).
 COLOURS = {k: rgb(v) for k, v in COMPARISON_COLOURS.items()}
+#: Comparisons that are significance tests; the rest may be placed by band instead.
+TESTED = ("better", "similar", "worse")
 SYMBOLS = {"better": "+", "similar": "=", "worse": "-", "higher": "^", "lower": "v", "not_compared": "o"}
 
 
@@ -101,7 +103,8 @@ class PackData:
                                           f"({confidence_text(float(x.confidence_level))})"
                                           if x.compared_lower == x.compared_lower else "-"),
                 "Benchmark": fmt(x.benchmark_value, dp),
-                "Vs benchmark": COMPARISON_WORDS.get(x.comparison, x.comparison),
+                "Vs benchmark": COMPARISON_WORDS.get(x.comparison, x.comparison)
+                + (f" (band {x.band}, no test)" if x.comparison not in TESTED and x.band in ("A", "D") else ""),
                 "Neighbours": "-" if n is None else fmt(n["benchmark_value"], dp),
                 "Vs neighbours": "-" if n is None else COMPARISON_WORDS.get(n["comparison"], n["comparison"]),
                 "Band": x.band if isinstance(x.band, str) else "-",

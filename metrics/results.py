@@ -960,18 +960,41 @@ def _concat_columns(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-OUTCOME_COUNT_COLUMNS = ["better", "similar", "worse", "not_compared", "improving", "worsening"]
+OUTCOME_COUNT_COLUMNS = [
+    "better", "similar", "worse", "not_compared", "best_quarter", "worst_quarter", "improving", "worsening",
+]
+
+
+def by_band(results: pd.DataFrame) -> np.ndarray:
+    """For figures with no significance test, their national position from the quartile
+    band: "best_quarter" (band A), "worst_quarter" (band D), "middle" (B or C), else None.
+
+    Most LAIT figures come without counts or intervals; Fingertips compares such
+    figures by percentiles and LAIT by bands, so they are placed among the LAs, never
+    called significantly better or worse (issue 13, point 9).
+    """
+    comparison = results["comparison"].to_numpy(dtype=object)
+    band = results["band"].to_numpy(dtype=object)
+    untested = ~np.isin(comparison, ["better", "similar", "worse"])
+    out = np.full(len(results), None, dtype=object)
+    out[untested & (band == "A")] = "best_quarter"
+    out[untested & (band == "D")] = "worst_quarter"
+    out[untested & np.isin(band, ["B", "C"])] = "middle"
+    return out
 
 
 def outcome_scorecard(results: pd.DataFrame) -> pd.DataFrame:
     """Per ECM outcome: how many indicators are better/similar/worse and improving/worsening.
 
     ``higher``/``lower`` (no-judgement indicators) count as neither better nor
-    worse: they are reported under ``not_compared`` with a note on the page.
+    worse: they are reported under ``not_compared`` with a note on the page. Of the
+    ``not_compared``, ``best_quarter`` and ``worst_quarter`` count those whose
+    national band is A or D (:func:`by_band`): a position, not a test.
     """
     # Only the columns counted: copying the whole results frame cost more than the counts.
     comparison = results["comparison"].to_numpy(dtype=object)
     trend = results["trend"].to_numpy(dtype=object)
+    position = by_band(results)
     r = pd.DataFrame({
         "outcome_id": results["outcome_id"],
         "outcome_name": results["outcome_name"],
@@ -979,6 +1002,9 @@ def outcome_scorecard(results: pd.DataFrame) -> pd.DataFrame:
         "similar": comparison == "similar",
         "worse": comparison == "worse",
         "not_compared": ~np.isin(comparison, ["better", "similar", "worse"]),
+        # of those, where the national band places them (not a significance test)
+        "best_quarter": position == "best_quarter",
+        "worst_quarter": position == "worst_quarter",
         "improving": trend == "getting_better",
         "worsening": trend == "getting_worse",
     })
