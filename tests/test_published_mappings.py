@@ -1,0 +1,62 @@
+"""Figures from the mappings added to the snapshot, read back against the publishers'
+files with the ``csv`` module (independently of the importer); skip without ../shared."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from metrics.store import Store
+from tests.conftest import shared_path
+
+LAS = ["E06000020", "E06000009", "E08000025", "E09000033", "E10000015"]
+
+
+@pytest.fixture(scope="module")
+def published(published_db: Path):
+    with Store(published_db, read_only=True) as store:
+        yield store
+
+
+def _rows(parts: tuple[str, ...], **match: str) -> list[dict[str, str]]:
+    with shared_path("data", *parts).open(encoding="utf-8-sig", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if all(r[k] == v for k, v in match.items())]
+
+
+def _ours(store: Store, indicator: str, group: str, la: str, year: int) -> tuple[float, float, float, float]:
+    got = store.df(
+        """SELECT count, denominator, value, lower95 FROM observation WHERE indicator_id = ? AND area_code = ?
+           AND period_year = ? AND client_group_id = ? AND sex = 'persons' AND category = ''""",
+        [indicator, la, year, group],
+    )
+    assert len(got) == 1, (indicator, la, year)
+    return tuple(float(x) for x in got.iloc[0])  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("la", LAS)
+def test_ehc_plans_within_20_weeks(published: Store, la: str) -> None:
+    """NI103: plans issued within 20 weeks excluding exceptions, DfE's counts, a Wilson interval."""
+    rows = _rows(("d2i", "timeliness_20_week.csv"), new_la_code=la, time_period="2024",
+                 breakdown_topic="All EHC plans issued", breakdown="All EHC plans issued")
+    assert len(rows) == 1
+    count, den, value, lower = _ours(published, "NI103", "ehcp", la, 2024)
+    assert count == float(rows[0]["plans_issued_20_weeks_ex"])
+    assert den == float(rows[0]["plans_issued_den_ex"])
+    assert round(value, 1) == pytest.approx(float(rows[0]["PC_plans_issued_20_weeks_ex"]), abs=0.051)
+    assert lower < value
+
+
+@pytest.mark.parametrize("la", LAS)
+def test_looked_after_school_moves(published: Store, la: str) -> None:
+    base = {"new_la_code": la, "time_period": "2024", "cla_group": "CLA 2 years on 31 March",
+            "move_measure": "Any moves"}
+    moved = _rows(("dfe_ees", "la_cla_school_moves.csv"), **base,
+                  school_stability="With one or more moves during the previous 2 years")
+    total = _rows(("dfe_ees", "la_cla_school_moves.csv"), **base, school_stability="Total children")
+    assert len(moved) == len(total) == 1
+    count, den, value, lower = _ours(published, "LAC_SCHOOL_MOVES", "lac", la, 2024)
+    assert (count, den) == (float(moved[0]["number"]), float(total[0]["number"]))
+    assert round(value) == pytest.approx(float(moved[0]["percentage"]), abs=1)  # DfE rounds to whole per cent
+    assert lower < value
