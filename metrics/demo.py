@@ -158,7 +158,9 @@ def generate_observations(
                     count = rng.poisson(denom * true / mult).astype(float)
                 elif vt == "mean":
                     sd = MEAN_CV * true
-                    value = true + rng.normal(0.0, 1.0, n) * sd / np.sqrt(denom)
+                    # a mean of scores that are never negative (Attainment 8) is never negative,
+                    # however few pupils a small area's client group has
+                    value = np.maximum(true + rng.normal(0.0, 1.0, n) * sd / np.sqrt(denom), 0.0)
                     count = value * denom
                 elif vt == "count":
                     pop = units["population"].to_numpy()

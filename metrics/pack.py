@@ -32,6 +32,7 @@ from metrics.labels import (
     rgb,
     trend_periods_text,
 )
+from metrics.published import read_manifest
 from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
@@ -143,6 +144,11 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         "SELECT batch_id, source_file, format, imported_at, imported_by, rows_written, status"
         " FROM import_batch ORDER BY batch_id"
     )
+    # Who published each file the snapshot holds (data/published/manifest.csv), so the
+    # pack names its sources as the Open Government Licence asks.
+    origin = pd.DataFrame([(m.file, m.publisher, m.title) for m in read_manifest()],
+                          columns=["source_file", "publisher", "title"]).drop_duplicates("source_file")
+    sources = sources.merge(origin, on="source_file", how="left")
     status = dataset_status(store)
     versions = {
         "dataset": status.label,
@@ -296,7 +302,8 @@ def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
 def _para(pdf: object, height: float, text: str) -> None:
     """A wrapped paragraph the full width of the page, leaving the cursor at the next line."""
     pdf.set_x(pdf.l_margin)  # type: ignore[attr-defined]
-    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]
+    # Left-aligned: justified lines of long file names stretch into gaps that are hard to read.
+    pdf.multi_cell(0, height, text, align="L", new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]
 
 
 def _table(pdf: object, frame: pd.DataFrame, widths: list[float], font: float = 6.5) -> None:
@@ -327,7 +334,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         def footer(self) -> None:
             self.set_y(-10)
             self.set_font("Helvetica", size=7)
-            self.cell(0, 5, _latin1(f"{data.area_name} data pack, period ending {data.period_text} - page "
+            self.cell(0, 5, _latin1(f"{data.area_name} data pack, {'period ending ' + str(data.period_year) if data.period_year else 'latest available periods'} - page "
                                     f"{self.page_no()}/{{nb}}"), align="C")
 
     pdf = Pack(orientation="L", unit="mm", format="A4")
@@ -345,9 +352,10 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.set_font("Helvetica", size=12)
     pdf.ln(4)
     lines = [
-        f"Period ending: {data.period_text}",
-        f"Benchmark: {data.benchmark_name} (the area's 95% confidence interval compared with the "
-        "benchmark value; better or worse follows each indicator's polarity)",
+        f"Period ending: {data.period_year}" if data.period_year
+        else "Period: each indicator's latest available (the period is given in each row)",
+        f"Benchmark: {data.benchmark_name} (the area's confidence interval, 95% or 99.8% as each indicator "
+        "sets, compared with the benchmark value; better or worse follows each indicator's polarity)",
         f"Generated: {data.generated_at:%d %B %Y %H:%M}",
         "Versions: " + "; ".join(f"{k} {v}" for k, v in data.versions.items()),
     ]
@@ -363,8 +371,11 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     if data.sources.empty:
         pdf.cell(0, 6, "No import batches recorded.", new_x="LMARGIN", new_y="NEXT")
     for s in data.sources.tail(15).itertuples():
-        _para(pdf, 5, _latin1(f"Batch {s.batch_id}: {s.source_file} ({s.format}), {s.rows_written:,} rows, "
+        origin = f"{s.publisher}: {s.title}; " if isinstance(s.publisher, str) and s.publisher else ""
+        _para(pdf, 5, _latin1(f"Batch {s.batch_id}: {origin}{s.source_file} ({s.format}), {s.rows_written:,} rows, "
                                      f"{s.imported_at:%d %b %Y} by {s.imported_by}, {s.status}"))
+    if data.sources["publisher"].notna().any():
+        _para(pdf, 5, _latin1("Published figures are Crown copyright, used under the Open Government Licence v3.0."))
 
     # Per outcome
     for oid, name in data.outcomes:
