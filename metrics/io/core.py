@@ -335,16 +335,19 @@ def _same_values(a: str, b: str) -> str:
 
 
 def _support(a: str) -> str:
-    """How much a row carries beyond its value: 2 count and denominator, 1 a count or a
-    95% CI, 0 neither.
+    """How much a row carries: 3 count and denominator, 2 a count or a 95% CI, 1 a value
+    or a denominator alone, 0 nothing (a blank or suppressed cell).
 
     LAIT republishes DfE's and OHID's figures as values only; letting a re-import of
     it replace the counted rows would wipe the counts and CIs every comparison needs
     (and a DfE count of 0 under a suppressed or empty-cohort rate, which LAIT shows
-    as ``-``). Between rows of equal support the later import wins, as it always has.
+    as ``-``). Nor does a blank replace a figure: one publisher's "x" (not available)
+    never wipes another's value, and LAIT's "-" never wipes DfE's denominator and its
+    reason for suppressing. Between rows of equal support the later import wins.
     """
-    return (f"(CASE WHEN {a}.count IS NOT NULL AND {a}.denominator IS NOT NULL THEN 2"
-            f" WHEN {a}.count IS NOT NULL OR ({a}.lower95 IS NOT NULL AND {a}.upper95 IS NOT NULL) THEN 1"
+    return (f"(CASE WHEN {a}.count IS NOT NULL AND {a}.denominator IS NOT NULL THEN 3"
+            f" WHEN {a}.count IS NOT NULL OR ({a}.lower95 IS NOT NULL AND {a}.upper95 IS NOT NULL) THEN 2"
+            f" WHEN {a}.value IS NOT NULL OR {a}.denominator IS NOT NULL THEN 1"
             " ELSE 0 END)")
 
 

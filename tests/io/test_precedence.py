@@ -36,6 +36,8 @@ CI_ONLY = row(Value="125.0", Count="", Denominator="", **ci("110.0", "141.0", "1
 COUNT_ONLY = row(Value="", Count="0", Denominator="", **NO_CI)  # DfE: a count under a suppressed rate
 VALUE_ONLY = row(Value="118.0", Count="", Denominator="", **NO_CI)
 VALUE_ONLY_OTHER = row(Value="119.0", Count="", Denominator="", **NO_CI)
+BLANK = row(Value="", Count="", Denominator="", **NO_CI)  # "x": not available, or LAIT's "-"
+DENOMINATOR_ONLY = row(Value="", Count="", Denominator="3000", **NO_CI)  # DfE: a suppressed rate and its cohort
 
 
 def _stored(store: Store) -> dict[str, object]:
@@ -68,9 +70,16 @@ def _figures(fingertips_row: dict[str, str]) -> dict[str, object]:
         (VALUE_ONLY, VALUE_ONLY_OTHER, "replaced"),
         (COUNTED, COUNTED, "unchanged"),
         (VALUE_ONLY, VALUE_ONLY, "unchanged"),
+        (VALUE_ONLY, BLANK, "yielded"),
+        (DENOMINATOR_ONLY, BLANK, "yielded"),
+        (BLANK, VALUE_ONLY, "replaced"),
+        (BLANK, DENOMINATOR_ONLY, "replaced"),
+        (DENOMINATOR_ONLY, VALUE_ONLY, "replaced"),
     ],
     ids=["value-over-counted", "ci-over-counted", "value-over-ci", "value-over-count", "count-over-counted",
-         "counted-over-value", "counted-over-ci", "ci-over-value", "ci-over-count", "counted-over-counted", "value-over-value", "identical-counted", "identical-value"],
+         "counted-over-value", "counted-over-ci", "ci-over-value", "ci-over-count", "counted-over-counted", "value-over-value", "identical-counted", "identical-value",
+         "blank-over-value", "blank-over-denominator", "value-over-blank", "denominator-over-blank",
+         "value-over-denominator"],
 )
 def test_second_import_of_one_key(reference_store: Store, tmp_path: Path, first: dict[str, str],
                                   second: dict[str, str], outcome: str) -> None:
