@@ -53,7 +53,7 @@ class SnapshotSource(BaseModel):
     source_id: str
     step: int
     #: The reader that imports it; ``lait_dictionary`` is read by the LAIT reader beside its data.
-    format: Literal["lait", "lait_dictionary", "dfe", "fingertips", "neighbours"]
+    format: Literal["lait", "lait_dictionary", "dfe", "fingertips", "neighbours", "denominators"]
     #: The publisher's file name: the extract is written back under this name.
     file: str
     #: How the extract is written back: as the publisher published it.
@@ -174,8 +174,8 @@ def build_published(
             for i, s in enumerate(sources):
                 say(0.05 + 0.9 * i / len(sources), f"Importing {s.title}")
                 path = _write_back(s, snapshot_dir / s.extract, folder)
-                if s.format == "lait_dictionary":
-                    continue  # read by the LAIT reader from beside the LAIT file
+                if s.format in ("lait_dictionary", "denominators"):
+                    continue  # read by another reader from beside its file (LAIT's dictionary, ONS population)
                 if s.format == "neighbours":
                     frame = import_dfe_neighbours(store, path, BUILDER)
                     steps.append(f"{s.file}: {len(frame):,} neighbour rows")

@@ -60,3 +60,26 @@ def test_looked_after_school_moves(published: Store, la: str) -> None:
     assert (count, den) == (float(moved[0]["number"]), float(total[0]["number"]))
     assert round(value) == pytest.approx(float(moved[0]["percentage"]), abs=1)  # DfE rounds to whole per cent
     assert lower < value
+
+
+@pytest.mark.parametrize("indicator", ["CIN_RATE", "CPP_RATE", "REF_RATE"])
+def test_rates_from_counts_and_ons_population_reproduce_dfes_published_rates(
+    published: Store, indicator: str
+) -> None:
+    """DfE's count over ONS's 0-17 mid-year estimate of the year before, per 10,000, gives
+    the rate DfE published (as LAIT carries it) for every LA and year, to its 1 decimal
+    place; the LAIT row it replaced is kept in the history."""
+    pairs = published.df(
+        """SELECT o.value AS ours, h.value AS published, o.lower95, o.upper95
+           FROM observation o JOIN observation_history h
+             USING (indicator_id, area_code, period_year, client_group_id, sex, category)
+           JOIN area a USING (area_code)
+           WHERE o.indicator_id = ? AND a.area_type = 'la' AND h.count IS NULL AND h.value IS NOT NULL
+             AND o.value IS NOT NULL""",
+        [indicator],
+    )
+    assert len(pairs) > 1000
+    assert (pairs["ours"].round(1) == pairs["published"].round(1)).all()
+    # a count of 0 (Isles of Scilly, City of London) has its lower limit at 0
+    assert (pairs["lower95"] <= pairs["ours"]).all() and (pairs["upper95"] > pairs["ours"]).all()
+

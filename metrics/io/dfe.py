@@ -111,6 +111,11 @@ class MappingRow(BaseModel):
     sex: str = "persons"
     category: str = ""
     value_from: Literal["published", "counts"] = "published"
+    # A denominator from another tidy CSV beside this one (the ONS population behind a
+    # rate per 10,000): its denominator_column, on the rows denominator_filters pick,
+    # for the same area and the period denominator_lag years earlier.
+    denominator_file: str | None = None
+    denominator_lag: int = 0
     comment: str | None = None  # free text for the reader of the mapping file
 
     @model_validator(mode="before")
@@ -135,10 +140,17 @@ class MappingRow(BaseModel):
             raise ValueError("value_from=counts needs count_column and a denominator")
         if self.denominator_filters and self.denominator_column is None and self.count_column is None:
             raise ValueError("denominator_filters needs denominator_column (or count_column) to read")
+        if self.denominator_file and self.denominator_column is None:
+            raise ValueError("denominator_file needs denominator_column, the column to read there")
+        if self.denominator_lag < 0:
+            raise ValueError("denominator_lag is a number of years back: 0 or more")
         return self
 
     @property
     def columns(self) -> list[str]:
+        """The columns this row reads from the data file itself."""
+        if self.denominator_file:
+            return [c for c in (self.value_column, self.count_column) if c] + list(self.filters)
         cols = [self.value_column, self.count_column, self.denominator_column]
         return [c for c in cols if c] + list(self.filters) + list(self.denominator_filters)
 
@@ -239,16 +251,51 @@ def _chunks(
         source.notes.append(
             f"{int(other.sum()):,} rows at other geographic levels skipped by rule ({listed})"
         )
-    raw = raw[~other]
+    raw = _with_areas(raw[~other], by_number)
+    others: dict[str, pd.DataFrame] = {}
+    for line, m in rows:
+        if m.denominator_file and m.denominator_file not in others:
+            found = _denominator_file(path.parent / m.denominator_file, m, by_number)
+            if isinstance(found, Fault):
+                yield Chunk(pd.DataFrame(), [Fault(mapping.name, line, "denominator_file", m.denominator_file,
+                                                   found.rule)])
+                return
+            others[m.denominator_file] = found
+    for line, m in rows:
+        meta = catalogue.loc[m.indicator_id]
+        yield _convert(source, raw, line, m, mapping.name, str(meta["period_type"]), float(meta["multiplier"]),
+                       others.get(m.denominator_file or ""))
+
+
+def _with_areas(raw: pd.DataFrame, by_number: dict[str, str]) -> pd.DataFrame:
+    """``raw`` with ``_area``: the country, region or LA code its geographic level names
+    (an LA's old number when its new code is blank)."""
     area = pd.Series(pd.NA, index=raw.index, dtype="string")
     for lvl, col in LEVELS.items():
         area = area.mask(raw["geographic_level"] == lvl, raw[col])
     blank_la = (raw["geographic_level"] == "Local authority") & (area.fillna("") == "")
     area = area.mask(blank_la, raw["old_la_code"].map(by_number))
-    raw = raw.assign(_area=area.fillna(""))
-    for line, m in rows:
-        meta = catalogue.loc[m.indicator_id]
-        yield _convert(source, raw, line, m, mapping.name, str(meta["period_type"]), float(meta["multiplier"]))
+    return raw.assign(_area=area.fillna(""))
+
+
+def _denominator_file(path: Path, m: MappingRow, by_number: dict[str, str]) -> pd.DataFrame | Fault:
+    """The rows of a denominator file (same tidy layout) that ``m`` reads, with their areas."""
+    if not path.is_file():
+        return Fault(path.name, None, None, None, f"denominator file {path.name} not found beside the data file")
+    try:
+        header = _header(path)
+        wanted = [c for c in (*GEOGRAPHY, str(m.denominator_column), *m.denominator_filters) if c]
+        missing = [c for c in dict.fromkeys(wanted) if c not in header]
+        if missing:
+            return Fault(path.name, 1, None, None, f"denominator file lacks {', '.join(missing)}")
+        other = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            usecols=list(dict.fromkeys(wanted)))
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+        return Fault(path.name, None, None, None, f"unreadable denominator file: {exc}")
+    other = other.apply(lambda c: c.str.strip())
+    other = other[other["geographic_level"].isin(list(LEVELS))]
+    other = _with_areas(other, by_number)
+    return other[_select(other, m.denominator_filters, None)]
 
 
 def _select(raw: pd.DataFrame, filters: dict[str, str], time_identifier: str | None) -> pd.Series:
@@ -261,7 +308,7 @@ def _select(raw: pd.DataFrame, filters: dict[str, str], time_identifier: str | N
 
 
 def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mapping_name: str,
-             period_type: str, multiplier: float) -> Chunk:
+             period_type: str, multiplier: float, other: pd.DataFrame | None = None) -> Chunk:
     name = source.path.name
     faults: list[Fault] = []
     take = raw[_select(raw, m.filters, m.time_identifier)]
@@ -287,7 +334,7 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
     suppressed = np.zeros(len(take), dtype=bool)
     note = pd.Series(None, index=take.index, dtype="object")
     for canon, col in (("value", m.value_column), ("count", m.count_column),
-                       ("denominator", None if m.denominator_filters else m.denominator_column)):
+                       ("denominator", None if m.denominator_filters or m.denominator_file else m.denominator_column)):
         if col is None:
             out[canon] = np.nan
             continue
@@ -298,7 +345,11 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
         note = note.fillna(codes.astype("object"))
         for r, v in zip(rows[bad.to_numpy()][:MAX_REPORTED], take.loc[bad, col], strict=False):
             faults.append(Fault(name, int(r), col, v, "not a number"))
-    if m.denominator_filters:
+    if other is not None:
+        denom, denom_faults = _denominator_elsewhere(take, other, m)
+        out["denominator"] = denom
+        faults += denom_faults
+    elif m.denominator_filters:
         denom, denom_faults = _denominator(source, raw, take, m)
         out["denominator"] = denom
         faults += denom_faults
@@ -353,6 +404,30 @@ def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: Mappi
         faults.append(Fault(source.path.name, int(r), col, v, "not a number"))
     lookup = other[key].assign(_denom=numbers.to_numpy()).drop_duplicates(key)
     joined = take[key].merge(lookup, on=key, how="left")
+    return joined["_denom"].to_numpy(dtype=float), faults
+
+
+def _denominator_elsewhere(take: pd.DataFrame, other: pd.DataFrame, m: MappingRow) -> tuple[np.ndarray, list[Fault]]:
+    """Each taken row's denominator from the denominator file: same level and area, the
+    period ``denominator_lag`` years earlier (DfE's rates per 10,000 children at 31 March
+    use ONS's mid-year estimate of the calendar year before)."""
+    col = str(m.denominator_column)
+    name = str(m.denominator_file)
+    faults: list[Fault] = []
+    numbers, bad, _sup, _codes = parse_numbers(other[col])
+    for v in other.loc[bad, col].head(MAX_REPORTED):
+        faults.append(Fault(name, None, col, v, "not a number"))
+    years = pd.to_numeric(other["time_period"].str[:4], errors="coerce")
+    lookup = pd.DataFrame({"_year": years + m.denominator_lag, "geographic_level": other["geographic_level"],
+                           "_area": other["_area"], "_denom": numbers.to_numpy()})
+    key = ["_year", "geographic_level", "_area"]
+    dup = lookup.duplicated(key, keep=False)
+    if dup.any():
+        faults.append(Fault(name, None, None, None,
+                            f"{int(dup.sum())} rows share an area and period: denominator_filters must pick one"))
+    wanted = pd.DataFrame({"_year": pd.to_numeric(take["time_period"].str[:4], errors="coerce").to_numpy(),
+                           "geographic_level": take["geographic_level"].to_numpy(), "_area": take["_area"].to_numpy()})
+    joined = wanted.merge(lookup.drop_duplicates(key), on=key, how="left")
     return joined["_denom"].to_numpy(dtype=float), faults
 
 
