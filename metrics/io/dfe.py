@@ -64,7 +64,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period, ragged_rows
+from metrics.io.values import number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -297,7 +297,7 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
             suppressed |= sup.to_numpy()
         note = note.fillna(codes.astype("object"))
         for r, v in zip(rows[bad.to_numpy()][:MAX_REPORTED], take.loc[bad, col], strict=False):
-            faults.append(Fault(name, int(r), col, v, "not a number"))
+            faults.append(Fault(name, int(r), col, v, number_rule(v)))
     if m.denominator_filters:
         denom, denom_faults = _denominator(source, raw, take, m)
         out["denominator"] = denom
@@ -333,7 +333,10 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
     )
     frame = canonical_frame(out)
     keep = ~no_area & ~bad_period
-    return Chunk(frame[keep].reset_index(drop=True), faults)
+    # Faults core finds name this mapping row's columns, not the canonical "count".
+    named = {"value": m.value_column, "count": m.count_column, "denominator": m.denominator_column or m.count_column
+             if m.denominator_filters else m.denominator_column}
+    return Chunk(frame[keep].reset_index(drop=True), faults, columns={k: v for k, v in named.items() if v})
 
 
 def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: MappingRow) -> tuple[np.ndarray, list[Fault]]:
@@ -350,7 +353,7 @@ def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: Mappi
                             "denominator row is ambiguous: more than one row matches denominator_filters"))
     numbers, bad, _sup, _codes = parse_numbers(other[col])
     for r, v in zip(other.loc[bad, "_row"].head(MAX_REPORTED), other.loc[bad, col], strict=False):
-        faults.append(Fault(source.path.name, int(r), col, v, "not a number"))
+        faults.append(Fault(source.path.name, int(r), col, v, number_rule(v)))
     lookup = other[key].assign(_denom=numbers.to_numpy()).drop_duplicates(key)
     joined = take[key].merge(lookup, on=key, how="left")
     return joined["_denom"].to_numpy(dtype=float), faults

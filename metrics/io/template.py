@@ -32,7 +32,7 @@ import pandas as pd
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period, ragged_rows
+from metrics.io.values import number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -328,7 +328,7 @@ def _convert(name: str, sheet: str | None, raw: pd.DataFrame) -> tuple[Chunk, in
             notes = notes.fillna(codes)
         bad_mask = bad.to_numpy() & take
         for r, v in zip(rows[bad_mask][:MAX_REPORTED], raw.loc[bad_mask, col], strict=False):
-            faults.append(Fault(name, int(r), col, v, "not a number (or a code: c, x, z)", sheet))
+            faults.append(Fault(name, int(r), col, v, number_rule(v, "not a number (or a code: c, x, z)"), sheet))
     out["suppressed"] = suppressed
     out["note"] = notes.astype(object).where(notes.notna(), None).to_numpy()
     frame = canonical_frame(out)

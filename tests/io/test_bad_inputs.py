@@ -17,8 +17,9 @@ import pytest
 from metrics.cli import main
 from metrics.io.core import ImportFailed, import_source, store_checksum
 from metrics.io.fingertips import HEAD_BYTES, open_fingertips
+from metrics.io.formats import open_source
 from metrics.store import Store
-from tests.io.conftest import BAD_INPUTS, row
+from tests.io.conftest import BAD_INPUTS, ci, row, write_fingertips
 from tests.io.make_big_fingertips import HEADER, write_big_fingertips
 
 TEN_MB = 10 * 1024 * 1024
@@ -45,6 +46,8 @@ CORPUS: dict[str, list[Expected]] = {
     "ci_excludes_value.csv": [
         Expected(3, "Value", "value 150 lies outside its 95% CI 105.1 to 137.6"),
         Expected(3, "Value", "value 150 lies outside its 99.8% CI 97.9 to 147"),
+        # 150 is not 220 / 18,255 per 10,000 either (issue 15's consistency rule).
+        Expected(3, "Value", "value 150 does not agree with Count 220 / Denominator 18,255"),
     ],
     "unknown_area.csv": [Expected(3, "Area Code", "unknown area code: not an area in the store")],
     "unknown_indicator.csv": [Expected(2, "Indicator ID", "unknown indicator: no catalogue indicator has this "
@@ -228,3 +231,139 @@ def test_the_issue_example_reads_as_written(store: Store, checksum: dict, tmp_pa
     failed = refuse(store, path)
     assert [str(f) for f in failed.faults] == ["smoking.csv, row 1,204, Count: 37 exceeds Denominator 20"]
     assert store_checksum(store) == checksum
+
+
+# --- classes of rule (issue 15): one good row, then the same row with one thing broken -------
+
+NO_CI = ci("", "", "", "")
+NO_COUNTS = {"Count": "", "Denominator": ""}
+SMOKING = "93085"  # a Fingertips proportion (SMOK_DEL, %), for the range rules
+
+
+def broken_file(tmp_path: Path, **changes: str) -> Path:
+    """A Fingertips download: the base row, then a male row with ``changes`` (row 3)."""
+    return write_fingertips(tmp_path / "broken.csv", [row(), row(Sex="Male", **changes)])
+
+
+def only_fault(failed: ImportFailed) -> str:
+    assert failed.total == 1, [str(f) for f in failed.faults]
+    return str(failed.faults[0])
+
+
+# (changes to row 3, the column the fault names, the start of its rule)
+NUMBERS: dict[str, tuple[dict[str, str], str, str]] = {
+    "inf": ({"Value": "inf", **NO_CI, **NO_COUNTS}, "Value", "not a finite number"),
+    "1e400": ({"Value": "1e400", **NO_CI, **NO_COUNTS}, "Value", "not a finite number"),
+    "-Infinity in a CI": ({"Value": "", **ci("-Infinity", "", "", ""), **NO_COUNTS}, "Lower CI 95.0 limit",
+                          "not a finite number"),
+    "NaN count": ({"Count": "NaN"}, "Count", "not a finite number"),
+    "decimal comma": ({"Value": "120,5"}, "Value", "a comma that is not a thousands separator"),
+    "decimal comma in a count": ({"Count": "220,0"}, "Count", "a comma that is not a thousands separator"),
+}
+
+RANGES: dict[str, tuple[dict[str, str], str, str]] = {
+    "percentage of 150": ({"Indicator_ID": SMOKING, "Value": "150", **NO_CI, **NO_COUNTS}, "Value",
+                          "Value 150 is above 100: a proportion runs from 0 to 100"),
+    "percentage of -3.5": ({"Indicator_ID": SMOKING, "Value": "-3.5", **NO_CI, **NO_COUNTS}, "Value",
+                           "Value must not be negative for a proportion"),
+    "negative rate": ({"Value": "-3.5", **NO_CI, **NO_COUNTS}, "Value", "Value must not be negative for a crude rate"),
+    "1e308 beside its count": ({"Value": "1e308", **NO_CI}, "Value",
+                               "value 1e+308 does not agree with Count 220 / Denominator 18,255"),
+    "9,089,662 beside its count": ({"Value": "9,089,662", **NO_CI}, "Value",
+                                   "value 9,089,662 does not agree with Count 220 / Denominator 18,255"),
+    "CI upside down, value blank": ({"Value": "", **ci("137.6", "105.1", "", ""), **NO_COUNTS},
+                                    "Lower CI 95.0 limit", "95% CI is upside down: Lower CI 95.0 limit 137.6 is above"),
+    "period 0001": ({"Time_period": "0001"}, "Time period", "period 0001 is before 1990"),
+    "period 1066": ({"Time_period": "1066"}, "Time period", "period 1066 is before 1990"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NUMBERS), ids=str)
+def test_numbers_that_are_not_figures_are_refused(store: Store, checksum: dict, tmp_path: Path, case: str) -> None:
+    changes, column, rule = NUMBERS[case]
+    failed = refuse(store, broken_file(tmp_path, **changes))
+    assert only_fault(failed).startswith(f"broken.csv, row 3, {column}: ")
+    assert failed.faults[0].rule.startswith(rule), str(failed.faults[0])
+    assert store_checksum(store) == checksum
+
+
+@pytest.mark.parametrize("case", sorted(RANGES), ids=str)
+def test_figures_out_of_range_or_inconsistent_are_refused(
+    store: Store, checksum: dict, tmp_path: Path, case: str
+) -> None:
+    changes, column, rule = RANGES[case]
+    failed = refuse(store, broken_file(tmp_path, **changes))
+    assert only_fault(failed).startswith(f"broken.csv, row 3, {column}: ")
+    assert failed.faults[0].rule.startswith(rule), str(failed.faults[0])
+    assert store_checksum(store) == checksum
+
+
+@pytest.mark.parametrize("changes", [
+    {"Value": "120.6"},  # rounding: within the stated tolerance of 220 / 18,255
+    {"Count": "1,220", "Denominator": "101,245"},  # thousands separators
+    {"Indicator_ID": SMOKING, "Value": "100", **NO_CI, **NO_COUNTS},  # the top of the range
+    {"Value": "", **ci("-1", "-1", "-1", "-1"), **NO_COUNTS},  # Fingertips' mark for a value not presented
+], ids=["rounded value", "thousands", "100%", "-1 CIs under a blank value"])
+def test_what_the_rules_allow_is_imported(store: Store, tmp_path: Path, changes: dict[str, str]) -> None:
+    result = import_source(store, open_fingertips(broken_file(tmp_path, **changes), catalogue(store)))
+    assert result.rows_read == 2 and result.new + result.replaced == 2
+
+
+def test_every_reader_refuses_the_same_numbers(store: Store, checksum: dict, tmp_path: Path) -> None:
+    # One rule set for every reader: a DfE tidy file, names its own columns (not "count").
+    from tests.io.test_dfe import dfe_import, la, mapping, write
+
+    data = write(tmp_path / "dfe.csv", [
+        la("2025", "E06000020", "5", "50", "10"),
+        la("2025", "E06000021", "inf", "50", "10"),
+        la("2025", "E06000022", "5", "50", "90,89662"),
+        la("2025", "E06000023", "60", "50", ""),
+        la("2025", "E06000024", "5", "50", "150"),
+        la("1066", "E06000025", "5", "50", "10"),
+    ])
+    with pytest.raises(ImportFailed) as exc:
+        dfe_import(store, data, mapping(tmp_path / "map.csv"))
+    got = [(f.row, f.column, f.rule.split(":")[0]) for f in exc.value.faults]
+    assert got == [
+        (3, "num", "not a finite number"),
+        (4, "pct", "a comma that is not a thousands separator (a decimal comma?)"),
+        (5, "num", "60 exceeds den 50"),
+        (6, "pct", "pct 150 is above 100"),
+        (7, "time_period", "period 1065-66 is before 1990"),  # labelled as the catalogue labels NI62
+    ], [str(f) for f in exc.value.faults]
+    assert store_checksum(store) == checksum
+
+
+def test_lait_refuses_non_finite_and_decimal_comma_values(store: Store, checksum: dict, tmp_path: Path) -> None:
+    import pandas as pd
+
+    la_number = store.scalar("SELECT la_number FROM area WHERE area_code = 'E06000001'")
+    values = ["12.5", "inf", "NaN", "90,89662"]
+    frame = pd.DataFrame({
+        "Short Desc": "LACHealth%", "Data item": "x", "Years": [str(2015 + i) for i in range(len(values))],
+        "LA and Regions": "Hartlepool", "Values": values, "LA Number": la_number, "Region": "North East",
+    })
+    path = tmp_path / "bds_long_0.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, open_source(store, path))
+    got = [(f.row, f.column, f.rule.split(":")[0]) for f in exc.value.faults]
+    assert got == [
+        (2, "Values", "not a finite number"),
+        (3, "Values", "not a finite number"),
+        (4, "Values", "a comma that is not a thousands separator (a decimal comma?)"),
+    ], [str(f) for f in exc.value.faults]
+    assert store_checksum(store) == checksum
+
+
+@pytest.mark.parametrize("name", ["bad\x1b[2J.csv", "two\nlines.csv", "rtl\u202evsc.csv"], ids=["escape", "newline", "bidi"])
+def test_control_characters_in_a_file_name_are_escaped(
+    store_path: Path, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fingertips(tmp_path / name, [row(Value="inf")])
+    code = main(["import", str(path), "--db", str(store_path), "--format", "fingertips"])
+    err = capsys.readouterr().err
+    assert code != 0
+    shown = name.encode("unicode_escape").decode("ascii")
+    assert f"{shown}, row 2, Value: 'inf': not a finite number" in err, err
+    assert not any(c in err for c in ("\x1b", "\u202e")) and "two\nlines" not in err
