@@ -35,7 +35,7 @@ import pandas as pd
 from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
-from metrics.io.rules import check_rows, with_meta
+from metrics.io.rules import MAX_FILE_BYTES, MAX_ROWS, check_rows, with_meta
 from metrics.periods import period_label
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
@@ -174,6 +174,14 @@ def yielded_text(yielded: int, yielded_to: dict[str, int]) -> str:
             + (f" ({whose})" if whose else ""))
 
 
+def check_size(path: Path) -> None:
+    """Refuse a file too big to import before any of it is parsed (see ``rules.MAX_FILE_BYTES``)."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_FILE_BYTES:
+        raise ImportFailed([Fault(path.name, None, None, None,
+                                  f"{size:,} bytes: more than the {MAX_FILE_BYTES:,} an import reads")])
+
+
 def file_hash(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -262,11 +270,14 @@ def validate_chunk(
     faults = _add(faults, _faults_where(ctx, f, ~f["sex"].isin(SEXES), "sex", "sex must be persons, male or female"))
     vt = f["indicator_id"].map(ctx.meta["value_type"])
     mult = f["indicator_id"].map(ctx.meta["multiplier"]).astype(float)
-    named = with_meta(f, vt, mult)  # some refusals quote the indicator's value type or multiplier
+
     def name(canonical: str) -> str:
         return (columns or {}).get(canonical) or ctx.source.column(canonical)
 
-    for broken in check_rows(f, vt, mult, ctx.this_year, name):
+    broken_rules = check_rows(f, vt, mult, ctx.this_year, name)
+    # Some refusals quote the indicator's value type or multiplier; a clean chunk needs no copy.
+    named = with_meta(f, vt, mult) if broken_rules else f
+    for broken in broken_rules:
         faults = _add(faults, _faults_where(ctx, named, broken.mask, broken.column, broken.rule, broken.value_column,
                                             columns))
     for col in TEXT:
@@ -394,6 +405,7 @@ def import_source(
     """
     user = user or getpass.getuser()
     say = progress or (lambda _n, _m: None)
+    check_size(source.path)
     meta = store.df(
         "SELECT indicator_id, value_type, multiplier, disclosure_threshold FROM indicator"
     ).set_index("indicator_id")
@@ -436,6 +448,11 @@ def import_source(
             faults += chunk.faults[: max(0, MAX_REPORTED - len(faults))]
             frame = chunk.frame
             rows_read += len(frame)
+            if rows_read > MAX_ROWS:  # checked as it streams: the rest is not read
+                faults.append(Fault(source.name, None, None, None,
+                                    f"more than {MAX_ROWS:,} rows: more than an import reads", source.sheet))
+                n_faults += 1
+                break
             if frame.empty:
                 continue
             if unknown_areas == "skip":
@@ -464,6 +481,11 @@ def import_source(
                           source.sheet)
                 )
             n_faults += int(dups[0][1]) if dups else 0  # every duplicated key, not just those listed
+        if n_faults == 0 and rows_read == 0:
+            # A header with nothing under it is a failed download or export, not "no change".
+            faults.append(Fault(source.name, None, None, None,
+                                "no data rows: the file has a header and nothing to import"))
+            n_faults = 1
         if n_faults:
             faults.sort(key=lambda f: f.row or 0)  # file order, whichever check found them
             raise ImportFailed(faults, n_faults)
@@ -500,6 +522,8 @@ def _stage_fast(ctx: _Context, cur: duckdb.DuckDBPyConnection, say: Progress) ->
 
     try:
         staged = ctx.source.fast(cur, ctx, tell)
+        if staged is not None and staged.rows_read > MAX_ROWS:
+            staged = None  # the exact path refuses it
         if staged is not None:
             if staged.repeated is None:
                 staged.repeated = _has_repeated_keys(cur)

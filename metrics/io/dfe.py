@@ -64,7 +64,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import number_rule, parse_numbers, parse_period, ragged_rows
+from metrics.io.values import (
+    check_header,
+    locate_decode_error,
+    number_rule,
+    parse_numbers,
+    parse_period,
+    ragged_rows,
+)
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -192,8 +199,12 @@ def _chunks(
     rows, faults = read_mapping(mapping)
     try:
         header = _header(path)
-    except UnicodeDecodeError as exc:
-        yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"not UTF-8 text ({exc.reason})")])
+    except UnicodeDecodeError:
+        yield Chunk(pd.DataFrame(), [locate_decode_error(path)])
+        return
+    header_faults = check_header(path.name, header)
+    if header_faults:
+        yield Chunk(pd.DataFrame(), header_faults)
         return
     missing = [c for c in GEOGRAPHY if c not in header]
     if missing:
@@ -225,7 +236,10 @@ def _chunks(
         return
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=wanted)
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+    except UnicodeDecodeError:  # a Latin-1 byte below the header: name its row
+        yield Chunk(pd.DataFrame(), [locate_decode_error(path)])
+        return
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable CSV: {exc}")])
         return
     raw.columns = [c.strip() for c in raw.columns]

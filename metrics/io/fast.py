@@ -48,7 +48,7 @@ from metrics.io.fingertips import (
     _sniff,
     _truncated_tail,
 )
-from metrics.io.rules import any_broken
+from metrics.io.rules import MAX_KEY_CHARS, MAX_NOTE_CHARS, any_broken
 from metrics.io.values import CODE_NOTES, SUPPRESSING_CODES, THOUSANDS, parse_period
 from metrics.stats import suppress
 
@@ -352,6 +352,8 @@ class _Chunk:
         for pair in pairs.tolist():
             t, c = types[pair // max(1, len(cats))], cats[pair % max(1, len(cats))]
             out.append(c if t == "" else t + CATEGORY_SEP + c)
+        if any(len(v) > MAX_KEY_CHARS for v in out):
+            raise Decline("a category longer than a key cell may be")
         formula = [v.startswith(FORMULA_START) for v in out]
         return out, index, _per_row(formula, index, bool)
 
@@ -388,6 +390,8 @@ class _Chunk:
             # Long s matches "s" case-insensitively in some engines and not in others.
             if v is not None and "\u017f" in v:
                 raise Decline("long s in a note")
+            if v is not None and len(v) > MAX_NOTE_CHARS - 200:  # qualifiers and codes are joined on
+                raise Decline("a long note")
             said.append(v is not None and "suppressed" in v.lower())
         return out, index, _per_row(said, index, bool)
 

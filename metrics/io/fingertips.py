@@ -41,7 +41,7 @@ from metrics.io.core import (
     canonical_frame,
 )
 from metrics.io.faults import Fault
-from metrics.io.values import number_rule, parse_numbers, parse_period, ragged_rows
+from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -151,6 +151,9 @@ def _sniff(path: Path) -> tuple[list[str], list[Fault]]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         return header, [Fault(name, 1, None, None, f"not a Fingertips CSV: header lacks {', '.join(missing)}")]
+    header_faults = check_header(name, header)
+    if header_faults:
+        return header, header_faults
     return header, []
 
 

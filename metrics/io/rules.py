@@ -59,6 +59,20 @@ RATIOS = ("proportion", "crude_rate")
 CI_PAIRS = (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%"))
 FIGURES = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 
+# Limits on a file, checked before it is parsed, and on each cell, so a hostile
+# or broken file cannot take the machine's memory or time. Each is far above any
+# real file: a national Fingertips download of one indicator is 10-400 MB and
+# 1 million rows; DfE's widest tidy files have under 200 columns; the longest
+# real value note (Fingertips' Surrey 2022/23 explanation) is under 300 characters.
+MAX_FILE_BYTES = 2 * 1024**3
+MAX_ROWS = 10_000_000
+MAX_COLUMNS = 1_000
+# Text a key column (indicator, area, client group, sex, category, period) may
+# hold, and a note: a 10 MB cell is not a category.
+MAX_KEY_CHARS = 200
+MAX_NOTE_CHARS = 2_000
+KEY_TEXT = ["indicator_id", "area_code", "client_group_id", "sex", "category", "period_label"]
+
 Rule = str | Callable[[pd.Series], str]
 
 
@@ -99,6 +113,14 @@ def check_rows(
         if mask.any():
             out.append(Broken(mask, column, rule, value_column))
 
+    for col in [*KEY_TEXT, "note"]:
+        if col in f:
+            limit = MAX_NOTE_CHARS if col == "note" else MAX_KEY_CHARS
+            length = f[col].astype("string").str.len().fillna(0).to_numpy()
+            # The fault quotes the cell's start only (value_column names no column).
+            add(length > limit, col, lambda r, col=col, limit=limit: (
+                f"{len(str(r[col])):,} characters starting {str(r[col])[:40]!r}: more than the {limit:,} "
+                f"a {name(col)} cell may hold"), "_not_quoted")
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         add(year > this_year, "period_year", lambda r: f"period {r['period_label']} is in the future", "period_label")
         add(year < EARLIEST_PERIOD_YEAR, "period_year",

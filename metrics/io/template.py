@@ -32,7 +32,7 @@ import pandas as pd
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import number_rule, parse_numbers, parse_period, ragged_rows
+from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -243,6 +243,10 @@ def _sheets(path: Path) -> Iterator[tuple[str | None, pd.DataFrame, list[Fault]]
                     continue
                 values = ws.iter_rows(values_only=True)
                 header = [_cell_text(h).strip() for h in next(values, ())]
+                header_faults = check_header(path.name, header, ws.title)
+                if header_faults:
+                    yield ws.title, pd.DataFrame(), header_faults
+                    continue
                 body = [[_cell_text(v) for v in r] for r in values]
                 width = len(header)
                 body = [(r + [""] * width)[:width] for r in body]
@@ -252,8 +256,12 @@ def _sheets(path: Path) -> Iterator[tuple[str | None, pd.DataFrame, list[Fault]]
         return
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            width = len(next(csv.reader(fh), []))
-        ragged, _ = ragged_rows(path, width)
+            header = [c.strip() for c in next(csv.reader(fh), [])]
+        header_faults = check_header(path.name, header)
+        if header_faults:
+            yield None, pd.DataFrame(), header_faults
+            return
+        ragged, _ = ragged_rows(path, len(header))
     except (csv.Error, UnicodeDecodeError):
         ragged = []  # reported by the parser below
     if ragged:  # pandas would pad a short row with blanks, importing it with figures missing

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.io.faults import MAX_REPORTED, Fault
+from metrics.io.rules import MAX_COLUMNS
 
 # code -> (suppressed, note)
 MISSING_CODES: dict[str, tuple[bool, str]] = {
@@ -86,6 +87,37 @@ def number_rule(text: object, otherwise: str = "not a number") -> str:
     except ValueError:
         pass
     return otherwise
+
+
+def check_header(name: str, header: list[str], sheet: str | None = None) -> list[Fault]:
+    """Faults of a header: too many columns, or a column named twice.
+
+    Readers find columns by name; with a name twice, pandas renames the second
+    (``Value.1``) and the first silently wins, whichever the publisher meant.
+    """
+    if len(header) > MAX_COLUMNS:
+        return [Fault(name, 1, None, None, f"{len(header):,} columns: more than the {MAX_COLUMNS:,} an import reads",
+                      sheet)]
+    seen: set[str] = set()
+    twice = [c for c in header if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    return [Fault(name, 1, c, None, "this column appears more than once in the header: which one is meant?", sheet)
+            for c in dict.fromkeys(twice) if c]
+
+
+def locate_decode_error(path: Path) -> Fault:
+    """The first line that is not UTF-8, so the fault names a row, not a byte offset."""
+    with Path(path).open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number == 1:
+                while line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Fault(Path(path).name, number, None, None,
+                             f"not UTF-8 text (byte 0x{line[exc.start]:02x}: Latin-1 or Windows-1252?): "
+                             "save the file as 'CSV UTF-8'")
+    return Fault(Path(path).name, None, None, None, "not UTF-8 text: save the file as 'CSV UTF-8'")
 
 
 def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:

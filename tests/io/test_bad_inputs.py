@@ -7,6 +7,7 @@ Small files live in ``bad_inputs/``; the 10 MB ones are generated per run.
 
 from __future__ import annotations
 
+import csv
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,3 +368,83 @@ def test_control_characters_in_a_file_name_are_escaped(
     shown = name.encode("unicode_escape").decode("ascii")
     assert f"{shown}, row 2, Value: 'inf': not a finite number" in err, err
     assert not any(c in err for c in ("\x1b", "\u202e")) and "two\nlines" not in err
+
+
+# --- files: columns, rows, cells and sizes ---------------------------------------------------
+
+
+def _with_header(tmp_path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path = tmp_path / "columns.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("column", ["Value", "Count", "Area Code"])
+def test_a_column_named_twice_is_refused(store: Store, checksum: dict, tmp_path: Path, column: str) -> None:
+    # The first copy used to win silently; which one the publisher meant is unknowable.
+    good = row()
+    header = [*HEADER, column]
+    path = _with_header(tmp_path, header, [[good[h] for h in HEADER] + ["999"]])
+    failed = refuse(store, path)
+    assert only_fault(failed) == (f"columns.csv, row 1, {column}: this column appears more than once in the header: "
+                                  "which one is meant?")
+    assert store_checksum(store) == checksum
+
+
+def test_a_header_only_file_is_refused(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_fingertips(tmp_path / "empty.csv", [])
+    with Store(store_path) as s:
+        before = data_checksum(s)
+    code = main(["import", str(path), "--db", str(store_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "empty.csv: no data rows" in err, err
+    with Store(store_path) as s:
+        assert data_checksum(s) == before
+
+
+@pytest.mark.parametrize(("column", "field"), [("Category", "category"), ("Value note", "note")])
+def test_a_huge_cell_is_refused_and_not_quoted_whole(
+    store: Store, checksum: dict, tmp_path: Path, column: str, field: str
+) -> None:
+    big = "x" * (10 * 1024 * 1024)
+    failed = refuse(store, broken_file(tmp_path, **{column.replace(" ", "_"): big}))
+    text = only_fault(failed)
+    assert text.startswith(f"broken.csv, row 3, {column}: 10,485,760 characters starting 'xxxx")
+    assert len(text) < 300
+    assert store_checksum(store) == checksum
+
+
+def test_too_many_columns_are_refused_before_parsing(store: Store, checksum: dict, tmp_path: Path) -> None:
+    header = [*HEADER, *(f"extra {i}" for i in range(1_000))]
+    path = _with_header(tmp_path, header, [[row()[h] for h in HEADER] + [""] * 1_000])
+    assert only_fault(refuse(store, path)).startswith("columns.csv, row 1: 1,027 columns: more than the 1,000")
+    assert store_checksum(store) == checksum
+
+
+def test_limits_on_size_and_rows_are_checked(
+    store: Store, checksum: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import metrics.io.core as core
+
+    path = broken_file(tmp_path)
+    monkeypatch.setattr(core, "MAX_FILE_BYTES", 100)
+    assert "bytes: more than the 100 an import reads" in only_fault(refuse(store, path))
+    monkeypatch.setattr(core, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(core, "MAX_ROWS", 1)
+    assert only_fault(refuse(store, path)) == "broken.csv: more than 1 rows: more than an import reads"
+    assert store_checksum(store) == checksum
+
+
+def test_a_folder_as_the_path_is_a_fault_not_a_traceback(
+    store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "a_folder.csv"
+    folder.mkdir()
+    code = main(["import", str(folder), "--db", str(store_path), "--format", "fingertips"])
+    err = capsys.readouterr().err
+    assert code != 0 and "a_folder.csv: a folder (or device), not a file" in err and "Traceback" not in err
+
+
