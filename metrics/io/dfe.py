@@ -154,8 +154,12 @@ def read_mapping(path: Path) -> tuple[list[tuple[int, MappingRow]], list[Fault]]
     """The mapping file's rows (with their line numbers), or faults naming the line."""
     rows: list[tuple[int, MappingRow]] = []
     faults: list[Fault] = []
-    if not path.exists():
+    if not path.is_file():  # a folder too: never an IsADirectoryError
         return rows, [Fault(path.name, None, None, None, "mapping file not found")]
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return rows, [locate_decode_error(path)]
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "indicator_id" not in reader.fieldnames:

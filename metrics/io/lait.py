@@ -183,7 +183,7 @@ class LaitPeriodType(BaseModel):
 def read_period_types(path: Path | str | None = None) -> dict[str, str]:
     """Measure -> period type from the reviewed override file (errors name the row)."""
     path = Path(path) if path else DEFAULT_PERIOD_TYPES
-    if not path.exists():
+    if not path.is_file():  # a folder too: a fault, not an IsADirectoryError
         raise LaitMappingError(f"{path}: LAIT period-type file is missing")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out: dict[str, str] = {}
@@ -214,7 +214,7 @@ def measure_id(measure: str) -> str:
 def read_mapping(path: Path | str | None = None) -> list[LaitMapping]:
     """Read and validate the mapping file row by row (errors name the row)."""
     path = Path(path) if path else DEFAULT_MAPPING
-    if not path.exists():
+    if not path.is_file():  # a folder too: a fault, not an IsADirectoryError
         raise LaitMappingError(f"{path}: LAIT mapping file is missing")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows: list[LaitMapping] = []
@@ -475,9 +475,14 @@ def open_lait(
             f"{', '.join(map(repr, owned))} feed catalogue indicators, whose period type the catalogue gives"
         )
     ecm = {r.lait_measure: r for r in rows if r.kind == "ecm"}
-    in_file = con.execute(
-        'SELECT "Short Desc" AS measure, any_value("Data item") AS item FROM lait GROUP BY 1 ORDER BY 1'
-    ).df()
+    try:
+        in_file = con.execute(
+            'SELECT CAST("Short Desc" AS VARCHAR) AS measure, CAST(any_value("Data item") AS VARCHAR) AS item'
+            ' FROM lait GROUP BY 1 ORDER BY 1'
+        ).df()
+    except duckdb.Error as exc:
+        con.close()
+        return Source(path=path, format="lait", columns=COLUMNS, chunks=iter([Chunk(pd.DataFrame(), [_unreadable(path, exc)])]))
     extra = in_file[~in_file["measure"].isin(targets)]
     try:
         new_inds = new_indicator_rows(extra, dictionary_frame, ecm, overrides)
@@ -589,8 +594,16 @@ def _chunks(
                 break
             frame["period_year"] = frame["period_year"].astype("Int64")
             yield Chunk(canonical_frame(frame))
+    except duckdb.Error as exc:  # a column of the wrong type (text LA numbers): the file, not a traceback
+        yield Chunk(pd.DataFrame(), [_unreadable(path, exc)])
     finally:
         con.close()
+
+
+def _unreadable(path: Path, exc: Exception) -> Fault:
+    """DuckDB's first line of complaint, as a fault on the file."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return Fault(path.name, None, None, None, f"unreadable LAIT data: {first}")
 
 
 def _row_faults(path: Path, con: duckdb.DuckDBPyConnection) -> list[Fault]:

@@ -448,3 +448,69 @@ def test_a_folder_as_the_path_is_a_fault_not_a_traceback(
     assert code != 0 and "a_folder.csv: a folder (or device), not a file" in err and "Traceback" not in err
 
 
+# --- faults, never tracebacks -------------------------------------------------------------------
+
+
+def _lait_file(tmp_path: Path, store: Store, **columns: object) -> Path:
+    import pandas as pd
+
+    la_number = store.scalar("SELECT la_number FROM area WHERE area_code = 'E06000001'")
+    frame = pd.DataFrame({"Short Desc": ["LACHealth%"], "Data item": ["x"], "Years": ["2020"],
+                          "LA and Regions": ["Hartlepool"], "Values": ["12.5"], "LA Number": [la_number],
+                          "Region": ["North East"]})
+    for name, value in columns.items():
+        frame[name.replace("_", " ")] = [value]
+    path = tmp_path / "bds_long_0.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+def _cli_fault(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("header", ["fid,iid", "fingertips_id", ""], ids=["renamed", "one column", "empty"])
+def test_a_bad_fingertips_mapping_is_a_fault(
+    store_path: Path, tmp_path: Path, header: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mapping = tmp_path / "map.csv"
+    mapping.write_text(f"{header}\n99999,NI70\n" if header else "", encoding="utf-8")
+    data = write_fingertips(tmp_path / "mapped.csv", [row(Indicator_ID="99999")])
+    err = _cli_fault(["import", str(data), "--db", str(store_path), "--mapping", str(mapping)], capsys)
+    assert "map.csv, row 1: not a mapping file: header lacks" in err, err
+
+
+@pytest.mark.parametrize("columns", [{"LA_Number": "eight hundred"}, {"Values": 12.5}],
+                         ids=["text LA number", "numeric Values column"])
+def test_lait_columns_of_the_wrong_type_are_a_fault_naming_the_file(
+    store: Store, checksum: dict, tmp_path: Path, columns: dict[str, object]
+) -> None:
+    path = _lait_file(tmp_path, store, **columns)
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, open_source(store, path))
+    assert only_fault(exc.value).startswith("bds_long_0.parquet: unreadable LAIT data: ")
+    assert store_checksum(store) == checksum
+
+
+def test_dfe_latin1_names_its_row_and_duplicated_columns_are_refused(
+    store: Store, checksum: dict, tmp_path: Path
+) -> None:
+    from tests.io.test_dfe import HEADER as DFE_HEADER
+    from tests.io.test_dfe import dfe_import, la, mapping, write
+
+    data = write(tmp_path / "dfe.csv", [la("2025", "E06000020", "5", "50", "10"), la("2025", "E06000021", "5", "50", "10")])
+    data.write_bytes(data.read_bytes().replace(b"E06000021,,x", "E06000021,,Tél".encode("latin-1")))
+    with pytest.raises(ImportFailed) as exc:
+        dfe_import(store, data, mapping(tmp_path / "map.csv"))
+    assert only_fault(exc.value).startswith("dfe.csv, row 3: not UTF-8 text (byte 0xe9")
+    twice = write(tmp_path / "twice.csv", [la("2025", "E06000020", "5", "50", "10") + ["6"]], [*DFE_HEADER, "num"])
+    with pytest.raises(ImportFailed) as exc:
+        dfe_import(store, twice, mapping(tmp_path / "map.csv"))
+    assert only_fault(exc.value) == "twice.csv, row 1, num: this column appears more than once in the header: " \
+                                    "which one is meant?"
+    assert store_checksum(store) == checksum
+
+
