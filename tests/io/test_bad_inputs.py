@@ -514,3 +514,85 @@ def test_dfe_latin1_names_its_row_and_duplicated_columns_are_refused(
     assert store_checksum(store) == checksum
 
 
+# --- workbooks: read safely or refused, saying which part, sheet or cell ------------------------
+
+
+def _template_xlsx(store: Store, tmp_path: Path) -> Path:
+    from metrics.io.template import write_template
+
+    path = tmp_path / "filled.xlsx"
+    write_template(store, path, "E06000020", indicator_ids=["LAC_RATE"], period_year=2024)
+    return path
+
+
+def _far_cell(wb) -> None:  # noqa: ANN001 - an openpyxl workbook
+    wb.worksheets[1].cell(1_048_576, 16_384).value = "x"
+
+
+def _hidden(wb) -> None:  # noqa: ANN001
+    wb.worksheets[1].sheet_state = "hidden"
+
+
+def _formula(wb) -> None:  # noqa: ANN001
+    ws = wb.worksheets[1]
+    ws.cell(2, [c.value for c in ws[1]].index("count") + 1).value = "=SUM(1,2)"
+
+
+def _twice(wb) -> None:  # noqa: ANN001
+    ws = wb.worksheets[1]
+    ws.cell(1, ws.max_column + 1).value = "count"
+
+
+WORKBOOK_DAMAGE = {
+    "a cell at XFD1048576": (_far_cell, None, "the sheet reaches cell XFD1048576: more than the"),
+    "a hidden sheet": (_hidden, None, "sheet {sheet} is hidden: unhide it or delete it"),
+    "a formula": (_formula, ("count", 2), "a formula: type the figure itself"),
+    "a column twice": (_twice, ("count", 1), "this column appears more than once"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WORKBOOK_DAMAGE))
+def test_a_damaged_workbook_is_refused_quickly(store: Store, checksum: dict, tmp_path: Path, case: str) -> None:
+    from openpyxl import load_workbook
+
+    from metrics.io.template import open_template
+
+    damage, where, rule = WORKBOOK_DAMAGE[case]
+    path = _template_xlsx(store, tmp_path)
+    wb = load_workbook(path)
+    sheet = wb.worksheets[1].title
+    damage(wb)
+    wb.save(path)
+    started = time.perf_counter()
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, open_template(path))
+    assert time.perf_counter() - started < 10
+    fault = exc.value.faults[0]
+    assert exc.value.total == 1, [str(f) for f in exc.value.faults]
+    assert fault.sheet == sheet and fault.rule.startswith(rule.format(sheet=sheet)), str(fault)
+    if where:
+        assert (fault.column, fault.row) == where
+    assert store_checksum(store) == checksum
+
+
+def test_a_decompression_bomb_is_refused_before_openpyxl(
+    store: Store, checksum: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    import metrics.io.template as template
+
+    path = _template_xlsx(store, tmp_path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/media/bomb.bin", b"\0" * (64 * 1024 * 1024))  # 64 MB packed into about 64 KB
+    started = time.perf_counter()
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, template.open_template(path))
+    assert time.perf_counter() - started < 5
+    assert only_fault(exc.value).startswith("filled.xlsx: part xl/media/bomb.bin unpacks 1,0")
+    assert "a decompression bomb?" in exc.value.faults[0].rule
+    monkeypatch.setattr(template, "MAX_XLSX_BYTES", 1_000)
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, template.open_template(_template_xlsx(store, tmp_path)))
+    assert "bytes: more than the 1,000 a workbook import reads" in only_fault(exc.value)
+    assert store_checksum(store) == checksum
