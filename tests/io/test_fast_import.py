@@ -236,9 +236,10 @@ def test_a_dry_run_and_a_real_import_leave_the_same_store(demo_db: Path, tmp_pat
 
 
 def test_a_header_alone_is_the_same(store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Both paths refuse it alike: a header with no rows is not an import (issue 15).
     path = write_fingertips(tmp_path / "empty.csv", [])
     outcome = assert_same(store, path, monkeypatch, expect_fast=None)
-    assert outcome.counts is not None and outcome.counts[0] == 0
+    assert outcome.faults is not None and "empty.csv: no data rows" in outcome.faults
 
 
 @pytest.mark.parametrize("repeat", [False, True])
