@@ -34,7 +34,7 @@ import pandas as pd
 
 from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
-from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
+from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed, printable
 from metrics.io.rules import MAX_FILE_BYTES, MAX_ROWS, check_rows, with_meta
 from metrics.periods import period_label
 from metrics.stats import proportion_ci, rate_ci, suppress
@@ -148,7 +148,7 @@ class ImportResult:
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         text = (
-            f"{self.file}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
+            f"{printable(self.file)}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
             f"{self.replaced:,} replaced (old values kept in history), {self.unchanged:,} unchanged"
         )
         if self.yielded:

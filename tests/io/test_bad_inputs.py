@@ -596,3 +596,16 @@ def test_a_decompression_bomb_is_refused_before_openpyxl(
         import_source(store, template.open_template(_template_xlsx(store, tmp_path)))
     assert "bytes: more than the 1,000 a workbook import reads" in only_fault(exc.value)
     assert store_checksum(store) == checksum
+
+
+def test_a_file_name_is_escaped_in_the_summary_and_in_errors(
+    store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = write_fingertips(tmp_path / "ok\x1b[2J.csv", [row()])
+    assert main(["import", str(good), "--db", str(store_path), "--format", "fingertips"]) == 0
+    out = capsys.readouterr().out
+    assert "ok\\x1b[2J.csv: imported 1 rows" in out and "\x1b" not in out
+    missing = tmp_path / "gone\x1b[2J.csv"
+    assert main(["import", str(missing), "--db", str(store_path)]) != 0
+    err = capsys.readouterr().err
+    assert "gone\\x1b[2J.csv: no such file" in err and "\x1b" not in err
