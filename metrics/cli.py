@@ -464,5 +464,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except (StoreError, ReferenceDataError, ValueError, FileNotFoundError, FileExistsError, SnapshotError,
             PermissionDenied, AuthError, PublishError, duckdb.Error, *_pg_errors()) as exc:
-        print(f"jar {args.command}: error: {exc}", file=sys.stderr)
+        # Line by line: a message's own line breaks stay, a file name's escape codes do not.
+        from metrics.io.faults import printable
+
+        shown = "\n".join(printable(line) for line in str(exc).splitlines())
+        print(f"jar {args.command}: error: {shown}", file=sys.stderr)
         return 1

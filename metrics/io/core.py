@@ -34,7 +34,8 @@ import pandas as pd
 
 from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
-from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
+from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed, printable
+from metrics.io.rules import MAX_FILE_BYTES, MAX_ROWS, check_rows, with_meta
 from metrics.periods import period_label
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
@@ -58,7 +59,6 @@ SEXES = {"persons", "male", "female"}
 FORMULA_START = ("=", "+", "@", "\t", "\r")
 FORMULA_RULE = "text starts like a spreadsheet formula (=, +, @); refused to protect users"
 TEXT = ["category", "note"]  # free text stored and later shown or exported
-CI_TOLERANCE = 1e-6
 # DuckDB's memory while importing: staged rows spill to disk beyond it, but the
 # observation table's primary-key index cannot spill, so the cap must leave it room
 # (256 MB failed inserting 2 million rows into the national demo; 1 GB did not).
@@ -74,6 +74,9 @@ class Chunk:
     frame: pd.DataFrame
     faults: list[Fault] = field(default_factory=list)
     unlisted: int = 0  # further faults of the same kind, counted but not listed
+    # Canonical -> the file's column, where this chunk's differ from the source's
+    # (a DfE mapping row names its own count, denominator and value columns).
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -149,7 +152,7 @@ class ImportResult:
     def summary(self) -> str:
         verb = "would import" if self.dry_run else "imported"
         text = (
-            f"{self.file}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
+            f"{printable(self.file)}: {verb} {self.rows_read:,} rows: {self.new:,} new, "
             f"{self.replaced:,} replaced (old values kept in history), {self.unchanged:,} unchanged"
         )
         if self.yielded:
@@ -173,6 +176,14 @@ def yielded_text(yielded: int, yielded_to: dict[str, int]) -> str:
         whose += f" and {more} more"
     return (f"{yielded:,} yielded to stored rows with counts or confidence intervals this file lacks"
             + (f" ({whose})" if whose else ""))
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file too big to import before any of it is parsed (see ``rules.MAX_FILE_BYTES``)."""
+    size = path.stat().st_size if path.is_file() else 0
+    if size > MAX_FILE_BYTES:
+        raise ImportFailed([Fault(path.name, None, None, None,
+                                  f"{size:,} bytes: more than the {MAX_FILE_BYTES:,} an import reads")])
 
 
 def file_hash(path: Path) -> str:
@@ -207,7 +218,7 @@ class _Faults(list[Fault]):
 
 def _faults_where(
     ctx: _Context, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, rule: str | Callable[[pd.Series], str],
-    value_col: str | None = None,
+    value_col: str | None = None, columns: dict[str, str] | None = None,
 ) -> _Faults:
     out = _Faults()
     mask = np.asarray(mask, dtype=bool)
@@ -218,7 +229,7 @@ def _faults_where(
     for _, r in rows.iterrows():
         text = rule(r) if callable(rule) else rule
         out.append(
-            Fault(ctx.source.name, int(r["_row"]), ctx.source.column(column),
+            Fault(ctx.source.name, int(r["_row"]), (columns or {}).get(column) or ctx.source.column(column),
                   r.get(value_col or column), text, ctx.source.sheet)
         )
     return out
@@ -230,12 +241,14 @@ def _add(faults: _Faults, more: _Faults) -> _Faults:
     return faults
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.10g}"
-
-
-def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Fault], int]:
+def validate_chunk(
+    ctx: _Context, frame: pd.DataFrame, columns: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[Fault], int]:
     """Check one chunk's rows; complete values and CIs from counts; flag disclosure.
+
+    ``columns`` names canonical columns as this chunk's part of the file does (a
+    DfE file's count is one column for one indicator, another for the next), so
+    every fault speaks the file's language; otherwise the source's names apply.
 
     Returns the rows to stage, the faults (at most MAX_REPORTED kept; their
     ``total`` attribute counts all), and how many rows were skipped for areas
@@ -259,36 +272,23 @@ def validate_chunk(ctx: _Context, frame: pd.DataFrame) -> tuple[pd.DataFrame, li
         faults = _add(faults, _faults_where(ctx, f, ~known_area, "area_code", "unknown area code: not an area in the store"))
     faults = _add(faults, _faults_where(ctx, f, ~f["client_group_id"].isin(ctx.groups), "client_group_id", "unknown client group"))
     faults = _add(faults, _faults_where(ctx, f, ~f["sex"].isin(SEXES), "sex", "sex must be persons, male or female"))
-    faults = _add(faults, _faults_where(
-        ctx, f, f["period_year"] > ctx.this_year, "period_year",
-        lambda r: f"period {r['period_label']} is in the future", "period_label",
-    ))
-    for col in ("count", "denominator"):
-        faults = _add(faults, _faults_where(ctx, f, f[col] < 0, col, f"{ctx.source.column(col)} must not be negative"))
-    faults = _add(faults, _faults_where(ctx, f, f["denominator"] == 0, "denominator", "Denominator must be greater than zero"))
     vt = f["indicator_id"].map(ctx.meta["value_type"])
-    over = (vt == "proportion") & (f["count"] > f["denominator"])
-    faults = _add(faults, _faults_where(
-        ctx, f, over, "count",
-        lambda r: f"{_fmt(r['count'])} exceeds {ctx.source.column('denominator')} {_fmt(r['denominator'])}",
-    ))
-    for lo, hi, level in (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%")):
-        tol = CI_TOLERANCE * np.maximum(1.0, f["value"].abs())
-        outside = f["value"].notna() & (
-            (f[lo].notna() & (f[lo] > f["value"] + tol)) | (f[hi].notna() & (f[hi] < f["value"] - tol))
-        )
-        faults = _add(faults, _faults_where(
-            ctx, f, outside, "value",
-            lambda r, lo=lo, hi=hi, level=level: (
-                f"value {_fmt(r['value'])} lies outside its {level} CI {_fmt(r[lo])} to {_fmt(r[hi])}"
-            ),
-        ))
+    mult = f["indicator_id"].map(ctx.meta["multiplier"]).astype(float)
+
+    def name(canonical: str) -> str:
+        return (columns or {}).get(canonical) or ctx.source.column(canonical)
+
+    broken_rules = check_rows(f, vt, mult, ctx.this_year, name)
+    # Some refusals quote the indicator's value type or multiplier; a clean chunk needs no copy.
+    named = with_meta(f, vt, mult) if broken_rules else f
+    for broken in broken_rules:
+        faults = _add(faults, _faults_where(ctx, named, broken.mask, broken.column, broken.rule, broken.value_column,
+                                            columns))
     for col in TEXT:
         formula = f[col].astype("string").fillna("").str.startswith(FORMULA_START)
         faults = _add(faults, _faults_where(ctx, f, formula, col, FORMULA_RULE))
 
     f = f.copy()
-    mult = f["indicator_id"].map(ctx.meta["multiplier"]).astype(float)
     derivable = (("proportion", proportion_ci), ("crude_rate", rate_ci)) if ctx.source.derive_missing else ()
     for kind, fn in derivable:
         m = ((vt == kind) & f["count"].notna() & f["denominator"].notna()).to_numpy()
@@ -425,6 +425,7 @@ def import_source(
     """
     user = user or getpass.getuser()
     say = progress or (lambda _n, _m: None)
+    check_size(source.path)
     meta = store.df(
         "SELECT indicator_id, value_type, multiplier, disclosure_threshold FROM indicator"
     ).set_index("indicator_id")
@@ -467,12 +468,17 @@ def import_source(
             faults += chunk.faults[: max(0, MAX_REPORTED - len(faults))]
             frame = chunk.frame
             rows_read += len(frame)
+            if rows_read > MAX_ROWS:  # checked as it streams: the rest is not read
+                faults.append(Fault(source.name, None, None, None,
+                                    f"more than {MAX_ROWS:,} rows: more than an import reads", source.sheet))
+                n_faults += 1
+                break
             if frame.empty:
                 continue
             if unknown_areas == "skip":
                 codes = frame["area_code"].map(ctx.recodes).fillna(frame["area_code"])
                 skipped_areas |= set(codes[~codes.isin(ctx.areas)])
-            staged, chunk_faults, n_skipped = validate_chunk(ctx, frame)
+            staged, chunk_faults, n_skipped = validate_chunk(ctx, frame, chunk.columns)
             skipped += n_skipped
             n_faults += getattr(chunk_faults, "total", len(chunk_faults))
             faults += chunk_faults[: max(0, MAX_REPORTED - len(faults))]
@@ -495,6 +501,11 @@ def import_source(
                           source.sheet)
                 )
             n_faults += int(dups[0][1]) if dups else 0  # every duplicated key, not just those listed
+        if n_faults == 0 and rows_read == 0:
+            # A header with nothing under it is a failed download or export, not "no change".
+            faults.append(Fault(source.name, None, None, None,
+                                "no data rows: the file has a header and nothing to import"))
+            n_faults = 1
         if n_faults:
             faults.sort(key=lambda f: f.row or 0)  # file order, whichever check found them
             raise ImportFailed(faults, n_faults)
@@ -531,6 +542,8 @@ def _stage_fast(ctx: _Context, cur: duckdb.DuckDBPyConnection, say: Progress) ->
 
     try:
         staged = ctx.source.fast(cur, ctx, tell)
+        if staged is not None and staged.rows_read > MAX_ROWS:
+            staged = None  # the exact path refuses it
         if staged is not None:
             if staged.repeated is None:
                 staged.repeated = _has_repeated_keys(cur)

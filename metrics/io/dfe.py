@@ -64,7 +64,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period, ragged_rows
+from metrics.io.values import (
+    check_header,
+    locate_decode_error,
+    number_rule,
+    parse_numbers,
+    parse_period,
+    ragged_rows,
+)
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -159,8 +166,12 @@ def read_mapping(path: Path) -> tuple[list[tuple[int, MappingRow]], list[Fault]]
     """The mapping file's rows (with their line numbers), or faults naming the line."""
     rows: list[tuple[int, MappingRow]] = []
     faults: list[Fault] = []
-    if not path.exists():
+    if not path.is_file():  # a folder too: never an IsADirectoryError
         return rows, [Fault(path.name, None, None, None, "mapping file not found")]
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return rows, [locate_decode_error(path)]
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
@@ -204,8 +215,12 @@ def _chunks(
     rows, faults = read_mapping(mapping)
     try:
         header = _header(path)
-    except UnicodeDecodeError as exc:
-        yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"not UTF-8 text ({exc.reason})")])
+    except UnicodeDecodeError:
+        yield Chunk(pd.DataFrame(), [locate_decode_error(path)])
+        return
+    header_faults = check_header(path.name, header)
+    if header_faults:
+        yield Chunk(pd.DataFrame(), header_faults)
         return
     missing = [c for c in GEOGRAPHY if c not in header]
     if missing:
@@ -237,7 +252,10 @@ def _chunks(
         return
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=wanted)
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+    except UnicodeDecodeError:  # a Latin-1 byte below the header: name its row
+        yield Chunk(pd.DataFrame(), [locate_decode_error(path)])
+        return
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         yield Chunk(pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable CSV: {exc}")])
         return
     raw.columns = [c.strip() for c in raw.columns]
@@ -344,7 +362,7 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
             suppressed |= sup.to_numpy()
         note = note.fillna(codes.astype("object"))
         for r, v in zip(rows[bad.to_numpy()][:MAX_REPORTED], take.loc[bad, col], strict=False):
-            faults.append(Fault(name, int(r), col, v, "not a number"))
+            faults.append(Fault(name, int(r), col, v, number_rule(v)))
     if other is not None:
         denom, denom_faults = _denominator_elsewhere(take, other, m)
         out["denominator"] = denom
@@ -384,7 +402,10 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: MappingRow, mappin
     )
     frame = canonical_frame(out)
     keep = ~no_area & ~bad_period
-    return Chunk(frame[keep].reset_index(drop=True), faults)
+    # Faults core finds name this mapping row's columns, not the canonical "count".
+    named = {"value": m.value_column, "count": m.count_column, "denominator": m.denominator_column or m.count_column
+             if m.denominator_filters else m.denominator_column}
+    return Chunk(frame[keep].reset_index(drop=True), faults, columns={k: v for k, v in named.items() if v})
 
 
 def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: MappingRow) -> tuple[np.ndarray, list[Fault]]:
@@ -401,7 +422,7 @@ def _denominator(source: Source, raw: pd.DataFrame, take: pd.DataFrame, m: Mappi
                             "denominator row is ambiguous: more than one row matches denominator_filters"))
     numbers, bad, _sup, _codes = parse_numbers(other[col])
     for r, v in zip(other.loc[bad, "_row"].head(MAX_REPORTED), other.loc[bad, col], strict=False):
-        faults.append(Fault(source.path.name, int(r), col, v, "not a number"))
+        faults.append(Fault(source.path.name, int(r), col, v, number_rule(v)))
     lookup = other[key].assign(_denom=numbers.to_numpy()).drop_duplicates(key)
     joined = take[key].merge(lookup, on=key, how="left")
     return joined["_denom"].to_numpy(dtype=float), faults

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
-from metrics.io.core import CI_TOLERANCE, FORMULA_START, SEXES, Progress, Staged
+from metrics.io.core import FORMULA_START, SEXES, Progress, Staged
 from metrics.io.fingertips import (
     BOM,
     HEAD_BYTES,
@@ -48,7 +48,8 @@ from metrics.io.fingertips import (
     _sniff,
     _truncated_tail,
 )
-from metrics.io.values import CODE_NOTES, SUPPRESSING_CODES, parse_period
+from metrics.io.rules import MAX_KEY_CHARS, MAX_NOTE_CHARS, any_broken
+from metrics.io.values import CODE_NOTES, SUPPRESSING_CODES, THOUSANDS, parse_period
 from metrics.stats import suppress
 
 if TYPE_CHECKING:
@@ -296,6 +297,7 @@ class _Chunk:
         self.skip_unknown = ctx.unknown_areas == "skip"
         self.types = ctx.meta["value_type"].to_dict()
         self.thresholds = ctx.meta["disclosure_threshold"].to_dict()
+        self.multipliers = ctx.meta["multiplier"].astype(float).to_dict()
         self.this_year = ctx.this_year
 
     # -- text, through its distinct values ------------------------------------------
@@ -350,6 +352,8 @@ class _Chunk:
         for pair in pairs.tolist():
             t, c = types[pair // max(1, len(cats))], cats[pair % max(1, len(cats))]
             out.append(c if t == "" else t + CATEGORY_SEP + c)
+        if any(len(v) > MAX_KEY_CHARS for v in out):
+            raise Decline("a category longer than a key cell may be")
         formula = [v.startswith(FORMULA_START) for v in out]
         return out, index, _per_row(formula, index, bool)
 
@@ -386,6 +390,8 @@ class _Chunk:
             # Long s matches "s" case-insensitively in some engines and not in others.
             if v is not None and "\u017f" in v:
                 raise Decline("long s in a note")
+            if v is not None and len(v) > MAX_NOTE_CHARS - 200:  # qualifiers and codes are joined on
+                raise Decline("a long note")
             said.append(v is not None and "suppressed" in v.lower())
         return out, index, _per_row(said, index, bool)
 
@@ -425,6 +431,8 @@ class _Chunk:
             text = raw.strip()
             if not text.isascii():  # a Kelvin sign lower-cases to "k" in one engine, maybe not another
                 raise Decline(f"number {raw!r}")
+            if "," in text and not THOUSANDS.match(text):  # a decimal comma: the exact path refuses it
+                raise Decline(f"number {raw!r}")
             code = CODE_NUMBER.get(text.lower(), 0)
             codes.append(code)
             cleaned.append(None if text == "" or code else text.replace(",", "").rstrip("%"))
@@ -449,7 +457,7 @@ class _Chunk:
         def col(name: str) -> pa.ChunkedArray | None:
             return table[name] if name in names else None
 
-        iids, i_index, proportion, threshold = self.indicators(table["Indicator ID"])
+        iids, i_index, _proportion, threshold = self.indicators(table["Indicator ID"])
         codes, a_index, known = self.areas(table["Area Code"])
         sexes, s_index, bad_sex = self.sexes(table["Sex"])
         categories, c_index, formula_cat = self.categories(table["Category Type"], table["Category"])
@@ -461,7 +469,7 @@ class _Chunk:
         codes_of: dict[str, np.ndarray | None] = {}
         for name, canon in NUMBER_COLUMNS.items():
             numbers[canon], codes_of[canon] = self.numbers(col(name), n)
-        value, count, denominator = numbers["value"], numbers["count"], numbers["denominator"]
+        value, count = numbers["value"], numbers["count"]
 
         suppressed = said & np.isnan(value)
         for canon in ("value", "count"):
@@ -473,15 +481,11 @@ class _Chunk:
                                 bool)
 
         # validate_chunk's rules; in 'skip' mode only rows of known areas are checked.
-        with np.errstate(invalid="ignore"):
-            bad = bad_sex | bad_group | formula_cat | formula_note | (year > self.this_year)
-            bad |= (count < 0) | (denominator < 0) | (denominator == 0) | (proportion & (count > denominator))
-            tol = CI_TOLERANCE * np.maximum(1.0, np.abs(value))
-            for lo, hi in (("lower95", "upper95"), ("lower998", "upper998")):
-                low, high = numbers[lo], numbers[hi]
-                bad |= ~np.isnan(value) & (
-                    (~np.isnan(low) & (low > value + tol)) | (~np.isnan(high) & (high < value - tol))
-                )
+        bad = bad_sex | bad_group | formula_cat | formula_note
+        frame = pd.DataFrame({"indicator_id": _per_row(iids, i_index), "period_year": year,
+                              "period_label": _per_row(labels, p_index), **numbers})
+        bad |= any_broken(frame, pd.Series(_per_row([self.types[i] for i in iids], i_index)),
+                          pd.Series(_per_row([self.multipliers[i] for i in iids], i_index, float)), self.this_year)
         if (bad & known).any():
             raise Decline("a row breaks a rule")
         suppressed |= np.asarray(suppress(count, threshold), dtype=bool)

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 MAX_REPORTED = 200
+# Bidirectional overrides and isolates reorder what a terminal or page shows
+# (a file name "x\u202ecsv.exe" reads as "xexe.csv"), so they are escaped too.
+_BIDI = {*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C}
+
+
+def printable(text: object) -> str:
+    """``text`` with control characters escaped (``\\x1b``, ``\\n``, ``\\u202e``).
+
+    A file name, sheet name or column header comes from the user's file: printed
+    raw, an escape sequence could rewrite the terminal or a line break could forge
+    a fault line.
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    out = []
+    for ch in s:
+        if unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI:
+            out.append(ch.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -17,13 +40,13 @@ class Fault:
     sheet: str | None = None
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [printable(self.file)]
         if self.sheet:
-            where.append(f"sheet {self.sheet}")
+            where.append(f"sheet {printable(self.sheet)}")
         if self.row is not None:
             where.append(f"row {self.row:,}")
         if self.column:
-            where.append(self.column)
+            where.append(printable(self.column))
         text = ", ".join(where)
         value = self.value
         if isinstance(value, float) and value.is_integer():
@@ -31,7 +54,7 @@ class Fault:
         shown = "" if value is None or value == "" else f" {value!r}:"
         if shown and self.rule.startswith(f"{value} "):  # the rule already quotes it
             shown = ""
-        return f"{text}:{shown} {self.rule}"
+        return f"{text}:{shown} {printable(self.rule)}"
 
 
 class ImportFailed(Exception):

@@ -40,9 +40,16 @@ from metrics.io.core import (
     Staged,
     canonical_frame,
 )
-from metrics.io.faults import Fault
+from metrics.io.faults import Fault, ImportFailed
 from metrics.io.fingertips_levels import published_levels
-from metrics.io.values import parse_numbers, parse_period, ragged_rows
+from metrics.io.values import (
+    check_header,
+    locate_decode_error,
+    number_rule,
+    parse_numbers,
+    parse_period,
+    ragged_rows,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -69,6 +76,7 @@ COLUMNS = {
     "period_year": "Time period", "period_label": "Time period", "note": "Value note",
     **{v: k for k, v in NUMBER_COLUMNS.items()},
 }
+MAPPING_COLUMNS = ("fingertips_id", "indicator_id")
 USED = {*REQUIRED, *OPTIONAL}  # only these are kept: half the memory of all 27 columns
 CHUNK_ROWS = 100_000
 HEAD_BYTES = 64 * 1024  # enough to see the header, and to tell text from garbage
@@ -89,10 +97,40 @@ def read_mapping(path: Path | None, catalogue: pd.DataFrame) -> dict[str, str]:
     for iid in catalogue["indicator_id"]:
         mapping.setdefault(str(iid), str(iid))
     if path is not None:
-        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                mapping[str(row["fingertips_id"]).strip()] = row["indicator_id"].strip()
+        mapping.update(_mapping_file(Path(path)))
     return mapping
+
+
+def _mapping_file(path: Path) -> dict[str, str]:
+    """A mapping file's rows; a fault naming the file and line (never a KeyError) if it is not one."""
+    name = path.name
+    if not path.is_file():
+        raise ImportFailed([Fault(name, None, None, None, "mapping file not found")])
+    out: dict[str, str] = {}
+    faults: list[Fault] = []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in MAPPING_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportFailed([Fault(name, 1, None, None, f"not a mapping file: header lacks {', '.join(missing)} "
+                                          f"(expected {','.join(MAPPING_COLUMNS)})")])
+            for line, row in enumerate(reader, start=2):
+                fid, iid = ((row.get(c) or "").strip() for c in MAPPING_COLUMNS)
+                if not fid and not iid:
+                    continue
+                if not fid or not iid:
+                    faults.append(Fault(name, line, "indicator_id" if fid else "fingertips_id", "",
+                                        "blank: each line maps one Fingertips id to one indicator id"))
+                    continue
+                out[fid] = iid
+    except UnicodeDecodeError:
+        raise ImportFailed([locate_decode_error(path)]) from None
+    except csv.Error as exc:
+        raise ImportFailed([Fault(name, None, None, None, f"unreadable mapping file: {exc}")]) from None
+    if faults:
+        raise ImportFailed(faults)
+    return out
 
 
 def open_fingertips(
@@ -161,6 +199,9 @@ def _sniff(path: Path) -> tuple[list[str], list[Fault]]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         return header, [Fault(name, 1, None, None, f"not a Fingertips CSV: header lacks {', '.join(missing)}")]
+    header_faults = check_header(name, header)
+    if header_faults:
+        return header, header_faults
     return header, []
 
 
@@ -350,7 +391,7 @@ def _convert(path: Path, raw: pd.DataFrame, start: int, ids: dict[str, str]) -> 
         bad_mask = bad.to_numpy() & ~skip
         formula = _formula(raw[col].str.strip()).to_numpy()
         for r, v, f in zip(rows[bad_mask], raw.loc[bad_mask, col], formula[bad_mask], strict=True):
-            faults.append(Fault(path.name, int(r), col, v, FORMULA_RULE if f else "not a number"))
+            faults.append(Fault(path.name, int(r), col, v, FORMULA_RULE if f else number_rule(v)))
     notes.append(qualifier)
     # Fingertips marks its own disclosure control only in words, with the value left blank.
     said = notes[0].astype("string").str.contains("suppressed", case=False).fillna(False).to_numpy(dtype=bool)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from metrics.io.core import Source
+from metrics.io.core import Source, check_size
+from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.store import Store
 
 FORMATS = ("fingertips", "dfe", "template", "lait")
@@ -30,7 +31,7 @@ def detect_format(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)
     except OSError as exc:
-        raise ValueError(f"{path.name}: cannot read: {exc}") from exc
+        raise ValueError(f"{printable(path.name)}: cannot read: {printable(exc)}") from exc
     encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
     header = head.decode(encoding, errors="replace").split("\n", 1)[0]
     if "Indicator ID" in header and "Area Code" in header:
@@ -39,13 +40,16 @@ def detect_format(path: Path) -> str:
         return "dfe"
     if "indicator_id" in header and "area_code" in header:
         return "template"
-    raise ValueError(f"{path.name}: cannot tell the format from its header; pass --format")
+    raise ValueError(f"{printable(path.name)}: cannot tell the format from its header; pass --format")
 
 
 def open_source(store: Store, path: Path | str, fmt: str | None = None, mapping: Path | str | None = None) -> Source:
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise FileNotFoundError(f"{printable(path)}: no such file")
+    if not path.is_file():
+        raise ImportFailed([Fault(path.name, None, None, None, "a folder (or device), not a file: name the file")])
+    check_size(path)
     fmt = fmt or detect_format(path)
     catalogue = store.df("SELECT indicator_id, fingertips_id, lait_measure FROM indicator")
     if fmt == "fingertips":

@@ -40,13 +40,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from metrics.framework import REPO_ROOT, PeriodType
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period
+from metrics.io.values import number_rule, parse_numbers, parse_period
 from metrics.periods import period_label
 from metrics.store import Store
 
 DEFAULT_MAPPING = REPO_ROOT / "data" / "mappings" / "lait_measures.csv"
 DEFAULT_PERIOD_TYPES = REPO_ROOT / "data" / "mappings" / "lait_period_types.csv"
 DICTIONARY_NAME = "lait_data_dictionary.csv"
+# A LAIT ``Values`` cell as DuckDB reads it (thousands separators dropped).
+LAIT_NUMBER = """replace(trim("Values"), ',', '')"""
 CHUNK_ROWS = 200_000
 SOURCE = "DfE Local Authority Interactive Tool (LAIT)"
 UNMAPPED_PREFIX = "LAIT_"
@@ -181,7 +183,7 @@ class LaitPeriodType(BaseModel):
 def read_period_types(path: Path | str | None = None) -> dict[str, str]:
     """Measure -> period type from the reviewed override file (errors name the row)."""
     path = Path(path) if path else DEFAULT_PERIOD_TYPES
-    if not path.exists():
+    if not path.is_file():  # a folder too: a fault, not an IsADirectoryError
         raise LaitMappingError(f"{path}: LAIT period-type file is missing")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     out: dict[str, str] = {}
@@ -212,7 +214,7 @@ def measure_id(measure: str) -> str:
 def read_mapping(path: Path | str | None = None) -> list[LaitMapping]:
     """Read and validate the mapping file row by row (errors name the row)."""
     path = Path(path) if path else DEFAULT_MAPPING
-    if not path.exists():
+    if not path.is_file():  # a folder too: a fault, not an IsADirectoryError
         raise LaitMappingError(f"{path}: LAIT mapping file is missing")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows: list[LaitMapping] = []
@@ -482,9 +484,14 @@ def open_lait(
             f"{', '.join(map(repr, owned))} feed catalogue indicators, whose period type the catalogue gives"
         )
     ecm = {r.lait_measure: r for r in rows if r.kind == "ecm"}
-    in_file = con.execute(
-        'SELECT "Short Desc" AS measure, any_value("Data item") AS item FROM lait GROUP BY 1 ORDER BY 1'
-    ).df()
+    try:
+        in_file = con.execute(
+            'SELECT CAST("Short Desc" AS VARCHAR) AS measure, CAST(any_value("Data item") AS VARCHAR) AS item'
+            ' FROM lait GROUP BY 1 ORDER BY 1'
+        ).df()
+    except duckdb.Error as exc:
+        con.close()
+        return Source(path=path, format="lait", columns=COLUMNS, chunks=iter([Chunk(pd.DataFrame(), [_unreadable(path, exc)])]))
     extra = in_file[~in_file["measure"].isin(targets)]
     try:
         new_inds = new_indicator_rows(extra, dictionary_frame, ecm, overrides)
@@ -527,16 +534,21 @@ def _periods(con: duckdb.DuckDBPyConnection, measures: pd.DataFrame) -> pd.DataF
 
 def _codes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each non-numeric ``Values`` text: suppressed?, note, or not a number at all."""
+    # Besides codes: what DuckDB casts but parse_numbers refuses (inf, NaN, 1e400, and a
+    # comma dropped from a decimal comma), so every reader reads a number the same way.
     raw = con.execute(
-        """SELECT DISTINCT "Values" AS raw FROM lait
-           WHERE "Values" IS NOT NULL AND TRY_CAST(replace(trim("Values"), ',', '') AS DOUBLE) IS NULL"""
+        f"""SELECT DISTINCT "Values" AS raw FROM lait
+           WHERE "Values" IS NOT NULL AND (TRY_CAST({LAIT_NUMBER} AS DOUBLE) IS NULL
+                 OR NOT isfinite(TRY_CAST({LAIT_NUMBER} AS DOUBLE)) OR contains("Values", ','))"""
     ).df()["raw"]
-    _numbers, bad, suppressed, notes = parse_numbers(raw.reset_index(drop=True))
     raw = raw.reset_index(drop=True)
+    _numbers, bad, suppressed, notes = parse_numbers(raw)
     blank = raw.str.strip() == ""
-    notes = ("LAIT " + notes).where(raw.str.strip() != "-", DASH_NOTE)
+    notes = ("LAIT " + notes.astype(object).where(notes.notna(), None)).where(raw.str.strip() != "-", DASH_NOTE)
+    notes = notes.where(notes.notna(), None)
+    rules = [number_rule(v, "not a number or a known code") if b else None for v, b in zip(raw, bad, strict=True)]
     return pd.DataFrame({"raw": raw.to_numpy(), "bad": bad.to_numpy(), "code_suppressed": suppressed.to_numpy(),
-                         "code_note": notes.to_numpy(), "blank": blank.to_numpy()})
+                         "code_note": notes.to_numpy(dtype=object), "blank": blank.to_numpy(), "rule": rules})
 
 
 def _chunks(
@@ -591,8 +603,16 @@ def _chunks(
                 break
             frame["period_year"] = frame["period_year"].astype("Int64")
             yield Chunk(canonical_frame(frame))
+    except duckdb.Error as exc:  # a column of the wrong type (text LA numbers): the file, not a traceback
+        yield Chunk(pd.DataFrame(), [_unreadable(path, exc)])
     finally:
         con.close()
+
+
+def _unreadable(path: Path, exc: Exception) -> Fault:
+    """DuckDB's first line of complaint, as a fault on the file."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return Fault(path.name, None, None, None, f"unreadable LAIT data: {first}")
 
 
 def _row_faults(path: Path, con: duckdb.DuckDBPyConnection) -> list[Fault]:
@@ -601,7 +621,7 @@ def _row_faults(path: Path, con: duckdb.DuckDBPyConnection) -> list[Fault]:
     (LAIT's filler row ``Years = 0``) says nothing and is left out."""
     bad = con.execute(
         f"""
-        SELECT l._row, 'Values' AS col, l."Values" AS raw, 'not a number or a known code' AS rule
+        SELECT l._row, 'Values' AS col, l."Values" AS raw, c.rule
         FROM lait l JOIN _codes c ON c.raw = l."Values" WHERE c.bad
         UNION ALL
         SELECT l._row, 'Years', l."Years", 'unreadable period'

@@ -47,8 +47,8 @@ def run_import(
     still brings the team's batch history up to date, so any import repairs it.
     """
     authorise(store, actor, "import_data", Path(path).name)
-    source = open_source(store, path, fmt, mapping)
     try:
+        source = open_source(store, path, fmt, mapping)
         result = import_source(store, source, dry_run=dry_run, user=actor.username,
                                unknown_areas=unknown_areas, progress=progress, derive=derive)
     except ImportFailed as exc:

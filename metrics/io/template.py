@@ -32,7 +32,7 @@ import pandas as pd
 
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
-from metrics.io.values import parse_numbers, parse_period, ragged_rows
+from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.store import Store
 
@@ -44,6 +44,14 @@ KEYS = ["indicator_id", "area_code", "period"]
 FIGURES = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 INFORMATION = ["indicator", "unit", "area_name", "outcome"]
 README_SHEET = "README"
+# Workbook limits, far above any template (all 153 LAs' clusters and client
+# groups make about 60,000 rows on 6 sheets of 16 columns, a few MB unpacked).
+MAX_XLSX_BYTES = 500 * 1024**2  # all parts unpacked
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_RATIO = 200  # a part's unpacked size over its packed size (sheet XML: 5-30)
+RATIO_FROM_BYTES = 10 * 1024**2  # small parts may compress as well as they like
+MAX_SHEET_ROWS = 1_048_576 // 4
+MAX_SHEET_COLUMNS = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 README = [
@@ -228,32 +236,124 @@ def _cell_text(x: object) -> str:
     return str(x)
 
 
+def _workbook_faults(path: Path) -> list[Fault]:
+    """Refuse a workbook that would unpack too big, read through zipfile before openpyxl.
+
+    An XLSX is a zip of XML parts; a few kilobytes can declare gigabytes (a
+    decompression bomb). The sizes in the zip's directory are checked here, and
+    zipfile checks them again as openpyxl reads each part.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return [Fault(path.name, None, None, None, f"unreadable workbook (not an XLSX zip): {exc}")]
+    if len(parts) > MAX_XLSX_PARTS:
+        return [Fault(path.name, None, None, None, f"{len(parts):,} parts: more than the {MAX_XLSX_PARTS:,} "
+                                                    "a workbook import reads")]
+    total = sum(p.file_size for p in parts)
+    if total > MAX_XLSX_BYTES:
+        return [Fault(path.name, None, None, None, f"unpacks to {total:,} bytes: more than the {MAX_XLSX_BYTES:,} "
+                                                    "a workbook import reads")]
+    for p in parts:
+        ratio = p.file_size / max(p.compress_size, 1)
+        if p.file_size > RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+            return [Fault(path.name, None, None, None,
+                          f"part {p.filename} unpacks {ratio:,.0f} times its size (more than {MAX_XLSX_RATIO:,}): "
+                          "a decompression bomb?")]
+    return []
+
+
+def _sheet_faults(name: str, ws: object) -> list[Fault]:
+    """A sheet that must not be imported unseen: hidden, or reaching past the limits."""
+    title = str(getattr(ws, "title", ""))
+    if getattr(ws, "sheet_state", "visible") != "visible":
+        return [Fault(name, None, None, None, f"sheet {title} is {ws.sheet_state}: unhide it or delete it "  # type: ignore[attr-defined]
+                                              "(a hidden sheet is never imported unseen)", title)]
+    rows, cols = getattr(ws, "max_row", None) or 0, getattr(ws, "max_column", None) or 0
+    if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS:
+        from openpyxl.utils import get_column_letter
+
+        return [Fault(name, None, None, None,
+                      f"the sheet reaches cell {get_column_letter(max(cols, 1))}{rows}: more than the "
+                      f"{MAX_SHEET_ROWS:,} rows and {MAX_SHEET_COLUMNS} columns a template sheet may have "
+                      "(clear the cells beyond the table)", title)]
+    return []
+
+
+def _read_sheet(name: str, ws: object) -> tuple[pd.DataFrame, list[Fault]]:
+    """A sheet's table as text, or faults: no formulas (the figure must be typed), no rows past the limit.
+
+    Rows are read only as wide as the header, so a stray cell far to the right
+    cannot make every row 16,384 cells long.
+    """
+    rows = ws.iter_rows(max_row=1)  # type: ignore[attr-defined]
+    header = [_cell_text(c.value).strip() for c in next(rows, ())]
+    while header and header[-1] == "":
+        header.pop()
+    title = str(ws.title)  # type: ignore[attr-defined]
+    faults = check_header(name, header, title)
+    if faults:
+        return pd.DataFrame(), faults
+    width = len(header)
+    body: list[list[str]] = []
+    for number, row in enumerate(ws.iter_rows(min_row=2, max_col=max(width, 1)), start=2):  # type: ignore[attr-defined]
+        if number > MAX_SHEET_ROWS:
+            return pd.DataFrame(), [Fault(name, number, None, None, f"more than {MAX_SHEET_ROWS:,} rows", title)]
+        cells = []
+        for i, cell in enumerate(row):
+            if getattr(cell, "data_type", None) == "f":
+                if len(faults) < MAX_REPORTED:
+                    faults.append(Fault(name, number, header[i] if i < width else None, str(cell.value)[:60],
+                                        "a formula: type the figure itself (a formula's result is not read)",
+                                        title))
+                cells.append("")
+            else:
+                cells.append(_cell_text(cell.value))
+        body.append((cells + [""] * width)[:width])
+    if faults:
+        return pd.DataFrame(), faults
+    return pd.DataFrame(body, columns=header, dtype=object).astype(str), []
+
+
 def _sheets(path: Path) -> Iterator[tuple[str | None, pd.DataFrame, list[Fault]]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        faults = _workbook_faults(path)
+        if faults:
+            yield None, pd.DataFrame(), faults
+            return
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
+            # Not data_only: a formula must be seen as one (refused), never read as its
+            # cached result or, when none was saved, as a blank.
+            wb = load_workbook(path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many types for a damaged workbook
             yield None, pd.DataFrame(), [Fault(path.name, None, None, None, f"unreadable workbook: {exc}")]
             return
         try:
             for ws in wb.worksheets:
+                faults = _sheet_faults(path.name, ws)
+                if faults:
+                    yield ws.title, pd.DataFrame(), faults
+                    continue
                 if ws.title == README_SHEET:
                     continue
-                values = ws.iter_rows(values_only=True)
-                header = [_cell_text(h).strip() for h in next(values, ())]
-                body = [[_cell_text(v) for v in r] for r in values]
-                width = len(header)
-                body = [(r + [""] * width)[:width] for r in body]
-                yield ws.title, pd.DataFrame(body, columns=header, dtype=object).astype(str), []
+                frame, faults = _read_sheet(path.name, ws)
+                yield ws.title, frame, faults
         finally:
             wb.close()
         return
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            width = len(next(csv.reader(fh), []))
-        ragged, _ = ragged_rows(path, width)
+            header = [c.strip() for c in next(csv.reader(fh), [])]
+        header_faults = check_header(path.name, header)
+        if header_faults:
+            yield None, pd.DataFrame(), header_faults
+            return
+        ragged, _ = ragged_rows(path, len(header))
     except (csv.Error, UnicodeDecodeError):
         ragged = []  # reported by the parser below
     if ragged:  # pandas would pad a short row with blanks, importing it with figures missing
@@ -328,7 +428,7 @@ def _convert(name: str, sheet: str | None, raw: pd.DataFrame) -> tuple[Chunk, in
             notes = notes.fillna(codes)
         bad_mask = bad.to_numpy() & take
         for r, v in zip(rows[bad_mask][:MAX_REPORTED], raw.loc[bad_mask, col], strict=False):
-            faults.append(Fault(name, int(r), col, v, "not a number (or a code: c, x, z)", sheet))
+            faults.append(Fault(name, int(r), col, v, number_rule(v, "not a number (or a code: c, x, z)"), sheet))
     out["suppressed"] = suppressed
     out["note"] = notes.astype(object).where(notes.notna(), None).to_numpy()
     frame = canonical_frame(out)

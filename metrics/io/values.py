@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.io.faults import MAX_REPORTED, Fault
+from metrics.io.rules import MAX_COLUMNS
 
 # code -> (suppressed, note)
 MISSING_CODES: dict[str, tuple[bool, str]] = {
@@ -59,11 +60,72 @@ def ragged_rows(path: Path, fields: int, too_many: bool = True, limit: int = MAX
     return faults, total
 
 
+# A comma is a thousands separator (``1,234``, ``12,345.6``), as DfE and OHID write
+# them; anything else with a comma (``90,89662``) is a decimal comma or a typing
+# slip, and dropping the comma would store a number 100,000 times too big.
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?%?$")
+_NON_FINITE = re.compile(r"^[+-]?(?:inf(?:inity)?|nan)$", re.IGNORECASE)
+NOT_FINITE_RULE = "not a finite number: infinity and NaN are not figures"
+DECIMAL_COMMA_RULE = "a comma that is not a thousands separator (a decimal comma?): write the number with a point"
+
+
+def number_rule(text: object, otherwise: str = "not a number") -> str:
+    """Why a cell that :func:`parse_numbers` marked bad is not a number, in a fault's words."""
+    s = str(text).strip()
+    if _NON_FINITE.match(s.rstrip("%")):
+        return NOT_FINITE_RULE
+    if "," in s and not THOUSANDS.match(s):
+        cleaned = s.replace(",", "").rstrip("%")
+        try:
+            float(cleaned)
+        except ValueError:
+            return otherwise
+        return DECIMAL_COMMA_RULE
+    try:
+        if not np.isfinite(float(s.replace(",", "").rstrip("%"))):
+            return NOT_FINITE_RULE  # 1e400: a number too big for any figure
+    except ValueError:
+        pass
+    return otherwise
+
+
+def check_header(name: str, header: list[str], sheet: str | None = None) -> list[Fault]:
+    """Faults of a header: too many columns, or a column named twice.
+
+    Readers find columns by name; with a name twice, pandas renames the second
+    (``Value.1``) and the first silently wins, whichever the publisher meant.
+    """
+    if len(header) > MAX_COLUMNS:
+        return [Fault(name, 1, None, None, f"{len(header):,} columns: more than the {MAX_COLUMNS:,} an import reads",
+                      sheet)]
+    seen: set[str] = set()
+    twice = [c for c in header if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
+    return [Fault(name, 1, c, None, "this column appears more than once in the header: which one is meant?", sheet)
+            for c in dict.fromkeys(twice) if c]
+
+
+def locate_decode_error(path: Path) -> Fault:
+    """The first line that is not UTF-8, so the fault names a row, not a byte offset."""
+    with Path(path).open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number == 1:
+                while line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Fault(Path(path).name, number, None, None,
+                             f"not UTF-8 text (byte 0x{line[exc.start]:02x}: Latin-1 or Windows-1252?): "
+                             "save the file as 'CSV UTF-8'")
+    return Fault(Path(path).name, None, None, None, "not UTF-8 text: save the file as 'CSV UTF-8'")
+
+
 def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse a text column: (numbers, bad mask, suppressed-code mask, code notes).
 
     Blank cells are missing (not bad); known codes are missing with a note;
-    anything else that is not a number is bad and becomes a fault. Vectorised
+    anything else that is not a number (infinity and NaN written out, a decimal
+    comma: see :func:`number_rule`) is bad and becomes a fault. Vectorised
     throughout: a million-row file has seven of these columns.
     """
     text = raw.astype("string").str.strip()
@@ -72,6 +134,12 @@ def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.S
     coded = lower.isin(list(MISSING_CODES)).fillna(False)
     cleaned = text.str.replace(",", "", regex=False).str.rstrip("%")
     numbers = pd.to_numeric(cleaned.where(~blank & ~coded), errors="coerce")
+    # inf, -Infinity and 1e400 parse as infinities: refused, as is a decimal comma.
+    misread = ~np.isfinite(numbers.astype(float).fillna(0.0))
+    comma = text.str.contains(",", regex=False).fillna(False)
+    if comma.any():
+        misread |= comma & ~text.str.match(THOUSANDS).fillna(False)
+    numbers = numbers.mask(misread)
     bad = ~blank & ~coded & numbers.isna()
     suppressed = lower.isin(SUPPRESSING_CODES).fillna(False)
     if coded.any():
