@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, oidc_user
+from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, current_account, oidc_user
 from metrics.store import Store
 
 SESSION_KEY = "signed_in_user"
@@ -32,14 +32,30 @@ def _role_rules() -> dict[str, list[str]]:
 
 
 def current_user(store: Store) -> User | None:
+    """The signed-in user as the store knows them on this run.
+
+    Re-checked on every page run, not remembered from sign-in: an account an
+    admin disabled is signed out at its next click, and a changed role applies
+    at once (the library checks again on every write in any case).
+    """
     if _oidc_configured():
         if not getattr(st.user, "is_logged_in", False):
             return None
         if SESSION_KEY not in st.session_state:
             claims: dict[str, Any] = dict(st.user.to_dict())
-            st.session_state[SESSION_KEY] = oidc_user(store, claims, _role_rules())
-        return st.session_state[SESSION_KEY]
-    return st.session_state.get(SESSION_KEY)
+            try:
+                st.session_state[SESSION_KEY] = oidc_user(store, claims, _role_rules())
+            except AuthError:
+                return None
+    user = st.session_state.get(SESSION_KEY)
+    if user is None:
+        return None
+    fresh = current_account(store, user)
+    if fresh is None:
+        st.session_state.pop(SESSION_KEY, None)
+    elif fresh != user:
+        st.session_state[SESSION_KEY] = fresh
+    return fresh
 
 
 def signin_panel(store: Store, purpose: str) -> User | None:

@@ -3,7 +3,16 @@
 Access is enforced here, in the library, not by hiding buttons: every write
 function in ``metrics`` that changes data or judgements takes the acting
 :class:`User` and calls :func:`authorise` first, so a notebook, the CLI and the
-dashboard are held to the same rules.
+dashboard are held to the same rules. A :class:`User` object is only a claim of
+who is acting: :func:`authorise` reads that user's *current* role and status
+from ``app_user`` on every write, so an account disabled, demoted or never
+created writes nothing, whatever object a caller holds.
+
+The one principal not in ``app_user`` is the command-line operator
+(:func:`operator_user`): the operating-system user running ``jar`` on the
+store's machine. Holding the store file already means full control of its data,
+so the operator may import, roll back and publish; it may not manage users or
+record judgements (those need a named account and its password).
 
 Two ways to sign in:
 
@@ -26,6 +35,7 @@ change, successful or refused. No function here updates or deletes a row of it.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -60,7 +70,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "submit_review": frozenset({"inspector"}),
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
+    "publish_data": frozenset({"analyst"}),
 }
+
+#: ``User.source`` of the command-line operator; never stored in ``app_user``.
+OPERATOR_SOURCE = "os"
+#: What the operator may do: only what holding the store file already allows.
+OPERATOR_ACTIONS: frozenset[str] = frozenset({"import_data", "rollback_import", "publish_data"})
+#: Tools the operator runs that name themselves in the batch history instead of
+#: ``<os user>@cli`` (the published store's batches say who built them).
+OPERATOR_TOOLS: frozenset[str] = frozenset({"jar build-published"})
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -85,26 +104,91 @@ class User:
         return self.role in PERMISSIONS.get(action, frozenset())
 
 
-def authorise(store: Store | None, user: User | None, action: str, target: str | None = None) -> None:
-    """Raise :class:`PermissionDenied` unless ``user`` may take ``action``.
+def operator_user(tool: str | None = None) -> User:
+    """The command-line operator: the operating-system user running this process.
 
-    A refusal is written to the audit log when the shared tables are writable
-    (a read-only DuckDB replica may still audit into PostgreSQL), so an attempt
-    is on record even though it changed nothing.
+    Named ``<os user>@cli`` in the audit log (or ``tool``, one of
+    :data:`OPERATOR_TOOLS`). :func:`authorise` accepts it only for
+    :data:`OPERATOR_ACTIONS`, and only under this process's own OS user name or
+    a tool's, so the name cannot be borrowed to act as an account.
+    """
+    if tool is not None and tool not in OPERATOR_TOOLS:
+        raise ValueError(f"unknown operator tool {tool!r}")
+    return User(tool or f"{getpass.getuser()}@cli", "analyst", tool or "command line", OPERATOR_SOURCE)
+
+
+def _account_status(store: Store, username: str) -> tuple[User | None, str]:
+    """(the stored account as it is now, or None; why not) from one read of ``app_user``."""
+    row = shared_for(store).df(
+        "SELECT username, display_name, role, source, active FROM app_user WHERE username = ?", [username]
+    )
+    if row.empty:
+        return None, "no such user in this store"
+    r = row.iloc[0]
+    if not bool(r["active"]):
+        return None, "the account is disabled"
+    return User(str(r["username"]), str(r["role"]), str(r["display_name"] or r["username"]), str(r["source"])), ""
+
+
+def current_account(store: Store, user: User | None) -> User | None:
+    """``user`` as the store knows them now (current role), or None if gone or disabled.
+
+    For re-checking a signed-in session on every page run. The operator is
+    returned as is; an OIDC user with no stored row (a read-only server with no
+    shared database) keeps the role the identity provider gave, since such a
+    server cannot write anyway and :func:`authorise` still refuses every write.
+    """
+    if user is None or user.source == OPERATOR_SOURCE:
+        return user
+    account, why = _account_status(store, user.username)
+    if account is not None:
+        return account
+    if user.source == "oidc" and why.startswith("no such user"):
+        return user
+    return None
+
+
+def authorise(store: Store | None, user: User | None, action: str, target: str | None = None) -> User:
+    """Return the acting user as the store knows them now, or raise :class:`PermissionDenied`.
+
+    The role is read from ``app_user`` (in the store, or PostgreSQL with
+    ``ECM_SHARED_DB``), never taken from ``user``: a disabled, demoted or unknown
+    account is refused. Callers audit with the returned user, so the log shows
+    the role that was checked. A refusal is written to the audit log when the
+    shared tables are writable (a read-only DuckDB replica may still audit into
+    PostgreSQL), so an attempt is on record even though it changed nothing.
     """
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
-    if user is not None and user.role in PERMISSIONS[action]:
-        return
+    words = action.replace("_", " ")
+    allowed = ", ".join(sorted(PERMISSIONS[action]))
     who = user.username if user else "anonymous"
     role = user.role if user else None
+    if user is None:
+        reason = f"{who} (not signed in) may not {words}: needs {allowed}"
+    elif user.source == OPERATOR_SOURCE:
+        own = user.username == operator_user().username or user.username in OPERATOR_TOOLS
+        if own and action in OPERATOR_ACTIONS:
+            return user
+        reason = (f"{who} (the command-line operator) may not {words}: act as a named account with "
+                  "--user NAME (or --by NAME) and that account's password")
+    elif store is None:
+        reason = f"{who} may not {words}: no store to check the account against"
+    else:
+        account, why = _account_status(store, user.username)
+        if account is not None:
+            if account.role in PERMISSIONS[action]:
+                return account
+            role = account.role
+            reason = f"{who} ({role}) may not {words}: needs {allowed}"
+        else:
+            reason = f"{who} may not {words}: {why}"
     if store is not None:
         shared = shared_for(store)
         if shared.writable:
             with shared.transaction() as cur:
                 audit(cur, who, role, action, target, "refused")
-    allowed = ", ".join(sorted(PERMISSIONS[action]))
-    raise PermissionDenied(f"{who} ({role or 'not signed in'}) may not {action.replace('_', ' ')}: needs {allowed}")
+    raise PermissionDenied(reason)
 
 
 def audit(
@@ -136,7 +220,7 @@ def audit(
 
 def audit_log(store: Store, actor: User, limit: int | None = None) -> pd.DataFrame:
     """The log, newest first; only admins may read it (it names every user)."""
-    authorise(store, actor, "view_audit")
+    authorise(store, actor, "view_audit")  # reads only, but names every user: the current role decides
     sql = "SELECT * FROM audit_log ORDER BY audit_id DESC"
     if limit is not None:
         return shared_for(store).df(sql + " LIMIT ?", [int(limit)])
@@ -204,7 +288,7 @@ def create_user(
     display_name: str = "", source: str = "local",
 ) -> User:
     """Add a user (admins only). OIDC users have no password here."""
-    authorise(store, actor, "manage_users", username)
+    actor = authorise(store, actor, "manage_users", username)
     _check_new_user(username, role, password if source == "local" else None)
     if source == "local" and not password:
         raise ValueError("a local user needs a password")
@@ -221,7 +305,7 @@ def create_user(
 
 
 def set_role(store: Store, actor: User, username: str, role: str) -> None:
-    authorise(store, actor, "manage_users", username)
+    actor = authorise(store, actor, "manage_users", username)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     with shared_for(store).transaction() as cur:
@@ -234,7 +318,7 @@ def set_role(store: Store, actor: User, username: str, role: str) -> None:
 
 def set_active(store: Store, actor: User, username: str, active: bool) -> None:
     """Disable or re-enable an account; users are never deleted (the audit log names them)."""
-    authorise(store, actor, "manage_users", username)
+    actor = authorise(store, actor, "manage_users", username)
     with shared_for(store).transaction() as cur:
         found = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
         if not found:
@@ -300,13 +384,36 @@ def role_from_claims(claims: Mapping[str, Any], rules: Mapping[str, Iterable[str
 
 
 def oidc_user(store: Store, claims: Mapping[str, Any], rules: Mapping[str, Iterable[str]]) -> User:
-    """The :class:`User` for an OIDC sign-in, recording the login in the audit log."""
+    """The :class:`User` for an OIDC sign-in, recording the login in the audit log.
+
+    The identity provider proves who signs in and the rules give the role; the
+    account is recorded (or its role brought up to date) in ``app_user`` so that
+    :func:`authorise` can read it on every write like a local user's, and an
+    admin who disables an OIDC account keeps it out at its next sign-in.
+    """
     username = str(claims.get("email") or claims.get("sub") or "")
     if not username:
         raise AuthError("the identity provider sent no e-mail or subject claim")
     role = role_from_claims(claims, rules)
+    name = str(claims.get("name") or username)
     shared = shared_for(store)
     if shared.writable:
         with shared.transaction() as cur:
-            audit(cur, username, role, "login", username, detail={"source": "oidc"})
-    return User(username, role, str(claims.get("name") or username), "oidc")
+            row = cur.execute("SELECT role, active FROM app_user WHERE username = ?" + cur.for_update,
+                              [username]).fetchone()
+            if row is not None and not bool(row[1]):
+                audit(cur, username, str(row[0]), "login", username, "refused",
+                      detail={"source": "oidc", "reason": "disabled"})
+                disabled = True
+            else:
+                disabled = False
+                if row is None:
+                    cur.execute(
+                        "INSERT INTO app_user (username, display_name, role, password_hash, source, created_by)"
+                        " VALUES (?, ?, ?, NULL, 'oidc', 'oidc')", [username, name, role])
+                elif str(row[0]) != role:
+                    cur.execute("UPDATE app_user SET role = ? WHERE username = ?", [role, username])
+                audit(cur, username, role, "login", username, detail={"source": "oidc"})
+        if disabled:
+            raise AuthError("sign-in failed: this account is disabled")
+    return User(username, role, name, "oidc")
