@@ -31,6 +31,14 @@ def _role_rules() -> dict[str, list[str]]:
         return {}
 
 
+def _client() -> str | None:
+    """The browser's address, for the per-client limit on failed sign-ins (None when unknown)."""
+    try:
+        return st.context.ip_address or None
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
+
+
 def current_user(store: Store) -> User | None:
     """The signed-in user as the store knows them on this run.
 
@@ -81,7 +89,7 @@ def signin_panel(store: Store, purpose: str) -> User | None:
         submitted = st.form_submit_button("Sign in")
     if submitted:
         try:
-            st.session_state[SESSION_KEY] = authenticate(store, name.strip(), password)
+            st.session_state[SESSION_KEY] = authenticate(store, name, password, client=_client())
         except AuthError as exc:
             st.error(str(exc))
             return None

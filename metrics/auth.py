@@ -37,8 +37,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import logging
+import math
+import os
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -46,8 +52,13 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from metrics.framework import REPO_ROOT
+from metrics.passwords import MIN_LENGTH, check_password, normalise_username
 from metrics.shared import DuckCursor, SharedCursor, shared_for
 from metrics.store import Store
+from metrics.throttle import CLIENT_POLICY, USER_POLICY, FailureLog, describe_wait, wait_seconds
+
+log = logging.getLogger(__name__)
 
 ROLES: tuple[str, ...] = ("viewer", "inspector", "director", "analyst", "admin")
 
@@ -81,8 +92,39 @@ OPERATOR_ACTIONS: frozenset[str] = frozenset({"import_data", "rollback_import", 
 #: ``<os user>@cli`` (the published store's batches say who built them).
 OPERATOR_TOOLS: frozenset[str] = frozenset({"jar build-published"})
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 _hasher = PasswordHasher()
+#: Where sign-ins are recorded when the shared tables cannot be written (a
+#: read-only server with no ``ECM_SHARED_DB``): one JSON line per attempt.
+SIGNIN_LOG_ENV = "ECM_SIGNIN_LOG"
+DEFAULT_SIGNIN_LOG = REPO_ROOT / "var" / "signin-audit.log"
+# Failed sign-ins seen by this process: per client address always, per user
+# name when the audit log cannot hold them (metrics.throttle says why).
+failures = FailureLog()
+
+
+def now() -> dt.datetime:
+    """The clock of audit entries and sign-in limits: one function, so a test can move time."""
+    return dt.datetime.now()
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the Argon2id ``password_hash``; the one place a hash is checked."""
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    """A hash of a random secret, with the real hashes' parameters, verified for unknown names.
+
+    So a sign-in as a name that does not exist (or is disabled, or has no
+    local password) costs the same Argon2id work as a wrong password for a
+    real one, and the time taken does not tell which names exist.
+    """
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
 class AuthError(Exception):
@@ -212,7 +254,7 @@ def audit(
     cur.execute(
         "INSERT INTO audit_log (audit_id, logged_at, username, role, action, target, outcome, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [audit_id, dt.datetime.now(), username, role, action, target, outcome,
+        [audit_id, now(), username, role, action, target, outcome,
          json.dumps(dict(detail), default=str, sort_keys=True) if detail else None],
     )
     return int(audit_id)
@@ -242,13 +284,22 @@ def audit_log_csv(store: Store, actor: User) -> bytes:
     return log.to_csv(index=False).encode("utf-8")
 
 
-def _check_new_user(username: str, role: str, password: str | None) -> None:
-    if not username or not username.strip() or len(username) > 100:
-        raise ValueError("a user name is 1 to 100 characters")
+def _check_new_user(username: str, role: str, password: str | None) -> str:
+    """The user name in its stored form, once name, role and password pass; ``ValueError`` if not."""
+    name = normalise_username(username)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if password is not None:
+        check_password(password, name)
+    return name
+
+
+def _stored_name(username: str) -> str:
+    """``username`` as accounts are stored (an old or odd name is looked up as given)."""
+    try:
+        return normalise_username(username)
+    except ValueError:
+        return username
 
 
 def _insert_user(
@@ -272,7 +323,7 @@ def create_first_admin(store: Store, username: str, password: str, display_name:
     The bootstrap step (``jar create-admin``) runs on the server's own machine,
     where holding the store file already implies full control.
     """
-    _check_new_user(username, "admin", password)
+    username = _check_new_user(username, "admin", password)
     with shared_for(store).transaction() as cur:
         cur.serialise("create_first_admin")  # two first runs at once must not both see no admin
         admins = cur.execute("SELECT count(*) FROM app_user WHERE role = 'admin'").fetchone()[0]
@@ -289,7 +340,7 @@ def create_user(
 ) -> User:
     """Add a user (admins only). OIDC users have no password here."""
     actor = authorise(store, actor, "manage_users", username)
-    _check_new_user(username, role, password if source == "local" else None)
+    username = _check_new_user(username, role, password if source == "local" else None)
     if source == "local" and not password:
         raise ValueError("a local user needs a password")
     shared = shared_for(store)
@@ -306,6 +357,7 @@ def create_user(
 
 def set_role(store: Store, actor: User, username: str, role: str) -> None:
     actor = authorise(store, actor, "manage_users", username)
+    username = _stored_name(username)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     with shared_for(store).transaction() as cur:
@@ -319,6 +371,7 @@ def set_role(store: Store, actor: User, username: str, role: str) -> None:
 def set_active(store: Store, actor: User, username: str, active: bool) -> None:
     """Disable or re-enable an account; users are never deleted (the audit log names them)."""
     actor = authorise(store, actor, "manage_users", username)
+    username = _stored_name(username)
     with shared_for(store).transaction() as cur:
         found = cur.execute("SELECT count(*) FROM app_user WHERE username = ?", [username]).fetchone()[0]
         if not found:
@@ -335,27 +388,94 @@ def list_users(store: Store) -> pd.DataFrame:
     )
 
 
-def authenticate(store: Store, username: str, password: str) -> User:
-    """Check a local user's password; every attempt is audited when the shared tables are writable."""
+def signin_log_path() -> Path:
+    return Path(os.environ.get(SIGNIN_LOG_ENV) or DEFAULT_SIGNIN_LOG)
+
+
+def _record_signin(store: Store, username: str, role: str | None, action: str, outcome: str,
+                   detail: Mapping[str, Any] | None = None) -> None:
+    """Audit a sign-in attempt: in the audit log when it can be written, else in the sign-in log file.
+
+    A read-only server with no shared database cannot write ``audit_log``, but
+    its sign-ins must still be on record (issue 15).
+    """
     shared = shared_for(store)
-    row = shared.df(
-        "SELECT username, display_name, role, password_hash, active FROM app_user WHERE username = ?",
-        [username],
-    )
-    ok = False
-    if not row.empty and bool(row.iloc[0]["active"]) and row.iloc[0]["password_hash"]:
-        try:
-            ok = _hasher.verify(str(row.iloc[0]["password_hash"]), password)
-        except (VerificationError, InvalidHashError):
-            ok = False
-    role = str(row.iloc[0]["role"]) if ok else None
     if shared.writable:
         with shared.transaction() as cur:
-            audit(cur, username, role, "login", username, "ok" if ok else "refused")
-    if not ok:
-        raise AuthError("sign-in failed: unknown user, wrong password or disabled account")
-    r = row.iloc[0]
-    return User(str(r["username"]), str(r["role"]), str(r["display_name"]))
+            audit(cur, username, role, action, username, outcome, detail)
+        return
+    entry = {"logged_at": now().isoformat(), "store": store.path, "username": username, "role": role,
+             "action": action, "target": username, "outcome": outcome, "detail": dict(detail or {})}
+    path = signin_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, default=str, sort_keys=True) + "\n")
+    except OSError:
+        log.exception("could not write the sign-in log %s; entry: %s", path, entry)
+
+
+def _failed_signins(store: Store, name: str, when: dt.datetime) -> list[dt.datetime]:
+    """Times of ``name``'s failed sign-ins since its last success, within the policy's window.
+
+    From the audit log when sign-ins are written there (every process and the
+    CLI then count together), else from this process's own memory.
+    """
+    shared = shared_for(store)
+    if not shared.writable:
+        return failures.times("user:" + name)
+    since = when - dt.timedelta(seconds=USER_POLICY.window)
+    rows = shared.df(
+        "SELECT logged_at FROM audit_log WHERE action = 'login' AND outcome = 'refused' AND target = ?"
+        " AND logged_at > ? AND logged_at > COALESCE((SELECT max(logged_at) FROM audit_log"
+        " WHERE action = 'login' AND outcome = 'ok' AND target = ?), ?)"
+        " ORDER BY logged_at DESC LIMIT 64",
+        [name, since, name, since],
+    )
+    return [pd.Timestamp(t).to_pydatetime() for t in rows["logged_at"]]
+
+
+def authenticate(store: Store, username: str, password: str, client: str | None = None) -> User:
+    """Check a local user's password; every attempt is audited (``client``: the caller's address).
+
+    The same work whatever the name: an unknown, disabled or passwordless
+    account still verifies a stand-in hash. After repeated failures for the
+    name, or from ``client``, attempts are refused without checking the
+    password until a growing wait has passed (:mod:`metrics.throttle`).
+    """
+    try:
+        name = normalise_username(username)
+    except ValueError:
+        name = None  # cannot be an account; treated exactly as an unknown one
+    key = name if name is not None else username
+    when = now()
+    wait = wait_seconds(_failed_signins(store, key, when), when, USER_POLICY)
+    if client:
+        wait = max(wait, wait_seconds(failures.times("client:" + client), when, CLIENT_POLICY))
+    if wait > 0:
+        _record_signin(store, key, None, "login_locked", "refused",
+                       {"client": client, "wait_seconds": math.ceil(wait)})
+        raise AuthError(f"sign-in paused after repeated failures: try again in {describe_wait(wait)}")
+    row = pd.DataFrame()
+    if name is not None:
+        row = shared_for(store).df(
+            "SELECT username, display_name, role, password_hash, active FROM app_user WHERE username = ?",
+            [name],
+        )
+    usable = not row.empty and bool(row.iloc[0]["active"]) and bool(row.iloc[0]["password_hash"])
+    stored = str(row.iloc[0]["password_hash"]) if usable else _stand_in_hash()
+    ok = verify_password(stored, password) and usable
+    detail = {"client": client} if client else None
+    if ok:
+        failures.clear("user:" + key)
+        _record_signin(store, key, str(row.iloc[0]["role"]), "login", "ok", detail)
+        r = row.iloc[0]
+        return User(str(r["username"]), str(r["role"]), str(r["display_name"]))
+    failures.record("user:" + key, when)
+    if client:
+        failures.record("client:" + client, when)
+    _record_signin(store, key, None, "login", "refused", detail)
+    raise AuthError("sign-in failed: unknown user, wrong password or disabled account")
 
 
 def role_from_claims(claims: Mapping[str, Any], rules: Mapping[str, Iterable[str]], default: str = "viewer") -> str:
@@ -391,7 +511,7 @@ def oidc_user(store: Store, claims: Mapping[str, Any], rules: Mapping[str, Itera
     :func:`authorise` can read it on every write like a local user's, and an
     admin who disables an OIDC account keeps it out at its next sign-in.
     """
-    username = str(claims.get("email") or claims.get("sub") or "")
+    username = _stored_name(str(claims.get("email") or claims.get("sub") or ""))
     if not username:
         raise AuthError("the identity provider sent no e-mail or subject claim")
     role = role_from_claims(claims, rules)

@@ -39,7 +39,8 @@ else:
         name = st.text_input("User name")
         display = st.text_input("Full name")
         role = st.selectbox("Role", ROLES, format_func=ROLE_NAMES.__getitem__)
-        password = st.text_input("Initial password (10 characters or more)", type="password")
+        password = st.text_input(
+            "Initial password (10 characters or more; not a common password or the user name)", type="password")
         if st.form_submit_button("Add user"):
             try:
                 create_user(store, user, name.strip(), role, password, display.strip())
