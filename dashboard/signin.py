@@ -11,6 +11,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.format import plain
 from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, current_account, oidc_user
 from metrics.store import Store
 
@@ -71,7 +72,8 @@ def signin_panel(store: Store, purpose: str) -> User | None:
     user = current_user(store)
     if user is not None:
         c1, c2 = st.columns([4, 1])
-        c1.caption(f"Signed in as **{user.display_name or user.username}** – {ROLE_NAMES[user.role]}")
+        # The name is user text (an admin's entry, or an identity provider's claim): never Markdown.
+        c1.caption(f"Signed in as **{plain(user.display_name or user.username)}** – {ROLE_NAMES[user.role]}")
         if c2.button("Sign out", key="sign-out"):
             st.session_state.pop(SESSION_KEY, None)
             if _oidc_configured():
@@ -91,7 +93,7 @@ def signin_panel(store: Store, purpose: str) -> User | None:
         try:
             st.session_state[SESSION_KEY] = authenticate(store, name, password, client=_client())
         except AuthError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return None
         st.rerun()
     st.caption("No account yet? An administrator creates one (the first with the command jar create-admin).")

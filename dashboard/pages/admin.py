@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import (
@@ -45,9 +46,9 @@ else:
             try:
                 create_user(store, user, name.strip(), role, password, display.strip())
             except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
-                st.success(f"Added {name} as {ROLE_NAMES[role]}.")
+                st.success(f"Added {plain(name)} as {ROLE_NAMES[role]}.")
                 st.rerun()
     users = list_users(store)
     others = [u for u in users["username"] if u != user.username]
@@ -60,7 +61,7 @@ else:
             if st.form_submit_button("Save"):
                 set_role(store, user, who, new_role)
                 set_active(store, user, who, active)
-                st.success(f"{who}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
+                st.success(f"{plain(who)}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
 
 st.subheader("Audit log")
 log = audit_log(store, user)
