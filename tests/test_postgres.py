@@ -220,13 +220,36 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert shared.migrate_pg(con) == 2  # again: nothing to do
+        assert shared.migrate_pg(con) == 3  # again: nothing to do
     assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
-        (1, "001_shared.sql"), (2, "002_import_batch.sql")]
+        (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql")]
     tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
     assert {"app_user", "audit_log", "review", "judgement", "import_batch"} <= tables
     # The four moved here, a review before its judgements (the copy's order); batches stay DuckDB's.
     assert shared.SHARED_TABLES == ("app_user", "audit_log", "review", "judgement")
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE audit_log SET outcome = 'ok' WHERE outcome = 'refused'",
+    "UPDATE audit_log SET detail = NULL",
+    "DELETE FROM audit_log WHERE username = 'val'",
+    "DELETE FROM audit_log",
+    "TRUNCATE audit_log",
+])
+def test_the_audit_log_refuses_changes_and_deletions(pg_url: str, store: Store, change: str) -> None:
+    """Append-only by the database's own rule, not by convention: even direct SQL cannot rewrite it."""
+    import psycopg
+
+    with pytest.raises(PermissionDenied):
+        authorise(store, add_account(store, "val", "viewer"), "import_data")  # one refused entry
+    before = _pg("SELECT * FROM audit_log ORDER BY audit_id")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+        _pg(change)
+    assert _pg("SELECT * FROM audit_log ORDER BY audit_id") == before
+    # Adding stays possible: the next action is recorded as ever.
+    with pytest.raises(PermissionDenied):
+        authorise(store, User("val", "viewer"), "import_data")
+    assert len(_pg("SELECT * FROM audit_log")) == len(before) + 1
 
 
 def test_without_the_variable_the_duckdb_store_holds_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
