@@ -443,6 +443,7 @@ def authenticate(store: Store, username: str, password: str, client: str | None 
     name, or from ``client``, attempts are refused without checking the
     password until a growing wait has passed (:mod:`metrics.throttle`).
     """
+    stand_in = _stand_in_hash()  # made on the first attempt whatever the name, so that one is no tell
     try:
         name = normalise_username(username)
     except ValueError:
@@ -463,7 +464,7 @@ def authenticate(store: Store, username: str, password: str, client: str | None 
             [name],
         )
     usable = not row.empty and bool(row.iloc[0]["active"]) and bool(row.iloc[0]["password_hash"])
-    stored = str(row.iloc[0]["password_hash"]) if usable else _stand_in_hash()
+    stored = str(row.iloc[0]["password_hash"]) if usable else stand_in
     ok = verify_password(stored, password) and usable
     detail = {"client": client} if client else None
     if ok:
