@@ -275,13 +275,9 @@ def audit_log_csv(store: Store, actor: User) -> bytes:
     Sign-in attempts record whatever name was typed, so a hostile "user name"
     such as ``=HYPERLINK(...)`` must not run when the file is opened in Excel.
     """
-    from metrics.io.export import neutralise
+    from metrics.spreadsheet import csv_bytes
 
-    log = audit_log(store, actor)
-    for col in log.columns:
-        if not pd.api.types.is_numeric_dtype(log[col]) and not pd.api.types.is_datetime64_any_dtype(log[col]):
-            log[col] = log[col].map(neutralise)
-    return log.to_csv(index=False).encode("utf-8")
+    return csv_bytes(audit_log(store, actor))
 
 
 def _check_new_user(username: str, role: str, password: str | None) -> str:

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
-from metrics.io.export import neutralise
 from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, rgb
 from metrics.results import BENCHMARKS, Selection, area_info, area_results, latest_year
+from metrics.spreadsheet import neutralise
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
 from metrics.weak_areas import weak_areas

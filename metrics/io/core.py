@@ -36,6 +36,8 @@ from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.periods import period_label
+from metrics.spreadsheet import FORMULA_RULE
+from metrics.spreadsheet import IMPORT_FORMULA_START as FORMULA_START  # the one guard
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
 
@@ -55,8 +57,6 @@ VALUES = [
 CANONICAL = KEY + VALUES
 NUMERIC = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 SEXES = {"persons", "male", "female"}
-FORMULA_START = ("=", "+", "@", "\t", "\r")
-FORMULA_RULE = "text starts like a spreadsheet formula (=, +, @); refused to protect users"
 TEXT = ["category", "note"]  # free text stored and later shown or exported
 CI_TOLERANCE = 1e-6
 # DuckDB's memory while importing: staged rows spill to disk beyond it, but the

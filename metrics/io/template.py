@@ -34,6 +34,7 @@ from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
+from metrics.spreadsheet import neutralise, write_csv
 from metrics.store import Store
 
 COLUMNS = [
@@ -44,7 +45,6 @@ KEYS = ["indicator_id", "area_code", "period"]
 FIGURES = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 INFORMATION = ["indicator", "unit", "area_name", "outcome"]
 README_SHEET = "README"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 README = [
     ("What this is", "A data-entry template for the children's services outcomes dashboard. "
@@ -161,7 +161,7 @@ def write_template(
     fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
     rows = template_rows(store, area_code, indicator_ids, period_year)
     if fmt == "csv":
-        rows[[*COLUMNS, "outcome"]].to_csv(path, index=False, encoding="utf-8")
+        write_csv(rows[[*COLUMNS, "outcome"]], path)  # indicator titles may be imported text
     elif fmt == "xlsx":
         _write_xlsx(rows, path)
     else:
@@ -172,9 +172,7 @@ def write_template(
 def _text(x: object) -> object:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return None
-    if isinstance(x, str) and x.startswith(FORMULA_START):
-        return "'" + x
-    return x
+    return neutralise(x)
 
 
 def _write_xlsx(rows: pd.DataFrame, path: Path) -> None:
