@@ -7,6 +7,7 @@ symbol. The palette is Okabe-Ito-like, safe for the common colour-vision deficie
 from __future__ import annotations
 
 import math
+import re
 
 from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS
 
@@ -21,6 +22,25 @@ TREND_TEXT: dict[str, str] = {k: _TREND_SYMBOLS[k] + w for k, w in TREND_WORDS.i
 BAND_TEXT: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
 SUPPRESSED = "c"
 SUPPRESSED_NOTE = "c = confidential: count below the disclosure threshold, so not shown."
+
+
+# Every ASCII punctuation character: CommonMark lets each be escaped with a
+# backslash, which covers Markdown's links and images (![x](url)), emphasis,
+# HTML (<img>), and Streamlit's own :colour[...] and :emoji: directives.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """``text`` made safe to put inside Markdown (captions, alerts, labels): shown as typed.
+
+    For user text (names, evidence, file names, messages quoting a file's
+    values) placed in Streamlit elements that render Markdown. A user's text
+    must never fetch an image from another host or turn into a link: every
+    punctuation character is escaped and line breaks become spaces, so it
+    stays one run of literal text. Whole blocks of user text use ``st.text``.
+    """
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line)
 
 
 def comparison_label(label: str) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, oidc_user
+from dashboard.format import plain
+from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, current_account, oidc_user
 from metrics.store import Store
 
 SESSION_KEY = "signed_in_user"
@@ -31,15 +32,39 @@ def _role_rules() -> dict[str, list[str]]:
         return {}
 
 
+def _client() -> str | None:
+    """The browser's address, for the per-client limit on failed sign-ins (None when unknown)."""
+    try:
+        return st.context.ip_address or None
+    except Exception:  # no request context (AppTest, bare mode)
+        return None
+
+
 def current_user(store: Store) -> User | None:
+    """The signed-in user as the store knows them on this run.
+
+    Re-checked on every page run, not remembered from sign-in: an account an
+    admin disabled is signed out at its next click, and a changed role applies
+    at once (the library checks again on every write in any case).
+    """
     if _oidc_configured():
         if not getattr(st.user, "is_logged_in", False):
             return None
         if SESSION_KEY not in st.session_state:
             claims: dict[str, Any] = dict(st.user.to_dict())
-            st.session_state[SESSION_KEY] = oidc_user(store, claims, _role_rules())
-        return st.session_state[SESSION_KEY]
-    return st.session_state.get(SESSION_KEY)
+            try:
+                st.session_state[SESSION_KEY] = oidc_user(store, claims, _role_rules())
+            except AuthError:
+                return None
+    user = st.session_state.get(SESSION_KEY)
+    if user is None:
+        return None
+    fresh = current_account(store, user)
+    if fresh is None:
+        st.session_state.pop(SESSION_KEY, None)
+    elif fresh != user:
+        st.session_state[SESSION_KEY] = fresh
+    return fresh
 
 
 def signin_panel(store: Store, purpose: str) -> User | None:
@@ -47,7 +72,8 @@ def signin_panel(store: Store, purpose: str) -> User | None:
     user = current_user(store)
     if user is not None:
         c1, c2 = st.columns([4, 1])
-        c1.caption(f"Signed in as **{user.display_name or user.username}** – {ROLE_NAMES[user.role]}")
+        # The name is user text (an admin's entry, or an identity provider's claim): never Markdown.
+        c1.caption(f"Signed in as **{plain(user.display_name or user.username)}** – {ROLE_NAMES[user.role]}")
         if c2.button("Sign out", key="sign-out"):
             st.session_state.pop(SESSION_KEY, None)
             if _oidc_configured():
@@ -65,9 +91,9 @@ def signin_panel(store: Store, purpose: str) -> User | None:
         submitted = st.form_submit_button("Sign in")
     if submitted:
         try:
-            st.session_state[SESSION_KEY] = authenticate(store, name.strip(), password)
+            st.session_state[SESSION_KEY] = authenticate(store, name, password, client=_client())
         except AuthError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return None
         st.rerun()
     st.caption("No account yet? An administrator creates one (the first with the command jar create-admin).")

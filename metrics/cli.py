@@ -126,27 +126,46 @@ def cmd_check_reference(args: argparse.Namespace) -> int:
     return 0
 
 
-def _operator() -> User:
-    """Who the CLI acts as: whoever can write the store file, audited as ``<os user>@cli``.
+#: The acting account's password for ``--user`` / ``--by`` when not typed at a prompt.
+PASSWORD_ENV = "ECM_PASSWORD"
 
-    Holding the file already means full control of it, so the CLI does not ask for
-    a password; it still goes through the same role checks and audit log.
+
+def _sign_in(store: Store, username: str) -> User:
+    """``username``'s account, proven by its password (``$ECM_PASSWORD`` or a prompt).
+
+    The CLI never acts as a named account on the say-so of a flag: the sign-in
+    goes through :func:`metrics.auth.authenticate`, audited and rate-limited
+    like the dashboard's.
     """
-    return User(f"{getpass.getuser()}@cli", "analyst", "command line")
+    from metrics.auth import authenticate
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass(f"Password for {username}: ")
+    return authenticate(store, username, password)
+
+
+def _actor(store: Store, username: str | None) -> User:
+    """Who a data command acts as: the named account (with its password), else the OS operator.
+
+    The operator (``<os user>@cli``) may import, roll back and publish: holding
+    the store file already means full control of its data (see the README).
+    """
+    from metrics.auth import operator_user
+
+    return _sign_in(store, username) if username else operator_user()
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
-    from metrics.batches import record_after_commit
-    from metrics.neighbours import import_dfe_neighbours
+    from metrics.io.service import run_neighbours_import
 
-    user = args.user or _operator().username
     with Store(_db(args)) as store:
-        frame = import_dfe_neighbours(store, args.path, user)
-        # Its batch reaches the team's history like any import's (nothing to do without ECM_SHARED_DB).
-        pending = record_after_commit(store, "import", user, frame.attrs["batch_id"])
-    print(f"Imported {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
-    if pending:
-        print(f"  note: {pending}", file=sys.stderr)
+        actor = _actor(store, args.user)
+        frame = run_neighbours_import(store, actor, args.path, dry_run=getattr(args, "dry_run", False))
+    verb = "Would import" if getattr(args, "dry_run", False) else "Imported"
+    print(f"{verb} {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
+    if frame.attrs.get("pending"):
+        print(f"  note: {frame.attrs['pending']}", file=sys.stderr)
     for line in frame.attrs.get("skipped", []):
         print(f"  skipped (abolished LA, listed under 'Old SNs'): {line}")
     return 0
@@ -158,14 +177,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.format == "neighbours":
         # The issue lists DfE's neighbour workbook among the imports: same door, own reader.
-        args.user = args.user or "cli"
         return cmd_import_neighbours(args)
 
     def progress(rows: int, message: str) -> None:
         print(f"  {message}", file=sys.stderr, flush=True)
 
-    actor = _operator() if not args.user else User(args.user, "analyst", args.user)
     with Store(_db(args)) as store:
+        actor = _actor(store, args.user)
         try:
             result = run_import(
                 store, actor, args.path, args.format, args.mapping, dry_run=args.dry_run,
@@ -216,9 +234,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_rollback(args: argparse.Namespace) -> int:
     from metrics.io.service import run_rollback
 
-    actor = _operator() if not args.user else User(args.user, "analyst", args.user)
     with Store(_db(args)) as store:
-        n = run_rollback(store, actor, args.batch)
+        n = run_rollback(store, _actor(store, args.user), args.batch)
     print(f"Rolled back batch {args.batch}: removed {n:,} rows and restored the values they replaced")
     return 0
 
@@ -246,13 +263,14 @@ def _shared_target(args: argparse.Namespace) -> str:
 
 
 def cmd_sync_batches(args: argparse.Namespace) -> int:
+    from metrics.auth import operator_user
     from metrics.batches import sync_batches
     from metrics.shared import describe_url, pg_backend
 
     url = _shared_target(args)
     # Read-only: it reads DuckDB's batches only, so it also runs on a publish folder while the app writes.
     with Store(_db(args), read_only=True) as store:
-        report = sync_batches(store, backend=pg_backend(url), audit_as=_operator().username)
+        report = sync_batches(store, backend=pg_backend(url), audit_as=operator_user().username)
     if report is None:  # cannot happen with a PostgreSQL backend; said plainly rather than assumed
         raise StoreError("no PostgreSQL backend to record the batches in")
     print(f"{describe_url(url)}: {report.summary()}")
@@ -260,16 +278,18 @@ def cmd_sync_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_shared(args: argparse.Namespace) -> int:
+    from metrics.auth import operator_user
     from metrics.shared_migrate import migrate_shared
 
     url = _shared_target(args)
     with Store(_db(args), read_only=True) as store:
-        report = migrate_shared(store, url, _operator().username, dry_run=args.dry_run)
+        report = migrate_shared(store, url, operator_user().username, dry_run=args.dry_run)
     print(report.summary())
     return 0
 
 
 def _password(prompt: str) -> str:
+    """A new account's password: ``$JAR_PASSWORD`` or typed twice (the acting account's is ``$ECM_PASSWORD``)."""
     env = os.environ.get("JAR_PASSWORD")
     if env:
         return env
@@ -290,14 +310,14 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_add_user(args: argparse.Namespace) -> int:
-    from metrics.auth import ROLES, User, create_user, list_users
+    from metrics.auth import ROLES, create_user
 
     with Store(_db(args)) as store:
-        admins = list_users(store)
-        row = admins[(admins["username"] == args.by) & (admins["role"] == "admin") & admins["active"]]
-        if row.empty:
+        # The admin proves who they are with their own password; create_user then
+        # checks their current role in the store again.
+        actor = _sign_in(store, args.by)
+        if actor.role != "admin":
             raise ValueError(f"--by {args.by!r} is not an active admin of this store")
-        actor = User(args.by, "admin")
         if args.role not in ROLES:
             raise ValueError(f"unknown role {args.role!r}")
         password = None if args.oidc else _password(f"Password for {args.username}: ")
@@ -321,11 +341,20 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from metrics.publish import publish
+    from metrics.auth import operator_user
+    from metrics.io.service import run_publish
 
-    path = publish(_db(args), args.to, keep=args.keep)
+    actor = operator_user()
+    if args.user:
+        with Store(_db(args)) as store:
+            actor = _sign_in(store, args.user)
+    path = run_publish(_db(args), args.to, actor, keep=args.keep)
     print(f"Published {path.name} to {args.to} (now current)")
     return 0
+
+
+USER_HELP = ("act as this account, after its password ($ECM_PASSWORD or a prompt); "
+             "default: the operating-system user, as <name>@cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -366,7 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import-neighbours", parents=[common], help="import DfE's statistical-neighbour workbook")
     p.add_argument("path")
-    p.add_argument("--user", default=None)
+    p.add_argument("--user", default=None, help=USER_HELP)
+    p.add_argument("--dry-run", action="store_true", help="read and validate only")
     p.set_defaults(func=cmd_import_neighbours)
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
@@ -377,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",
                    help="report and skip rows for areas not in the store (e.g. abolished LAs)")
-    p.add_argument("--user", default=None)
+    p.add_argument("--user", default=None, help=USER_HELP)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", parents=[common], help="export observations (Fingertips CSV layout, or XLSX)")
@@ -400,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rollback", parents=[common], help="undo an import batch")
     p.add_argument("batch", type=int)
-    p.add_argument("--user", default=None)
+    p.add_argument("--user", default=None, help=USER_HELP)
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("history", parents=[common],
@@ -429,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="snapshot the store into a publish folder that read-only replicas serve")
     p.add_argument("--to", required=True, help="publish folder (replicas run with ECM_DB set to it)")
     p.add_argument("--keep", type=int, default=3, help="snapshots to keep (default 3)")
+    p.add_argument("--user", default=None, help=USER_HELP)
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("create-admin", parents=[common], help="create the first admin (asks for a password)")
@@ -439,7 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add-user", parents=[common], help="add a user (asks for a password)")
     p.add_argument("username")
     p.add_argument("--role", required=True, help="viewer, inspector, director, analyst or admin")
-    p.add_argument("--by", required=True, help="the admin adding the user")
+    p.add_argument("--by", required=True,
+                   help="the admin adding the user (asks for their password, or reads $ECM_PASSWORD)")
     p.add_argument("--name", help="full name")
     p.add_argument("--oidc", action="store_true", help="signs in through OIDC: no local password")
     p.set_defaults(func=cmd_add_user)

@@ -53,7 +53,7 @@ def aspects(store: Store) -> dict[str, str]:
 
 def create_review(store: Store, actor: User, area_code: str, period_year: int, title: str = "") -> Review:
     """Open a draft review of an area (inspectors only)."""
-    authorise(store, actor, "record_judgement", area_code)
+    actor = authorise(store, actor, "record_judgement", area_code)
     name = store.scalar("SELECT name FROM area WHERE area_code = ?", [area_code])
     if name is None:
         raise ValueError(f"unknown area {area_code!r}")
@@ -125,7 +125,7 @@ def record_judgement(
     writer anyway), so two inspectors saving at the same moment get consecutive
     versions and neither save is lost.
     """
-    authorise(store, actor, "record_judgement", review_id)
+    actor = authorise(store, actor, "record_judgement", review_id)
     valid = aspects(store)
     if aspect not in valid:
         raise ValueError(f"unknown aspect {aspect!r}; one of {', '.join(valid)}")
@@ -167,7 +167,7 @@ def record_judgement(
 
 def submit_review(store: Store, actor: User, review_id: str) -> None:
     """Lock a review once every aspect has a grade."""
-    authorise(store, actor, "submit_review", review_id)
+    actor = authorise(store, actor, "submit_review", review_id)
     review = get_review(store, review_id)
     if review.status == "submitted":
         raise ReviewLocked(f"review {review_id} is already submitted")

@@ -23,7 +23,6 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
-from metrics.io.export import neutralise
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
@@ -34,6 +33,7 @@ from metrics.labels import (
 )
 from metrics.published import read_manifest
 from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
+from metrics.spreadsheet import neutralise
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
 from metrics.weak_areas import weak_areas

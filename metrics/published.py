@@ -147,10 +147,9 @@ def build_published(
     from the manifest's) or a refused file stops the build and leaves the target
     as it was.
     """
-    from metrics.auth import User
+    from metrics.auth import operator_user
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_import
-    from metrics.neighbours import import_dfe_neighbours
+    from metrics.io.service import run_import, run_neighbours_import
 
     started = time.perf_counter()
     say: Progress = progress or (lambda _f, _m: None)
@@ -166,7 +165,9 @@ def build_published(
             raise SnapshotError(f"{extract}: its SHA-256 differs from {MANIFEST}'s; the snapshot was altered")
     tmp = target.with_name(target.name + f".building-{os.getpid()}")
     init_store(tmp, force=True)
-    actor = User(BUILDER, "analyst", "published snapshot")
+    # The operating-system user building a private new file: the one actor that
+    # needs no account (the store has none yet); authorised and audited as any import.
+    actor = operator_user(BUILDER)
     steps: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="ecm-snapshot-") as work, Store(tmp) as store:
@@ -177,7 +178,7 @@ def build_published(
                 if s.format in ("lait_dictionary", "denominators"):
                     continue  # read by another reader from beside its file (LAIT's dictionary, ONS population)
                 if s.format == "neighbours":
-                    frame = import_dfe_neighbours(store, path, BUILDER)
+                    frame = run_neighbours_import(store, actor, path)
                     steps.append(f"{s.file}: {len(frame):,} neighbour rows")
                     continue
                 mapping = REPO_ROOT / s.mapping if s.mapping else None

@@ -154,8 +154,13 @@ class DuckShared:
 
     @contextmanager
     def transaction(self) -> Iterator[DuckCursor]:
-        """The store's own transaction, so a judgement still bumps the data version caches key on."""
-        with self.store.transaction() as cur:
+        """The store's own transaction, without moving the data version.
+
+        These tables (users, audit log, reviews, judgements) are read fresh on
+        every page run, never from the caches the data version keys, so a
+        sign-in, a refusal or a judgement leaves every page's cache alone.
+        """
+        with self.store.transaction(data=False) as cur:
             yield DuckCursor(cur)
 
 

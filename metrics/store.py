@@ -165,8 +165,15 @@ class Store:
 
     # Writes ------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: on any exception the store is left as it was."""
+    def transaction(self, data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: on any exception the store is left as it was.
+
+        ``data``: whether the transaction changes what pages show from the data
+        (observations, the catalogue, areas, neighbours, import batches); only
+        then does the data version move, flushing every page's cache. Users, the
+        audit log, reviews and judgements pass ``data=False``: a sign-in or a
+        refused import must not make every reader recompute every page.
+        """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; writes go through the CLI or import page")
         cur = self.cursor()
@@ -177,6 +184,9 @@ class Store:
             cur.execute("ROLLBACK")
             raise
         else:
+            if not data:
+                cur.execute("COMMIT")
+                return
             cur.execute(
                 "INSERT OR REPLACE INTO store_meta VALUES ('data_version', "
                 "CAST(COALESCE((SELECT TRY_CAST(value AS BIGINT) FROM store_meta "

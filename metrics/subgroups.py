@@ -20,6 +20,7 @@ from metrics.results import (
     mask_suppressed,
     shared_catalogue,
 )
+from metrics.spreadsheet import csv_bytes
 from metrics.stats import client_group_gap, compare_to_benchmark, interval_at_level
 from metrics.store import Store
 
@@ -70,14 +71,12 @@ def cluster_template_csv(store: Store, la_code: str) -> bytes:
     The file ``jar template --area`` writes, offered on the Clusters page so an LA can
     start from its own areas and the catalogue's indicators.
     """
-    from metrics.io.export import neutralise
     from metrics.io.template import (  # the template is the import's own layout
         COLUMNS,
         template_rows,
     )
 
-    rows = template_rows(store, la_code)[[*COLUMNS, "outcome"]]
-    return rows.map(neutralise).to_csv(index=False).encode("utf-8")
+    return csv_bytes(template_rows(store, la_code)[[*COLUMNS, "outcome"]])
 
 
 def _headline_of(store: Store) -> dict[str, str]:

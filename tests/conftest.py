@@ -21,6 +21,19 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _fresh_signin_limits(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no failed sign-ins in memory, and a private sign-in log file.
+
+    The failure counts are per process (metrics.throttle), so one test's wrong
+    passwords must not pause another's sign-in; nor may a test write var/.
+    """
+    from metrics.auth import SIGNIN_LOG_ENV, failures
+
+    failures.reset()
+    monkeypatch.setenv(SIGNIN_LOG_ENV, str(tmp_path_factory.mktemp("signin") / "signin-audit.log"))
+
+
 @pytest.fixture(scope="session")
 def reference() -> Reference:
     return load_reference()

@@ -23,6 +23,7 @@ from metrics.auth import (
     set_role,
 )
 from metrics.store import Store
+from tests.accounts import add_account
 
 PASSWORD = "correct horse battery"
 
@@ -45,9 +46,9 @@ def _log(store: Store) -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("action", sorted(PERMISSIONS))
 def test_role_matrix(store: Store, role: str, action: str) -> None:
     """Every write action by every role: only the allowed pairs pass, refusals are audited."""
-    user = User("u", role)
+    user = add_account(store, "u", role)
     allowed = {
-        ("analyst", "import_data"), ("analyst", "rollback_import"),
+        ("analyst", "import_data"), ("analyst", "rollback_import"), ("analyst", "publish_data"),
         ("inspector", "record_judgement"), ("inspector", "submit_review"),
         ("admin", "manage_users"), ("admin", "view_audit"),
     }

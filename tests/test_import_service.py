@@ -12,6 +12,7 @@ from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.io.service import run_import, run_rollback
 from metrics.store import Store
+from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
 
 
@@ -27,6 +28,8 @@ def store(demo_db: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "store.duckdb"
     shutil.copy(demo_db, copy)
     s = Store(copy)
+    add_account(s, "ann", "analyst")
+    add_account(s, "ian", "inspector")
     yield s
     s.close()
 
@@ -36,9 +39,10 @@ def test_only_analysts_import_and_refusals_change_nothing_but_the_log(
     store: Store, tmp_path: Path, role: str
 ) -> None:
     path = _fingertips(tmp_path / "one.csv", "120")
+    someone = add_account(store, "someone", role)
     before = store_checksum(store)
     with pytest.raises(PermissionDenied):
-        run_import(store, User("someone", role), path)
+        run_import(store, someone, path)
     after = store_checksum(store)
     assert {t: v for t, v in after.items() if t != "audit_log"} == {
         t: v for t, v in before.items() if t != "audit_log"}

@@ -23,6 +23,7 @@ from metrics.judgements import (
     submit_review,
 )
 from metrics.store import Store
+from tests.accounts import add_account
 
 INSPECTOR = User("ian", "inspector")
 
@@ -32,6 +33,8 @@ def store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
     copy = tmp_path / "store.duckdb"
     shutil.copy(demo_db, copy)
     s = Store(copy)
+    add_account(s, "ian", "inspector")
+    add_account(s, "ivy", "inspector")
     yield s
     s.close()
 
@@ -50,7 +53,7 @@ def test_aspects_are_the_five_outcomes_then_management_and_capacity(store: Store
 @pytest.mark.parametrize("role", ["viewer", "director", "analyst", "admin"])
 def test_only_inspectors_write_judgements(store: Store, role: str) -> None:
     review = create_review(store, INSPECTOR, "E06000020", 2025)
-    other = User("someone", role)
+    other = add_account(store, "someone", role)
     with pytest.raises(PermissionDenied):
         create_review(store, other, "E06000020", 2025)
     with pytest.raises(PermissionDenied):

@@ -62,6 +62,7 @@ from metrics.judgements import (
     submit_review,
 )
 from metrics.store import Store
+from tests.accounts import add_account
 
 PASSWORD = "correct horse battery"
 INSPECTOR = User("ian", "inspector")
@@ -203,6 +204,13 @@ def _log() -> list[tuple]:
     return _pg("SELECT username, action, outcome FROM audit_log ORDER BY audit_id")
 
 
+@pytest.fixture()
+def inspectors(pg_url: str, store: Store) -> None:
+    """ian and ivy hold inspector accounts in PostgreSQL: authorise reads them there on every write."""
+    add_account(store, "ian", "inspector")
+    add_account(store, "ivy", "inspector")
+
+
 # The schema ----------------------------------------------------------------------------
 
 
@@ -212,13 +220,36 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert shared.migrate_pg(con) == 2  # again: nothing to do
+        assert shared.migrate_pg(con) == 3  # again: nothing to do
     assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
-        (1, "001_shared.sql"), (2, "002_import_batch.sql")]
+        (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql")]
     tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
     assert {"app_user", "audit_log", "review", "judgement", "import_batch"} <= tables
     # The four moved here, a review before its judgements (the copy's order); batches stay DuckDB's.
     assert shared.SHARED_TABLES == ("app_user", "audit_log", "review", "judgement")
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE audit_log SET outcome = 'ok' WHERE outcome = 'refused'",
+    "UPDATE audit_log SET detail = NULL",
+    "DELETE FROM audit_log WHERE username = 'val'",
+    "DELETE FROM audit_log",
+    "TRUNCATE audit_log",
+])
+def test_the_audit_log_refuses_changes_and_deletions(pg_url: str, store: Store, change: str) -> None:
+    """Append-only by the database's own rule, not by convention: even direct SQL cannot rewrite it."""
+    import psycopg
+
+    with pytest.raises(PermissionDenied):
+        authorise(store, add_account(store, "val", "viewer"), "import_data")  # one refused entry
+    before = _pg("SELECT * FROM audit_log ORDER BY audit_id")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
+        _pg(change)
+    assert _pg("SELECT * FROM audit_log ORDER BY audit_id") == before
+    # Adding stays possible: the next action is recorded as ever.
+    with pytest.raises(PermissionDenied):
+        authorise(store, User("val", "viewer"), "import_data")
+    assert len(_pg("SELECT * FROM audit_log")) == len(before) + 1
 
 
 def test_without_the_variable_the_duckdb_store_holds_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,9 +264,9 @@ def test_without_the_variable_the_duckdb_store_holds_them(store: Store, monkeypa
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", sorted(PERMISSIONS))
 def test_role_matrix(pg_url: str, store: Store, role: str, action: str) -> None:
-    user = User("u", role)
+    user = add_account(store, "u", role)
     allowed = {
-        ("analyst", "import_data"), ("analyst", "rollback_import"),
+        ("analyst", "import_data"), ("analyst", "rollback_import"), ("analyst", "publish_data"),
         ("inspector", "record_judgement"), ("inspector", "submit_review"),
         ("admin", "manage_users"), ("admin", "view_audit"),
     }
@@ -286,8 +317,9 @@ def test_users_logins_and_the_audit_log(pg_url: str, store: Store) -> None:
 def test_a_refused_import_is_audited_in_postgres(pg_url: str, store: Store, tmp_path: Path) -> None:
     from metrics.io.service import run_import
 
+    val = add_account(store, "val", "viewer")
     with pytest.raises(PermissionDenied):
-        run_import(store, User("val", "viewer"), tmp_path / "anything.csv")
+        run_import(store, val, tmp_path / "anything.csv")
     assert _log() == [("val", "import_data", "refused")]
 
 
@@ -300,9 +332,9 @@ def _grade_all(store: Store, review_id: str, grade: int = 3) -> None:
 
 
 @pytest.mark.parametrize("role", ["viewer", "director", "analyst", "admin"])
-def test_only_inspectors_write_judgements(pg_url: str, store: Store, role: str) -> None:
+def test_only_inspectors_write_judgements(pg_url: str, store: Store, inspectors: None, role: str) -> None:
     review = create_review(store, INSPECTOR, "E06000020", 2025)
-    other = User("someone", role)
+    other = add_account(store, "someone", role)
     with pytest.raises(PermissionDenied):
         create_review(store, other, "E06000020", 2025)
     with pytest.raises(PermissionDenied):
@@ -316,7 +348,7 @@ def test_only_inspectors_write_judgements(pg_url: str, store: Store, role: str) 
         ("someone", "submit_review", "refused")]
 
 
-def test_versions_history_and_reviews_list(pg_url: str, store: Store) -> None:
+def test_versions_history_and_reviews_list(pg_url: str, store: Store, inspectors: None) -> None:
     review = create_review(store, INSPECTOR, "E06000020", 2025)
     assert review.review_id == "E06000020-2025-1"
     assert create_review(store, INSPECTOR, "E06000020", 2025).review_id == "E06000020-2025-2"
@@ -340,7 +372,7 @@ def test_versions_history_and_reviews_list(pg_url: str, store: Store) -> None:
     assert len(list_reviews(store)) == 2
 
 
-def test_submitted_review_is_locked(pg_url: str, store: Store) -> None:
+def test_submitted_review_is_locked(pg_url: str, store: Store, inspectors: None) -> None:
     review = create_review(store, INSPECTOR, "E06000020", 2025)
     record_judgement(store, INSPECTOR, review.review_id, "SS", 2)
     with pytest.raises(ValueError, match="no grade yet for Be healthy"):
@@ -356,7 +388,7 @@ def test_submitted_review_is_locked(pg_url: str, store: Store) -> None:
     assert _pg("SELECT status, submitted_by FROM review") == [("submitted", "ian")]
 
 
-def test_grade_counts_and_grades_beside_the_data(pg_url: str, store: Store) -> None:
+def test_grade_counts_and_grades_beside_the_data(pg_url: str, store: Store, inspectors: None) -> None:
     from metrics.results import Selection, area_results, outcome_scorecard
 
     for area, grade in (("E06000020", 1), ("E06000043", 3), ("E10000032", 1)):
@@ -384,7 +416,7 @@ def test_grade_counts_and_grades_beside_the_data(pg_url: str, store: Store) -> N
 # Two app processes at once -------------------------------------------------------------
 
 
-def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, replica_db: Path,
+def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, inspectors: None, replica_db: Path,
                                                  tmp_path: Path) -> None:
     review = create_review(store, INSPECTOR, "E06000020", 2025)
     names = list(aspects(store))
@@ -432,7 +464,7 @@ def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, repl
     assert len(current_judgements(store, review.review_id)) == len(names)
 
 
-def test_threads_that_come_and_go_share_a_small_pool(pg_url: str, store: Store) -> None:
+def test_threads_that_come_and_go_share_a_small_pool(pg_url: str, store: Store, inspectors: None) -> None:
     """Streamlit reruns on fresh threads: connections must be reused, not left open per thread."""
     review = create_review(store, INSPECTOR, "E06000020", 2025)
     errors: list[BaseException] = []

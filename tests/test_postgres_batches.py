@@ -27,6 +27,7 @@ from metrics.auth import (
     authenticate,
     create_first_admin,
     create_user,
+    operator_user,
     set_role,
 )
 from metrics.batches import (
@@ -47,6 +48,7 @@ from metrics.judgements import (
 )
 from metrics.store import Store
 from tests import test_postgres
+from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
 
 # The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_postgres.py.
@@ -83,6 +85,12 @@ Query = Callable[..., list[tuple]]
 
 
 @pytest.fixture()
+def analyst(pg_url: str, store: Store) -> User:
+    """ann's analyst account in PostgreSQL, where authorise reads it with ECM_SHARED_DB set."""
+    return add_account(store, ANALYST.username, ANALYST.role)
+
+
+@pytest.fixture()
 def pg(pg_url: str) -> Query:
     """Run SQL on the test's database directly, whatever ``ECM_SHARED_DB`` says at that moment.
 
@@ -113,7 +121,7 @@ def outage(pg: Query) -> Iterator[Callable[[], object]]:
 
 
 def test_import_and_rollback_are_recorded_in_postgres(
-    pg_url: str, pg: Query, store: Store, tmp_path: Path
+    pg_url: str, analyst: User, pg: Query, store: Store, tmp_path: Path
 ) -> None:
     path = _fingertips(tmp_path / "one.csv", "120")
     result = run_import(store, ANALYST, path)
@@ -143,7 +151,7 @@ def test_import_and_rollback_are_recorded_in_postgres(
 
 
 def test_history_is_the_teams_read_from_postgres(
-    pg_url: str, pg: Query, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pg_url: str, analyst: User, pg: Query, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     older = tmp_path / "older-snapshot.duckdb"
@@ -181,7 +189,7 @@ def test_history_is_the_teams_read_from_postgres(
 
 
 def test_data_page_shows_the_teams_history_and_offers_only_this_stores_batches(
-    pg_url: str, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    pg_url: str, analyst: User, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -215,7 +223,7 @@ def test_data_page_shows_the_teams_history_and_offers_only_this_stores_batches(
 
 
 def test_the_next_import_records_what_a_failed_write_missed(
-    pg_url: str, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
+    pg_url: str, analyst: User, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
     store: Store, tmp_path: Path,
 ) -> None:
     first = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
@@ -241,7 +249,7 @@ def test_the_next_import_records_what_a_failed_write_missed(
 
 
 def test_sync_batches_repairs_idempotently_and_never_moves_backwards(
-    pg_url: str, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
+    pg_url: str, analyst: User, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
     store: Store, store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
     result = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
@@ -272,7 +280,7 @@ def test_sync_batches_repairs_idempotently_and_never_moves_backwards(
 
 
 def test_two_stores_claiming_one_history_are_refused(
-    pg_url: str, batches: Callable[..., list[tuple]], store: Store, store_path: Path, tmp_path: Path
+    pg_url: str, analyst: User, batches: Callable[..., list[tuple]], store: Store, store_path: Path, tmp_path: Path
 ) -> None:
     store.close()
     twin_path = tmp_path / "twin.duckdb"
@@ -310,7 +318,8 @@ def _duckdb_deployment(store_path: Path, tmp_path: Path, monkeypatch: pytest.Mon
         record_judgement(s, inspector, review.review_id, "SS", 2, "re-referrals high", ["NI117"])
         record_judgement(s, inspector, review.review_id, "SS", 1, "and rising")
         record_judgement(s, inspector, review.review_id, "BH", 3)
-        run_import(s, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+        # The operating-system user, who needs no account: the copy's user count stays three.
+        run_import(s, operator_user(), _fingertips(tmp_path / "one.csv", "120"))
     return review.review_id
 
 

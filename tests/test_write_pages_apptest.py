@@ -19,12 +19,16 @@ from metrics.auth import User
 from metrics.framework import REPO_ROOT
 from metrics.judgements import GRADES, aspects, create_review, record_judgement
 from metrics.store import Store
+from tests.accounts import add_account
 
 
 @pytest.fixture()
 def writable(demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     copy = tmp_path / "store.duckdb"
     shutil.copy(demo_db, copy)
+    with Store(copy) as s:  # the accounts the tests sign in as: pages re-check them on every run
+        for name, role in (("ian", "inspector"), ("val", "viewer"), ("ann", "analyst"), ("ada", "admin")):
+            add_account(s, name, role)
     monkeypatch.setenv("ECM_DB", str(copy))
     monkeypatch.setenv("ECM_WRITABLE", "1")
     st.cache_resource.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import (
@@ -39,14 +40,15 @@ else:
         name = st.text_input("User name")
         display = st.text_input("Full name")
         role = st.selectbox("Role", ROLES, format_func=ROLE_NAMES.__getitem__)
-        password = st.text_input("Initial password (10 characters or more)", type="password")
+        password = st.text_input(
+            "Initial password (10 characters or more; not a common password or the user name)", type="password")
         if st.form_submit_button("Add user"):
             try:
                 create_user(store, user, name.strip(), role, password, display.strip())
             except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
-                st.success(f"Added {name} as {ROLE_NAMES[role]}.")
+                st.success(f"Added {plain(name)} as {ROLE_NAMES[role]}.")
                 st.rerun()
     users = list_users(store)
     others = [u for u in users["username"] if u != user.username]
@@ -59,7 +61,7 @@ else:
             if st.form_submit_button("Save"):
                 set_role(store, user, who, new_role)
                 set_active(store, user, who, active)
-                st.success(f"{who}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
+                st.success(f"{plain(who)}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
 
 st.subheader("Audit log")
 log = audit_log(store, user)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
+from dashboard.format import plain
 from dashboard.state import get_store
 from metrics.catalogue import indicators, unmapped_indicators
 from metrics.results import search_catalogue
@@ -42,7 +43,8 @@ if ids:
         "National Indicator (2008)": row["ni_number"] or "–", "Status": row["status"],
     }
     for k, v in fields.items():
-        st.markdown(f"**{k}:** {v if v is not None else '–'}")
+        # Imported indicators bring their titles and definitions from the file: literal text.
+        st.markdown(f"**{k}:** {plain(v) if v is not None else '–'}")
 
 unmapped = unmapped_indicators(store)
 st.subheader("Imported measures not mapped to an ECM outcome")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.batches import batch_history, pending_sync, rollback_choices
@@ -25,7 +26,7 @@ st.markdown(
 )
 
 if "data-message" in st.session_state:  # the outcome of the last action, kept across the rerun
-    st.success(st.session_state.pop("data-message"))
+    st.success(plain(st.session_state.pop("data-message")))  # it names the user's file
 history = batch_history(store)  # the team's, from PostgreSQL, when ECM_SHARED_DB is set
 st.subheader("Import history")
 if history.empty:
@@ -73,7 +74,7 @@ if upload is not None:
                             progress=lambda n, m: bar.progress(0.5, text=m), **kwargs)
     except ImportFailed as exc:
         bar.empty()
-        st.error(f"{upload.name}: refused, nothing would be written "
+        st.error(f"{plain(upload.name)}: refused, nothing would be written "
                  f"({exc.total:,} fault{'' if exc.total == 1 else 's'}).")
         st.dataframe(
             pd.DataFrame([{"Row": f.row, "Sheet": f.sheet, "Column": f.column,
@@ -84,10 +85,10 @@ if upload is not None:
         st.stop()
     except (ValueError, FileNotFoundError) as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     bar.empty()
-    st.success(f"Validation passed. {report.summary()}")
+    st.success(f"Validation passed. {plain(report.summary())}")
     if st.button("Confirm: import this file", type="primary", key="confirm"):
         with st.spinner("Importing in one transaction…"):
             result = run_import(store, user, path, **kwargs)
@@ -104,7 +105,7 @@ if not history.empty:
             try:
                 n = run_rollback(store, user, int(batch))
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             else:
                 st.cache_data.clear()
                 st.session_state["data-message"] = (

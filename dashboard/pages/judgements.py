@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv
+from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
@@ -63,7 +64,7 @@ with tab_area:
         st.dataframe(table, hide_index=True, key="judgements-table")
         download_csv(table, f"{rid}_judgements.csv")
         for j in current.itertuples():
-            with st.expander(f"Evidence: {j.aspect_name} – {GRADES[int(j.grade)]}"):
+            with st.expander(f"Evidence: {plain(j.aspect_name)} – {GRADES[int(j.grade)]}"):
                 # Evidence is the inspector's own text: shown as plain text, never HTML or Markdown.
                 st.text(j.evidence or "(no notes)")
                 if j.indicator_ids is not None and len(j.indicator_ids):
@@ -71,7 +72,7 @@ with tab_area:
                     for iid in j.indicator_ids:
                         st.page_link("dashboard/pages/trends.py", label=f"{iid}: see its trend",
                                      query_params={**st.query_params.to_dict(), "indicator": iid})
-                st.caption(f"Recorded by {j.recorded_by} on {j.recorded_at:%d %B %Y %H:%M}, version {j.version}")
+                st.caption(f"Recorded by {plain(j.recorded_by)} on {j.recorded_at:%d %B %Y %H:%M}, version {j.version}")
         with st.expander("Full history of changes"):
             hist = judgement_history(store, rid)
             st.dataframe(hist.drop(columns=["indicator_ids"]), hide_index=True, key="history")
@@ -90,7 +91,7 @@ with tab_record:
             try:
                 create_review(store, user, sel.area_code, int(review_year))
             except (PermissionDenied, ValueError) as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
             st.rerun()
         if drafts.empty:
             st.write("No draft review of this area: start one above.")
@@ -108,7 +109,7 @@ with tab_record:
                     try:
                         v = record_judgement(store, user, rid, aspect, int(grade), evidence, relied)
                     except (PermissionDenied, ReviewLocked, ValueError) as exc:
-                        st.error(str(exc))
+                        st.error(plain(exc))
                     else:
                         st.success(f"Saved {names[aspect]}: {GRADES[int(grade)]} (version {v}).")
             have = current_judgements(store, rid).set_index("aspect")  # after any save above
@@ -118,7 +119,7 @@ with tab_record:
                 try:
                     submit_review(store, user, rid)
                 except (PermissionDenied, ReviewLocked, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(plain(exc))
                 else:
                     st.success("Submitted: the review is now locked.")
                     st.rerun()

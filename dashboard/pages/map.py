@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.charts.map import choropleth
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import BAND_TEXT, COMPARISON_TEXT, comparison_label, fmt_value
+from dashboard.format import BAND_TEXT, COMPARISON_TEXT, comparison_label, fmt_value, plain
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
@@ -41,7 +41,7 @@ las["Band"] = [BAND_TEXT.get(b, "No band") if isinstance(b, str) else "No band" 
 las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)]
 bounds = load_boundaries()
 if las.empty:
-    st.info(f"No local authority has a figure for {meta['short_title']} in the period ending "
+    st.info(f"No local authority has a figure for {plain(meta['short_title'])} in the period ending "
             f"{sel.period_text}. Choose another period or indicator; the Indicator catalogue lists "
             "which periods each indicator has.")
 elif bounds is None:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner
+from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
 from metrics.pack import build_pack
@@ -34,7 +35,7 @@ if st.button("Build the pack", type="primary", key="build-pack"):
                                    progress=lambda f, m: bar.progress(f, text=m))
     except ValueError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(plain(exc))
     else:
         st.session_state["pack"] = (path.name, path.read_bytes(), kind)
         st.success(f"Built in {seconds:.1f} s.")

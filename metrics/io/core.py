@@ -37,6 +37,8 @@ from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_chang
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed, printable
 from metrics.io.rules import MAX_FILE_BYTES, MAX_ROWS, check_rows, with_meta
 from metrics.periods import period_label
+from metrics.spreadsheet import FORMULA_RULE
+from metrics.spreadsheet import IMPORT_FORMULA_START as FORMULA_START  # the one guard
 from metrics.stats import proportion_ci, rate_ci, suppress
 from metrics.store import OBSERVATION_KEY, Store, new_batch
 
@@ -56,8 +58,6 @@ VALUES = [
 CANONICAL = KEY + VALUES
 NUMERIC = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 SEXES = {"persons", "male", "female"}
-FORMULA_START = ("=", "+", "@", "\t", "\r")
-FORMULA_RULE = "text starts like a spreadsheet formula (=, +, @); refused to protect users"
 TEXT = ["category", "note"]  # free text stored and later shown or exported
 # DuckDB's memory while importing: staged rows spill to disk beyond it, but the
 # observation table's primary-key index cannot spill, so the cap must leave it room

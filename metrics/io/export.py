@@ -35,6 +35,7 @@ import pandas as pd
 
 from metrics.catalogue import rows_dataset
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
+from metrics.spreadsheet import neutralise
 from metrics.stats import secondary_suppression, suppress
 from metrics.store import Store
 
@@ -56,7 +57,6 @@ NUMBER_COLUMNS = {
 }
 BLANKED_WHEN_SUPPRESSED = ["value", "lower95", "upper95", "lower998", "upper998", "count"]
 SUPPRESSED_NOTE = "c"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 AREA_TYPES = {"england": "England", "region": "Region", "la": "Counties & UAs (2023)", "cluster": "Cluster"}
 
 OBSERVATIONS_SQL = """
@@ -71,13 +71,6 @@ WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], o.indicator_id))
   AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], o.period_year))
 ORDER BY o.indicator_id, o.area_code, o.period_year, o.client_group_id, o.sex, o.category
 """
-
-
-def neutralise(text: object) -> object:
-    """A text cell a spreadsheet would run as a formula, made inert with a leading quote."""
-    if isinstance(text, str) and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
 
 
 def number_text(x: object) -> str:

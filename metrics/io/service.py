@@ -1,8 +1,12 @@
-"""Imports and rollbacks as a signed-in user takes them: authorised, then audited.
+"""Every write to the data, as a person takes it: authorised against the store, then audited.
 
-The readers and :mod:`metrics.io.core` know nothing of users; this is the one
-door the Data page (and anything else acting for a person) goes through, so the
-role check cannot be skipped by a page that forgets to hide a button.
+The readers, :mod:`metrics.io.core`, :mod:`metrics.neighbours` and
+:mod:`metrics.publish` know nothing of users; this is the one door the Data
+page, the CLI and the published-store builder go through for imports,
+rollbacks, neighbour lists and publishing, so the role check (which reads the
+account's current role and status, :func:`metrics.auth.authorise`) cannot be
+skipped by a page that forgets to hide a button. ``tests/test_write_door.py``
+checks that no other module calls those engines.
 
 The import batch is written with its rows in the DuckDB store (one transaction).
 After that commit, with ``ECM_SHARED_DB`` set, the store's batches are recorded
@@ -16,7 +20,11 @@ or fails.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from metrics.auth import User, audit, authorise
 from metrics.batches import record_after_commit
@@ -25,6 +33,13 @@ from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
 from metrics.store import Store
+
+
+def _audit(store: Store, actor: User, action: str, target: str, outcome: str,
+           detail: Mapping[str, Any] | None = None) -> None:
+    """One audit entry in a transaction of its own (the shared tables may be in PostgreSQL)."""
+    with shared_for(store).transaction() as cur:
+        audit(cur, actor.username, actor.role, action, target, outcome, detail)
 
 
 def run_import(
@@ -46,16 +61,15 @@ def run_import(
     log (a dry run does not: it changes nothing). An import that changed nothing
     still brings the team's batch history up to date, so any import repairs it.
     """
-    authorise(store, actor, "import_data", Path(path).name)
+    actor = authorise(store, actor, "import_data", Path(path).name)
     try:
         source = open_source(store, path, fmt, mapping)
         result = import_source(store, source, dry_run=dry_run, user=actor.username,
                                unknown_areas=unknown_areas, progress=progress, derive=derive)
     except ImportFailed as exc:
         if not dry_run:
-            with shared_for(store).transaction() as cur:
-                audit(cur, actor.username, actor.role, "import", Path(path).name, "failed",
-                      {"faults": exc.total, "first": str(exc.faults[0]) if exc.faults else ""})
+            _audit(store, actor, "import", Path(path).name, "failed",
+                   {"faults": exc.total, "first": str(exc.faults[0]) if exc.faults else ""})
         raise
     if not dry_run:
         pending = record_after_commit(store, "import", actor.username, result.batch_id)
@@ -66,8 +80,7 @@ def run_import(
                   "yielded": result.yielded, "skipped": result.skipped}
         if pending:
             detail["shared_history"] = "pending"
-        with shared_for(store).transaction() as cur:
-            audit(cur, actor.username, actor.role, "import", Path(path).name, "ok", detail)
+        _audit(store, actor, "import", Path(path).name, "ok", detail)
     return result
 
 
@@ -77,12 +90,65 @@ def run_rollback(store: Store, actor: User, batch_id: int) -> int:
     The rollback commits in DuckDB first; its new status then reaches the team's
     history in PostgreSQL as an import's batch does (see the module docstring).
     """
-    authorise(store, actor, "rollback_import", f"batch {batch_id}")
-    removed = rollback_batch(store, batch_id, actor.username)
+    actor = authorise(store, actor, "rollback_import", f"batch {batch_id}")
+    try:
+        removed = rollback_batch(store, batch_id, actor.username)
+    except Exception as exc:
+        _audit(store, actor, "rollback", f"batch {batch_id}", "failed", {"error": str(exc)[:500]})
+        raise
     pending = record_after_commit(store, "rollback", actor.username, batch_id)
     detail: dict[str, object] = {"rows_removed": removed}
     if pending:  # already logged, with its traceback, by record_after_commit
         detail["shared_history"] = "pending"
-    with shared_for(store).transaction() as cur:
-        audit(cur, actor.username, actor.role, "rollback", f"batch {batch_id}", "ok", detail)
+    _audit(store, actor, "rollback", f"batch {batch_id}", "ok", detail)
     return removed
+
+
+def run_neighbours_import(store: Store, actor: User, path: Path | str, *, dry_run: bool = False) -> pd.DataFrame:
+    """Read DfE's statistical-neighbour workbook and (unless ``dry_run``) replace the store's lists.
+
+    The same door as any import: an analyst (or the operator), audited, its
+    batch copied to the team's history. A dry run reads and validates only.
+    """
+    from metrics.framework import load_reference
+    from metrics.neighbours import import_dfe_neighbours, read_dfe_neighbours
+
+    name = Path(path).name
+    actor = authorise(store, actor, "import_data", name)
+    if dry_run:
+        return read_dfe_neighbours(path, load_reference())
+    try:
+        frame = import_dfe_neighbours(store, path, actor.username)
+    except (ValueError, OSError) as exc:
+        _audit(store, actor, "import", name, "failed", {"format": "neighbours", "error": str(exc)[:500]})
+        raise
+    pending = record_after_commit(store, "import", actor.username, frame.attrs["batch_id"])
+    frame.attrs["pending"] = pending
+    detail: dict[str, object] = {"batch_id": frame.attrs["batch_id"], "format": "neighbours", "rows": len(frame)}
+    if pending:
+        detail["shared_history"] = "pending"
+    _audit(store, actor, "import", name, "ok", detail)
+    return frame
+
+
+def run_publish(db_path: Path | str, target: Path | str, actor: User, keep: int = 3) -> Path:
+    """Snapshot the authoring store ``db_path`` into the publish folder ``target`` for ``actor``.
+
+    The store is opened (for the check and the audit entry) only around the
+    copy, never during it: the copy opens the file itself.
+    """
+    from metrics.publish import PublishError, publish
+
+    if not Path(db_path).is_file():
+        raise PublishError(f"{db_path}: no such store")
+    with Store(db_path) as store:
+        actor = authorise(store, actor, "publish_data", str(target))
+    try:
+        path = publish(db_path, target, keep=keep)
+    except Exception as exc:
+        with Store(db_path) as store:
+            _audit(store, actor, "publish", str(target), "failed", {"error": str(exc)[:500]})
+        raise
+    with Store(db_path) as store:
+        _audit(store, actor, "publish", str(target), "ok", {"snapshot": path.name})
+    return path

@@ -34,6 +34,7 @@ from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
+from metrics.spreadsheet import neutralise, write_csv
 from metrics.store import Store
 
 COLUMNS = [
@@ -52,7 +53,6 @@ MAX_XLSX_RATIO = 200  # a part's unpacked size over its packed size (sheet XML: 
 RATIO_FROM_BYTES = 10 * 1024**2  # small parts may compress as well as they like
 MAX_SHEET_ROWS = 1_048_576 // 4
 MAX_SHEET_COLUMNS = 100
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 README = [
     ("What this is", "A data-entry template for the children's services outcomes dashboard. "
@@ -169,7 +169,7 @@ def write_template(
     fmt = fmt or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
     rows = template_rows(store, area_code, indicator_ids, period_year)
     if fmt == "csv":
-        rows[[*COLUMNS, "outcome"]].to_csv(path, index=False, encoding="utf-8")
+        write_csv(rows[[*COLUMNS, "outcome"]], path)  # indicator titles may be imported text
     elif fmt == "xlsx":
         _write_xlsx(rows, path)
     else:
@@ -180,9 +180,7 @@ def write_template(
 def _text(x: object) -> object:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return None
-    if isinstance(x, str) and x.startswith(FORMULA_START):
-        return "'" + x
-    return x
+    return neutralise(x)
 
 
 def _write_xlsx(rows: pd.DataFrame, path: Path) -> None:

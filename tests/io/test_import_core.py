@@ -402,8 +402,10 @@ def test_abolished_areas_are_refused_or_skipped_and_reported(store: Store, check
     assert store.scalar("SELECT rows_skipped FROM import_batch WHERE batch_id = ?", [result.batch_id]) == 1
 
 
-def test_cli_dry_run_then_import(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_dry_run_then_import(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from metrics.cli import main
+    from tests.accounts import add_account
 
     # Persons and boys replace the demo's rows; 2012/13 is older than the demo: new.
     path = write_fingertips(tmp_path / "cli.csv", [row(), row(Sex="Male"), row(Time_period="2012/13")])
@@ -415,6 +417,9 @@ def test_cli_dry_run_then_import(store_path: Path, tmp_path: Path, capsys: pytes
     assert "validated 3 rows" in err
     with Store(store_path) as s:
         assert store_checksum(s) == before
+        # --user acts as that account only with its password ($ECM_PASSWORD here, a prompt otherwise).
+        add_account(s, "cli-test", "analyst", password="the cli test's secret")
+    monkeypatch.setenv("ECM_PASSWORD", "the cli test's secret")
     assert main(["import", str(path), "--db", str(store_path), "--user", "cli-test"]) == 0
     out, err = capsys.readouterr()
     assert "cli.csv: imported 3 rows: 1 new, 2 replaced" in out and "; batch 2" in out
