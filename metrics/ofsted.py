@@ -39,8 +39,8 @@ FRAMEWORK = "ILACS"
 #: workbook adds end dates, report links and inspections published after DfE's file.
 SOURCE_PREFERENCE = ("ilacs_history", "ilacs_current", "ilacs_overview")
 SOURCE_TITLES = {
-    "ilacs_history": "DfE, LA inspection outcomes: ILACS inspection history",
-    "ilacs_current": "DfE, LA inspection outcomes: inspections as at 31 March",
+    "ilacs_history": "LA inspection outcomes: ILACS inspection history",
+    "ilacs_current": "LA inspection outcomes: inspections as at 31 March",
     "ilacs_overview": "Data to Insight, Ofsted ILACS overview (from Ofsted's reports)",
 }
 # DfE's CSV columns besides the judgements (the judgements' columns are in the reference file).
@@ -285,6 +285,22 @@ def read_ofsted(path: Path | str, store: Store, scale: OfstedScale | None = None
         len(raw),
         notes,
     )
+
+
+def extract_columns(frame: pd.DataFrame, header_row: bool = False) -> pd.DataFrame:
+    """The columns this reader reads, for the published snapshot's extract.
+
+    The overview workbook also holds inspectors' names, neighbours' grades and
+    local spreadsheet formulas (``=HYPERLINK`` to the scraper's own folders): none
+    is needed here, and a formula must not be written back into a workbook.
+    ``header_row``: the frame was read without a header (a workbook's cells), so
+    its first row holds the names.
+    """
+    scale = load_ofsted_scale()
+    wanted = {*DFE_REQUIRED, DFE_STATUS, DFE_TYPE, *WB_REQUIRED, WB_LINK,
+              *(c for j in scale.judgements for c in (j.dfe_column, j.workbook_column))}
+    names = frame.iloc[0].astype(str).str.strip() if header_row else pd.Series(frame.columns, index=frame.columns)
+    return frame.loc[:, [c for c in frame.columns if names[c] in wanted]]
 
 
 # --- writing -----------------------------------------------------------------------------------
