@@ -389,6 +389,26 @@ class Inspection:
         return f"{overall} ({kind}, {format_date(self.inspection_date)})"
 
 
+    @property
+    def dates_text(self) -> str:
+        """E.g. "inspected 29 April 2024 (short inspection), published 12 July 2024"."""
+        kind = f"{self.inspection_type} inspection" if self.inspection_type else "inspection"
+        published = f", published {format_date(self.publication_date)}" if self.publication_date else ""
+        return f"inspected {format_date(self.inspection_date)} ({kind}){published}"
+
+    @property
+    def sentence(self) -> str:
+        """E.g. "Outstanding overall effectiveness; inspected 29 April 2024 (short inspection), ..."."""
+        return f"{self.overall or 'No'} overall effectiveness; {self.dates_text}"
+
+
+def inspections_frame(found: list[Inspection]) -> pd.DataFrame:
+    """One row per inspection, every judgement a column, as a pack or a page prints it."""
+    rows = [{"Inspected": format_date(i.inspection_date), "Published": format_date(i.publication_date),
+             "Type": i.inspection_type or "-", **dict(i.judgements)} for i in found]
+    return pd.DataFrame(rows).fillna("not judged")
+
+
 def format_date(day: dt.date | None) -> str:
     return "" if day is None else f"{day.day} {day:%B %Y}"
 
@@ -468,5 +488,52 @@ def good_or_outstanding_areas(store: Store) -> list[str]:
     return sorted(latest.loc[latest["overall_effectiveness"].isin(scale.good_or_better), "area_code"])
 
 
+def latest_overall(store: Store) -> pd.DataFrame:
+    """Each LA's latest overall ILACS grade, by name, and when it was inspected (for tables beside JAR grades)."""
+    scale = load_ofsted_scale()
+    hist = inspection_history(store)
+    cols = ["area_code", "ofsted_overall", "ofsted_inspected"]
+    if hist.empty:
+        return pd.DataFrame(columns=cols)
+    graded = hist[hist["overall_effectiveness"].notna()]
+    latest = graded.sort_values("inspection_date").groupby("area_code").tail(1)
+    return pd.DataFrame({
+        "area_code": latest["area_code"],
+        "ofsted_overall": latest["overall_effectiveness"].map(scale.names),
+        "ofsted_inspected": latest["inspection_date"].map(format_date),
+    }, columns=cols).sort_values("area_code").reset_index(drop=True)
+
+
 def has_inspections(store: Store) -> bool:
     return bool(store.scalar("SELECT count(*) FROM ofsted_inspection"))
+
+
+# --- inspections on a time axis ----------------------------------------------------------------
+
+#: The month each period type starts in; a period is labelled by the year it ends in
+#: (metrics.periods): financial years run April to March, academic September to August.
+PERIOD_START_MONTH = {"financial": 4, "academic": 9, "calendar": 1}
+
+
+def period_year_of(day: dt.date, period_type: str) -> int:
+    """The ``period_year`` of the period of ``period_type`` that contains ``day``."""
+    start = PERIOD_START_MONTH.get(period_type, 1)
+    return day.year + 1 if start > 1 and day.month >= start else day.year
+
+
+@dataclass(frozen=True)
+class PeriodMarker:
+    period_label: str
+    text: str  # e.g. "Ofsted: Outstanding (29 April 2024)"
+    inspection: Inspection
+
+
+def inspection_markers(found: list[Inspection], period_type: str, labels: dict[int, str]) -> list[PeriodMarker]:
+    """Markers for the inspections that fall in a chart's periods (``labels``: period_year -> label)."""
+    out = []
+    for i in found:
+        year = period_year_of(i.inspection_date, period_type)
+        if year in labels:
+            out.append(PeriodMarker(labels[year], f"Ofsted: {i.overall or 'no overall grade'} "
+                                    f"({format_date(i.inspection_date)})", i))
+    return out
