@@ -421,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", parents=[common], help="write the pre-inspection data pack (PDF or XLSX)")
     p.add_argument("--area", required=True, help="area code, e.g. E06000020")
     p.add_argument("--period", help="period, e.g. 2024 or 2023-24 (default: the latest)")
-    p.add_argument("--benchmark", default="england", choices=["england", "region", "neighbours", "parent"])
+    p.add_argument("--benchmark", default="england", choices=["england", "region", "neighbours", "parent", "good_or_outstanding"])
     p.add_argument("--out", required=True, help="file to write: .pdf or .xlsx")
     p.set_defaults(func=cmd_pack)
 

@@ -217,3 +217,25 @@ def test_good_or_outstanding_areas_follow_latest_grade(published: Store) -> None
     assert all(latest.loc[a, "overall_effectiveness"] in {"good", "outstanding"} for a in good)
     assert not any(latest.loc[a, "overall_effectiveness"] in {"good", "outstanding"}
                    for a in set(latest.index) - good)
+
+
+def test_good_or_outstanding_benchmark_is_those_las_mean(published: Store) -> None:
+    from metrics.results import BENCHMARKS, Selection, area_results
+
+    assert "good_or_outstanding" in BENCHMARKS
+    good = good_or_outstanding_areas(published)
+    res = area_results(published, Selection(TELFORD, "good_or_outstanding", 2024)).set_index("indicator_id")
+    row = res.loc["LAC_RATE"]
+    values = published.df(
+        "SELECT value FROM ecm_observation WHERE indicator_id = 'LAC_RATE' AND period_year = 2024"
+        " AND client_group_id = 'all' AND list_contains(?, area_code)", [good])["value"]
+    assert row["benchmark_name"] == "LAs graded Good or Outstanding by Ofsted (mean)"
+    assert int(row["benchmark_n"]) == values.notna().sum()
+    assert row["benchmark_value"] == pytest.approx(values.mean())
+
+
+def test_good_or_outstanding_falls_back_to_england_without_inspections(demo_store: Store) -> None:
+    from metrics.results import Selection, area_results
+
+    res = area_results(demo_store, Selection(TELFORD, "good_or_outstanding", 2024))
+    assert set(res["benchmark_name"]) == {"England"}
