@@ -239,3 +239,17 @@ def test_good_or_outstanding_falls_back_to_england_without_inspections(demo_stor
 
     res = area_results(demo_store, Selection(TELFORD, "good_or_outstanding", 2024))
     assert set(res["benchmark_name"]) == {"England"}
+
+
+def test_pack_cover_states_the_ofsted_judgement(published: Store, tmp_path: Path) -> None:
+    import openpyxl
+
+    from metrics.pack import collect_pack, write_pack_xlsx
+
+    data = collect_pack(published, TELFORD, 2024)
+    assert data.ofsted_line is not None
+    assert "Outstanding overall effectiveness; inspected 29 April 2024 (short inspection)" in data.ofsted_line
+    book = openpyxl.load_workbook(write_pack_xlsx(data, tmp_path / "pack.xlsx"), read_only=True)
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    assert about["Ofsted"] == data.ofsted_line
+    assert "Ofsted inspections" in book.sheetnames

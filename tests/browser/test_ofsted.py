@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 TELFORD = "E06000020"
 
 
-@pytest.mark.parametrize("path", ["/", "/profile", "/judgements"])
+@pytest.mark.parametrize("path", ["/", "/profile", "/judgements"], ids=["home", "profile", "judgements"])
 def test_telford_pages_show_its_ofsted_judgement(published_server: str, page, path: str) -> None:
     page.goto(f"{published_server}{path}?area={TELFORD}")
     wait_for_app(page)
