@@ -152,10 +152,32 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_ofsted(args: argparse.Namespace) -> int:
+    """Ofsted's ILACS outcomes (DfE's CSVs or the ILACS overview workbook): judgements, not observations."""
+    from metrics.batches import record_after_commit
+    from metrics.io.faults import ImportFailed
+    from metrics.ofsted import import_ofsted
+
+    user = args.user or _operator().username
+    with Store(_db(args)) as store:
+        try:
+            result = import_ofsted(store, args.path, user)
+        except ImportFailed as exc:
+            print(f"jar import: {exc}", file=sys.stderr)
+            return 1
+        pending = record_after_commit(store, "import", user, result.batch_id) if result.batch_id else None
+    print(result.summary())
+    if pending:
+        print(f"  note: {pending}", file=sys.stderr)
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from metrics.io.faults import ImportFailed
     from metrics.io.service import run_import
 
+    if args.format == "ofsted":
+        return cmd_import_ofsted(args)
     if args.format == "neighbours":
         # The issue lists DfE's neighbour workbook among the imports: same door, own reader.
         args.user = args.user or "cli"
@@ -371,8 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
     p.add_argument("path")
-    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours"], default=None,
-                   help="default: detected from the file (neighbours: DfE's statistical-neighbour workbook)")
+    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours", "ofsted"],
+                   default=None, help="default: detected from the file (neighbours: DfE's statistical-neighbour "
+                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
     p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips/LAIT: optional)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",

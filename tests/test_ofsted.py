@@ -147,6 +147,20 @@ def test_a_good_file_imports(empty: Store, tmp_path: Path) -> None:
     assert latest_inspection(empty, TELFORD).overall == "Outstanding"
 
 
+def test_cli_imports_and_an_ofsted_batch_is_not_rolled_back(tmp_path: Path) -> None:
+    from metrics.cli import main
+    from metrics.io.core import rollback_batch
+
+    db = init_store(tmp_path / "cli.duckdb")
+    path = _write(tmp_path / "current.csv", _telford_rows())
+    assert main(["import", "--db", str(db), str(path), "--format", "ofsted", "--user", "tester"]) == 0
+    with Store(db) as store:
+        assert latest_inspection(store, TELFORD).overall == "Outstanding"
+        batch = int(store.scalar("SELECT batch_id FROM import_batch WHERE format = 'ofsted'"))
+        with pytest.raises(ValueError, match="import the earlier file again"):
+            rollback_batch(store, batch)
+
+
 def test_missing_column_is_refused(empty: Store, tmp_path: Path) -> None:
     rows = [{k: v for k, v in r.items() if k != "Publication date"} for r in _telford_rows()]
     with pytest.raises(ImportFailed) as exc:
