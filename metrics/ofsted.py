@@ -504,10 +504,6 @@ def latest_overall(store: Store) -> pd.DataFrame:
     }, columns=cols).sort_values("area_code").reset_index(drop=True)
 
 
-def has_inspections(store: Store) -> bool:
-    return bool(store.scalar("SELECT count(*) FROM ofsted_inspection"))
-
-
 # --- inspections on a time axis ----------------------------------------------------------------
 
 #: The month each period type starts in; a period is labelled by the year it ends in

@@ -23,6 +23,7 @@ from metrics.ofsted import (
     inspections,
     latest_inspection,
     load_ofsted_scale,
+    period_year_of,
 )
 from metrics.published import init_store
 from metrics.store import Store
@@ -79,6 +80,17 @@ def test_scale_file_is_validated(tmp_path: Path, edit, message: str) -> None:
         (ref / name).write_text(edit(text) if name == "ofsted_grades.csv" else text, encoding="utf-8")
     with pytest.raises(ReferenceDataError, match=message):
         load_ofsted_scale(tmp_path)
+
+
+@pytest.mark.parametrize(("day", "period_type", "year"), [
+    (dt.date(2024, 4, 29), "financial", 2025),  # April starts 2024-25
+    (dt.date(2024, 3, 31), "financial", 2024),  # 31 March closes 2023-24
+    (dt.date(2024, 8, 31), "academic", 2024),
+    (dt.date(2024, 9, 1), "academic", 2025),  # September starts 2024/25
+    (dt.date(2024, 12, 31), "calendar", 2024),
+])
+def test_inspection_falls_in_the_period_containing_its_date(day: dt.date, period_type: str, year: int) -> None:
+    assert period_year_of(day, period_type) == year
 
 
 # --- the real files ----------------------------------------------------------------------------
