@@ -10,12 +10,22 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, results, weak_areas
+from metrics import catalogue, ofsted, results, weak_areas
 from metrics.results import Selection
 
 
 def version() -> str:
     return get_store().data_version()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _inspections(_version: str, area_code: str) -> list[ofsted.Inspection]:
+    return ofsted.inspections(get_store(), area_code)
+
+
+def inspections(area_code: str) -> list[ofsted.Inspection]:
+    """The area's Ofsted ILACS inspections, newest first (none for England, regions, clusters)."""
+    return _inspections(version(), area_code)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
 from metrics.catalogue import dataset_status
 from metrics.labels import BAND_POSITION_WORDS, confidence_text, trend_periods_text
+from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
 from metrics.spreadsheet import csv_bytes
 from metrics.store import Store
@@ -24,6 +25,25 @@ def demo_banner(store: Store) -> None:
         )
     elif status.kind == "mixed":
         st.warning(f"**Mixed data.** {status.sentence()}", icon="⚠️")
+
+
+def ofsted_summary(found: list[Inspection]) -> None:
+    """The area's latest Ofsted (ILACS) judgement with its dates, and every sub-judgement on request.
+
+    On Ofsted's own scale, worded as Ofsted words it, so it is never read as a JAR grade.
+    Nothing is shown for an area Ofsted does not inspect (England, a region, a cluster).
+    """
+    graded = [i for i in found if i.overall]
+    if not graded:
+        return
+    latest = graded[0]
+    with st.container(border=True, key="ofsted-latest"):
+        st.markdown(f"**Ofsted (ILACS): {latest.overall}** overall effectiveness; {latest.dates_text}.")
+        with st.expander("Ofsted's judgements at each inspection"):
+            st.dataframe(inspections_frame(found), hide_index=True, key="ofsted-table")
+            st.caption("Ofsted's scale: Outstanding, Good, Requires improvement to be good, Inadequate. "
+                       "Care leavers were judged apart from January 2023. Source: LA inspection outcomes "
+                       "as at 31 March 2025 and later ILACS reports (see the Data page).")
 
 
 def method_note(benchmark_name: str) -> None:

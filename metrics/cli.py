@@ -171,10 +171,28 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_ofsted(args: argparse.Namespace) -> int:
+    """Ofsted's ILACS outcomes (DfE's CSVs or the ILACS overview workbook): judgements, not observations."""
+    from metrics.io.faults import ImportFailed
+    from metrics.io.service import run_ofsted_import
+
+    with Store(_db(args)) as store:
+        actor = _actor(store, args.user)
+        try:
+            result = run_ofsted_import(store, actor, args.path)
+        except ImportFailed as exc:
+            print(f"jar import: {exc}", file=sys.stderr)
+            return 1
+    print(result.summary())
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from metrics.io.faults import ImportFailed
     from metrics.io.service import run_import
 
+    if args.format == "ofsted":
+        return cmd_import_ofsted(args)
     if args.format == "neighbours":
         # The issue lists DfE's neighbour workbook among the imports: same door, own reader.
         return cmd_import_neighbours(args)
@@ -401,8 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
     p.add_argument("path")
-    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours"], default=None,
-                   help="default: detected from the file (neighbours: DfE's statistical-neighbour workbook)")
+    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours", "ofsted"],
+                   default=None, help="default: detected from the file (neighbours: DfE's statistical-neighbour "
+                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
     p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips/LAIT: optional)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",
@@ -451,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", parents=[common], help="write the pre-inspection data pack (PDF or XLSX)")
     p.add_argument("--area", required=True, help="area code, e.g. E06000020")
     p.add_argument("--period", help="period, e.g. 2024 or 2023-24 (default: the latest)")
-    p.add_argument("--benchmark", default="england", choices=["england", "region", "neighbours", "parent"])
+    p.add_argument("--benchmark", default="england", choices=["england", "region", "neighbours", "parent", "good_or_outstanding"])
     p.add_argument("--out", required=True, help="file to write: .pdf or .xlsx")
     p.set_defaults(func=cmd_pack)
 

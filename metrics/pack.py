@@ -31,6 +31,7 @@ from metrics.labels import (
     rgb,
     trend_periods_text,
 )
+from metrics.ofsted import Inspection, inspections, inspections_frame
 from metrics.published import read_manifest
 from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
 from metrics.spreadsheet import neutralise
@@ -79,6 +80,16 @@ class PackData:
     client_groups: pd.DataFrame
     definitions: pd.DataFrame
     outcomes: list[tuple[str, str]] = field(default_factory=list)
+    #: Ofsted's ILACS inspections of the area, newest first (none for England or a region).
+    ofsted: list[Inspection] = field(default_factory=list)
+
+    @property
+    def ofsted_line(self) -> str | None:
+        graded = [i for i in self.ofsted if i.overall]
+        if not graded:
+            return None
+        parts = "; ".join(f"{name}: {grade}" for name, grade in graded[0].judgements[1:])
+        return f"Ofsted (ILACS, on Ofsted's own scale): {graded[0].sentence}. {parts}."
 
     @property
     def period_text(self) -> str:
@@ -162,6 +173,7 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         versions=versions, results=res, neighbours=nb[["indicator_id", "benchmark_value", "comparison"]],
         weak=weak, clusters=clusters, client_groups=groups, definitions=definitions,
         outcomes=list(outcomes.itertuples(index=False, name=None)),
+        ofsted=inspections(store, area_code) if info["area_type"] == "la" else [],
     )
 
 
@@ -200,6 +212,7 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
                  else data.dataset.sentence().replace("Mixed data", "MIXED DATA (some figures SYNTHETIC)", 1)),
         ("Suppression", "c = confidential: count below the disclosure threshold"),
+        *([("Ofsted", data.ofsted_line)] if data.ofsted_line else []),
     ]
     for r in rows:
         meta.append([_safe_cell(c) for c in r])
@@ -219,6 +232,8 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         columns={"scope": "Where", "outcome_name": "Outcome", "short_title": "Indicator",
                  "indicator_id": "ID", "why": "Why listed"})
     sheet("Weak areas", weak)
+    if data.ofsted:
+        sheet("Ofsted inspections", inspections_frame(data.ofsted))
     sheet("Definitions", data.definitions)
     sheet("Sources", data.sources.astype({"imported_at": str}) if not data.sources.empty else data.sources)
     wb.save(path)
@@ -359,6 +374,8 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         f"Generated: {data.generated_at:%d %B %Y %H:%M}",
         "Versions: " + "; ".join(f"{k} {v}" for k, v in data.versions.items()),
     ]
+    if data.ofsted_line:
+        lines.append(data.ofsted_line)
     if data.demo:
         lines.append(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
                      .replace("Mixed data", "MIXED DATA", 1))

@@ -1,8 +1,9 @@
 """Stores built from the project's published snapshot, and stores with reference data only.
 
 ``data/published/`` holds a compact extract (Parquet) of real published files:
-LAIT's whole dataset, DfE's tidy CSVs, a Fingertips download and DfE's
-statistical neighbours, each listed in ``manifest.csv`` with its publisher,
+LAIT's whole dataset, DfE's tidy CSVs, a Fingertips download, DfE's
+statistical neighbours and Ofsted's ILACS inspection outcomes, each listed in
+``manifest.csv`` with its publisher,
 title, download address, release, licence and the SHA-256 of the publisher's
 file and of the extract. ``tools/build_published.py`` makes the extracts from
 the publishers' files.
@@ -53,7 +54,7 @@ class SnapshotSource(BaseModel):
     source_id: str
     step: int
     #: The reader that imports it; ``lait_dictionary`` is read by the LAIT reader beside its data.
-    format: Literal["lait", "lait_dictionary", "dfe", "fingertips", "neighbours", "denominators"]
+    format: Literal["lait", "lait_dictionary", "dfe", "fingertips", "neighbours", "denominators", "ofsted"]
     #: The publisher's file name: the extract is written back under this name.
     file: str
     #: How the extract is written back: as the publisher published it.
@@ -149,7 +150,7 @@ def build_published(
     """
     from metrics.auth import operator_user
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_import, run_neighbours_import
+    from metrics.io.service import run_import, run_neighbours_import, run_ofsted_import
 
     started = time.perf_counter()
     say: Progress = progress or (lambda _f, _m: None)
@@ -180,6 +181,12 @@ def build_published(
                 if s.format == "neighbours":
                     frame = run_neighbours_import(store, actor, path)
                     steps.append(f"{s.file}: {len(frame):,} neighbour rows")
+                    continue
+                if s.format == "ofsted":  # inspection judgements, not observations: their own importer
+                    try:
+                        steps.append(run_ofsted_import(store, actor, path).summary())
+                    except ImportFailed as exc:
+                        raise SnapshotError(f"{s.file} ({s.source_id}) was refused: {exc}") from exc
                     continue
                 mapping = REPO_ROOT / s.mapping if s.mapping else None
                 try:

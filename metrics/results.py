@@ -10,7 +10,10 @@ The benchmark is chosen by the user:
 * ``region``: the area's region's value;
 * ``neighbours``: the simple mean of the area's ten statistical neighbours' values
   (missing neighbours left out; how many were used is reported);
-* ``parent``: a cluster's parent LA (an LA's parent is its region).
+* ``parent``: a cluster's parent LA (an LA's parent is its region);
+* ``good_or_outstanding``: the simple mean of the values of every LA whose latest
+  Ofsted ILACS overall grade is Good or Outstanding (:mod:`metrics.ofsted`; England
+  when the store holds no inspections).
 
 Significance is the area's own confidence interval, at the indicator's level (95% or
 99.8%, as Fingertips sets it per indicator), against the benchmark's point value
@@ -41,12 +44,13 @@ from metrics.stats.trend import (
 )
 from metrics.store import Store
 
-Benchmark = Literal["england", "region", "neighbours", "parent"]
+Benchmark = Literal["england", "region", "neighbours", "parent", "good_or_outstanding"]
 BENCHMARKS: dict[str, str] = {
     "england": "England",
     "region": "Region",
     "neighbours": "Statistical neighbours (mean)",
     "parent": "Parent area",
+    "good_or_outstanding": "LAs graded Good or Outstanding by Ofsted (mean)",
 }
 ENGLAND = "E92000001"
 VALUE_COLUMNS = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
@@ -158,7 +162,7 @@ def benchmark_areas(store: Store, sel: Selection) -> tuple[list[str], str]:
     info = area_info(store, sel.area_code)
     if info is None:
         raise KeyError(f"unknown area {sel.area_code}")
-    return _benchmark_from_info(info, sel, lambda la: neighbours(store, la))
+    return _benchmark_from_info(info, sel, lambda la: neighbours(store, la), lambda: _good_codes(store))
 
 
 def _headline_filter() -> str:
@@ -343,13 +347,27 @@ def _read_neighbour_codes(store: Store) -> dict[str, tuple[str, ...]]:
     return {str(a): tuple(str(c) for c in codes) for a, codes in rows}
 
 
+def _good_codes(store: Store) -> list[str]:
+    """LAs whose latest Ofsted grade is Good or Outstanding, kept per data version."""
+    from metrics.ofsted import (
+        good_or_outstanding_areas,  # imported here: ofsted reads through the store layer
+    )
+
+    return store.memo("ofsted_good_or_outstanding", lambda: good_or_outstanding_areas(store))
+
+
 def _benchmark_from_info(
-    info: dict[str, object], sel: Selection, neighbours_of: Callable[[str], list[str]]
+    info: dict[str, object], sel: Selection, neighbours_of: Callable[[str], list[str]],
+    good_las: Callable[[], list[str]] = list,
 ) -> tuple[list[str], str]:
     """:func:`benchmark_areas` on an area already read, so a batch reads each area once."""
     la_code = sel.area_code if info["area_type"] == "la" else info.get("parent_code")
     if sel.benchmark == "england":
         return [ENGLAND], "England"
+    if sel.benchmark == "good_or_outstanding":
+        # The same set for every area (the area itself included when it is one), so shared per period.
+        good = good_las()
+        return (list(good), "LAs graded Good or Outstanding by Ofsted (mean)") if good else ([ENGLAND], "England")
     if sel.benchmark == "region":
         region = info["region_code"] if info["area_type"] in ("la", "cluster") else None
         if not region:
@@ -716,7 +734,7 @@ def _results_columns(
             nbr_cache[la] = _neighbour_codes(store, la)
         return nbr_cache[la]
 
-    benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of) for s in sels]
+    benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of, lambda: _good_codes(store)) for s in sels]
     # Each selection's catalogue rows, split by the period each is shown for: its own
     # period, or with "latest available" each indicator's latest (latest_periods).
     latest = None if all(s.period_year for s in sels) else latest_periods(store)

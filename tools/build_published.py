@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from metrics.io.core import file_hash  # noqa: E402
+from metrics.ofsted import extract_columns  # noqa: E402
 from metrics.published import MANIFEST, SNAPSHOT_DIR, read_manifest  # noqa: E402
 
 
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{s.source_id}: {original} is missing: download it from {s.url}", file=sys.stderr)
             return 1
         frame = read_publisher_file(original, s.layout)
+        if s.format == "ofsted":
+            frame = extract_columns(frame, header_row=s.layout == "xlsx")
         out = SNAPSHOT_DIR / s.extract
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out, index=False, compression="zstd", compression_level=19)

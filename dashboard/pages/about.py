@@ -68,6 +68,23 @@ Quote the data version shown beside it when you share a figure: it changes with 
 """
 )
 
+st.header("Ofsted's inspection judgements")
+st.markdown(
+    """
+For a local authority, the *Outcome scorecard*, *Area profile* and *Review judgements* pages show
+Ofsted's latest judgement of its children's services under ILACS (inspecting local authority
+children's services), with the inspection and publication dates; open *Ofsted's judgements at each
+inspection* for every sub-judgement (leaders, help and protection, children in care, care leavers)
+at every ILACS inspection. *Trends* draws a dotted line at the period containing each inspection
+date (the financial or academic year the inspection fell in), and the data pack's cover states the
+latest judgement. The grades are Ofsted's own words (Outstanding, Good, Requires improvement to be
+good, Inadequate), taken from Ofsted's "LA inspection outcomes as at 31 March 2025" and from
+later reports; they are not joint area review grades, which keep their own 1 to 4 scale. The
+benchmark *LAs graded Good or Outstanding by Ofsted (mean)* compares an area with the mean of the
+LAs whose latest overall grade is Good or Outstanding.
+"""
+)
+
 st.header("How to read the flags")
 st.markdown(
     """

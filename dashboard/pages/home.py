@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv, method_note
+from dashboard.components import demo_banner, download_csv, method_note, ofsted_summary
 from dashboard.format import COMPARISON_TEXT, TREND_TEXT
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
@@ -24,6 +24,7 @@ area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 bench_name = res["benchmark_name"].iloc[0] if len(res) else "England"
 
 st.header(f"{area_name}: the five Every Child Matters outcomes")
+ofsted_summary(cache.inspections(sel.area_code))
 method_note(bench_name)
 cols = st.columns(5)
 for col, row in zip(cols, card.itertuples(), strict=False):

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv
+from dashboard.components import demo_banner, download_csv, ofsted_summary
 from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.signin import signin_panel
@@ -25,6 +25,7 @@ from metrics.judgements import (
     record_judgement,
     submit_review,
 )
+from metrics.ofsted import latest_overall
 from metrics.results import BENCHMARKS, latest_year, outcome_scorecard
 from metrics.shared import writes_enabled
 
@@ -41,6 +42,8 @@ tab_area, tab_record, tab_compare = st.tabs(
 )
 
 with tab_area:
+    # Ofsted's current inspections beside the JAR: on Ofsted's own scale, never merged into JAR grades.
+    ofsted_summary(cache.inspections(sel.area_code))
     reviews = list_reviews(store, sel.area_code)
     if reviews.empty:
         st.write(f"No joint area review has been recorded for {area_name} yet.")
@@ -138,6 +141,9 @@ with tab_compare:
             "area_code": "Code", "area_name": "Area", "review_id": "Review", "period_year": "Period",
             "grade_name": "Grade", "better": "Better", "similar": "Similar", "worse": "Worse",
             "improving": "Getting better", "worsening": "Getting worse"})
+        ofsted = latest_overall(store).rename(columns={
+            "area_code": "Code", "ofsted_overall": "Ofsted overall (latest ILACS)", "ofsted_inspected": "Ofsted inspected"})
+        shown = shown.merge(ofsted, on="Code", how="left")
         if "worse" in beside.columns:
             st.caption(f"Beside each grade: the outcome's indicators against {BENCHMARKS[sel.benchmark]} "
                        "(95% CI vs benchmark value) for the review's period.")

@@ -6,7 +6,13 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.charts.spine import spine_chart
-from dashboard.components import demo_banner, download_csv, method_note, results_table
+from dashboard.components import (
+    demo_banner,
+    download_csv,
+    method_note,
+    ofsted_summary,
+    results_table,
+)
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
 
@@ -16,6 +22,7 @@ demo_banner(store)
 sel = selection_bar()
 res = cache.area_results(sel)
 outcomes = cache.outcomes()
+ofsted_summary(cache.inspections(sel.area_code))
 
 view = st.radio(
     "Group indicators by", ["aims", "nsf"], horizontal=True,

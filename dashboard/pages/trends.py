@@ -12,6 +12,7 @@ from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_meta, indicator_series, series_trend_detail
 from metrics.labels import trend_periods_text
+from metrics.ofsted import inspection_markers
 
 store = get_store()
 st.title("Trends")
@@ -44,7 +45,19 @@ order = list(dict.fromkeys(series.sort_values("period_year")["period_label"]))
 fig.update_layout(height=460, yaxis={"title": str(meta["unit"])},
                   xaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "title": "Period"},
                   title=f"{meta['short_title']} over time")
+# Ofsted's inspections of the selected LA, at the period containing each inspection date.
+labels = dict(zip(series["period_year"], series["period_label"], strict=False))
+markers = inspection_markers(cache.inspections(sel.area_code), str(meta["period_type"]), labels)
+for m in markers:
+    # A shape and an annotation apart: plotly's add_vline cannot place an annotation on a category axis.
+    fig.add_shape(type="line", x0=m.period_label, x1=m.period_label, y0=0, y1=1, yref="paper",
+                  line={"dash": "dot", "width": 1, "color": "#505a5f"})
+    fig.add_annotation(x=m.period_label, y=1, yref="paper", text=m.text, textangle=-90, xanchor="right",
+                       yanchor="top", showarrow=False, font={"size": 11, "color": "#0b0c0c"})
 st.plotly_chart(fig, key="trend-chart")
+if markers:
+    st.caption("Dotted lines: Ofsted ILACS inspections of " + names.get(sel.area_code, sel.area_code) + ", "
+               + "; ".join(f"{m.text.removeprefix('Ofsted: ')} in {m.period_label}" for m in markers) + ".")
 dp = int(meta["decimal_places"])
 wide = series.assign(shown=[fmt_value(v, dp, bool(s) if s == s else False)
                             for v, s in zip(series["value"], series["suppressed"], strict=True)])

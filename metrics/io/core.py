@@ -685,6 +685,9 @@ def rollback_batch(store: Store, batch_id: int, user: str | None = None) -> int:
         raise ValueError(f"no import batch {batch_id}")
     if row.iloc[0]["status"] == "rolled_back":
         raise ValueError(f"batch {batch_id} is already rolled back")
+    if row.iloc[0]["format"] == "ofsted":
+        # Its inspections replaced the source's earlier ones, which are not kept as history.
+        raise ValueError(f"batch {batch_id} is an Ofsted import: import the earlier file again to go back")
     later = store.scalar(
         "SELECT min(superseded_by) FROM observation_history WHERE batch_id = ? AND superseded_by > ?",
         [batch_id, batch_id],

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -33,6 +33,9 @@ from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
 from metrics.store import Store
+
+if TYPE_CHECKING:
+    from metrics.ofsted import OfstedImport
 
 
 def _audit(store: Store, actor: User, action: str, target: str, outcome: str,
@@ -129,6 +132,27 @@ def run_neighbours_import(store: Store, actor: User, path: Path | str, *, dry_ru
         detail["shared_history"] = "pending"
     _audit(store, actor, "import", name, "ok", detail)
     return frame
+
+
+def run_ofsted_import(store: Store, actor: User, path: Path | str) -> OfstedImport:
+    """Ofsted's inspection outcomes (:mod:`metrics.ofsted`) through the same door as any
+    import: an analyst (or the operator), audited, its batch copied to the team's history."""
+    from metrics.ofsted import import_ofsted
+
+    name = Path(path).name
+    actor = authorise(store, actor, "import_data", name)
+    try:
+        result = import_ofsted(store, path, actor.username)
+    except ImportFailed as exc:
+        _audit(store, actor, "import", name, "refused", {"format": "ofsted", "error": str(exc)[:500]})
+        raise
+    detail: dict[str, object] = {"batch_id": result.batch_id, "format": "ofsted"}
+    if result.batch_id:
+        pending = record_after_commit(store, "import", actor.username, result.batch_id)
+        if pending:
+            detail["shared_history"] = "pending"
+    _audit(store, actor, "import", name, "ok", detail)
+    return result
 
 
 def run_publish(db_path: Path | str, target: Path | str, actor: User, keep: int = 3) -> Path:

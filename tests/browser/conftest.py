@@ -45,6 +45,14 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="session")
+def published_server(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on the published national store (real figures and Ofsted's judgements)."""
+    nowhere = tmp_path_factory.mktemp("no-boundaries-published") / "absent.geojson"
+    with _streamlit({"ECM_DB": str(published_db), BOUNDARIES_ENV: str(nowhere)}, "published-server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def boundaries_file() -> Path:
     """ONS's December 2023 county/UA boundaries from ../shared, or skip."""
     return shared_path("data", "geo", "counties_unitary_authorities_dec2023_bsc.geo.json")
