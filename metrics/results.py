@@ -992,7 +992,7 @@ def by_band(results: pd.DataFrame) -> np.ndarray:
     called significantly better or worse (issue 13, point 9).
     """
     comparison = results["comparison"].to_numpy(dtype=object)
-    band = results["band"].to_numpy(dtype=object)
+    band = (results["band"] if "band" in results else pd.Series(None, index=results.index)).to_numpy(dtype=object)
     untested = ~np.isin(comparison, ["better", "similar", "worse"])
     out = np.full(len(results), None, dtype=object)
     out[untested & (band == "A")] = "best_quarter"

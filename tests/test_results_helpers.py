@@ -157,10 +157,12 @@ def test_scorecard_counts_each_outcome_by_hand() -> None:
         "comparison": ["better", "worse", "higher", "similar", None],
         "trend": ["getting_better", "getting_worse", "increasing", "cannot_be_calculated", "getting_worse"],
         "value": [1.0, 2.0, 3.0, 4.0, np.nan],  # other columns are ignored
+        "band": pd.Series(["A", "D", None, "D", "D"], dtype=object),  # only untested figures are placed by band
     })
     card = outcome_scorecard(results).set_index("outcome_id")
     assert list(card.index) == ["BH", "SS"]  # in the results' order
-    assert card.loc["BH", OUTCOME_COUNT_COLUMNS].tolist() == [1, 0, 1, 1, 1, 1]
-    assert card.loc["SS", OUTCOME_COUNT_COLUMNS].tolist() == [0, 1, 0, 1, 0, 1]
+    # better, similar, worse, not compared, best quarter, worst quarter, improving, worsening
+    assert card.loc["BH", OUTCOME_COUNT_COLUMNS].tolist() == [1, 0, 1, 1, 0, 0, 1, 1]
+    assert card.loc["SS", OUTCOME_COUNT_COLUMNS].tolist() == [0, 1, 0, 1, 0, 1, 0, 1]
     assert card["indicators"].tolist() == [3, 2]
-    assert results.shape == (5, 5)  # the caller's frame is not changed
+    assert results.shape == (5, 6)  # the caller's frame is not changed

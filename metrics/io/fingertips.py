@@ -391,7 +391,9 @@ def _convert(path: Path, raw: pd.DataFrame, start: int, ids: dict[str, str]) -> 
         bad_mask = bad.to_numpy() & ~skip
         formula = _formula(raw[col].str.strip()).to_numpy()
         for r, v, f in zip(rows[bad_mask], raw.loc[bad_mask, col], formula[bad_mask], strict=True):
-            faults.append(Fault(path.name, int(r), col, v, FORMULA_RULE if f else number_rule(v)))
+            # A figure's own rule first: "-Infinity" is a non-finite number, not a formula.
+            why = number_rule(v, otherwise="")
+            faults.append(Fault(path.name, int(r), col, v, why or (FORMULA_RULE if f else number_rule(v))))
     notes.append(qualifier)
     # Fingertips marks its own disclosure control only in words, with the value left blank.
     said = notes[0].astype("string").str.contains("suppressed", case=False).fillna(False).to_numpy(dtype=bool)

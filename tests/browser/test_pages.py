@@ -362,7 +362,9 @@ def test_map_with_boundaries_draws_every_la(map_server: str, page, demo_store: S
     assert bounds is not None
     drawn = set(las["area_code"]) & bounds.codes
     assert len(drawn) > 140
-    assert chart.locator(".scatterlayer .trace").count() == len(drawn)
+    # one filled trace per LA, and the selected LA's outline drawn over them
+    assert chart.locator(".scatterlayer .trace").count() == len(drawn) + (AREA in drawn)
+    assert f"{las.loc[las['area_code'] == AREA, 'name'].iloc[0]} (selected)" in chart.inner_text()
     legend = " ".join(chart.locator(".legend .legendtext").all_text_contents())
     for comparison in set(las["comparison"]):
         assert WORDS[comparison] in legend, (comparison, legend)
