@@ -14,12 +14,12 @@ import pandas as pd
 from metrics.results import (
     ENGLAND,
     Selection,
-    _area_infos,
-    _neighbour_codes,
-    _records,
+    area_infos,
+    fetch_records,
     latest_periods,
     latest_year,
     mask_suppressed,
+    neighbour_codes,
 )
 from metrics.stats import (
     compare_to_benchmark,
@@ -51,11 +51,11 @@ def _indicator_fields(store: Store, indicator_id: str) -> dict[str, object]:
 
 def _read_indicator_meta(store: Store) -> dict[str, dict[str, object]]:
     # Plain Python values, None for a missing field (a one-row DataFrame's reading).
-    return {str(r["indicator_id"]): r for r in _records(store, "SELECT * FROM indicator", {})}
+    return {str(r["indicator_id"]): r for r in fetch_records(store, "SELECT * FROM indicator", {})}
 
 
 def _area_fields(store: Store, area_code: str) -> dict[str, object]:
-    return _area_infos(store, [area_code]).get(area_code, {})
+    return area_infos(store, [area_code]).get(area_code, {})
 
 
 def _group_for(meta: dict[str, object], client_group: str) -> str:
@@ -100,7 +100,7 @@ def indicator_across_las(
     if scope == "region" and info.get("region_code"):
         keep = np.flatnonzero(frame["region_code"].to_numpy(dtype=object)[:n_las] == info["region_code"])
     elif scope == "neighbours" and la_code:
-        wanted = {str(la_code), *_neighbour_codes(store, str(la_code))}
+        wanted = {str(la_code), *neighbour_codes(store, str(la_code))}
         keep = np.flatnonzero([c in wanted for c in codes[:n_las]])
     las = frame.iloc[keep].reset_index(drop=True)
     las["n_ranked"] = las["n_ranked"].astype(np.int64)  # every LA row has its position
@@ -148,7 +148,7 @@ def indicator_series(
     group = _group_for(meta, sel.client_group)
     info = _area_fields(store, sel.area_code)
     la_code = sel.area_code if info.get("area_type") == "la" else info.get("parent_code")
-    nbrs = _neighbour_codes(store, str(la_code)) if la_code else []
+    nbrs = neighbour_codes(store, str(la_code)) if la_code else []
     codes = [sel.area_code, ENGLAND]
     if info.get("region_code"):
         codes.append(str(info["region_code"]))
@@ -167,7 +167,7 @@ def indicator_series(
     )
     frame = mask_suppressed(frame, copy=False)
     # Names from the areas kept per data version: joining the area table was a fifth of the read.
-    infos = _area_infos(store, sorted(set(frame["area_code"].to_numpy(dtype=object))))
+    infos = area_infos(store, sorted(set(frame["area_code"].to_numpy(dtype=object))))
     frame.insert(1, "name", pd.array([infos[c]["name"] for c in frame["area_code"].to_numpy(dtype=object)],
                                      dtype="str"))
     # Every row read is one of ``codes`` or a neighbour's (a neighbour may also be

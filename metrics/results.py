@@ -290,7 +290,7 @@ def area_results(store: Store, sel: Selection) -> pd.DataFrame:
     return area_results_many(store, [sel])[0]
 
 
-def _records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str, object]]:
+def fetch_records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str, object]]:
     """Rows as dicts straight from DuckDB: for a handful of rows, building a DataFrame
     cost more than the query. Only for values used as plain Python values."""
     cur = store.cursor().execute(sql, params)
@@ -298,7 +298,7 @@ def _records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
+def area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
     """:func:`area_info` of several areas (the fields benchmarks read), from a table kept
     per data version. Every page asks this of one to a dozen areas: a query each time
     cost more than the page's own statistics. Callers must not change the dicts."""
@@ -307,7 +307,7 @@ def _area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
 
 
 def _read_area_infos(store: Store) -> dict[str, dict[str, object]]:
-    rows = _records(
+    rows = fetch_records(
         store,
         """
         SELECT a.area_code, a.name, a.area_type, a.parent_code, a.region_code,
@@ -328,7 +328,7 @@ def client_group_names(store: Store) -> list[tuple[str, str]]:
     ])
 
 
-def _neighbour_codes(store: Store, la_code: str) -> list[str]:
+def neighbour_codes(store: Store, la_code: str) -> list[str]:
     """:func:`neighbours` from a table kept per data version: DfE's list when imported, else the model's."""
     return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
 
@@ -723,7 +723,7 @@ def _results_columns(
     catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
     if not sels:
         return catalogue, [], []
-    infos = _area_infos(store, sorted({s.area_code for s in sels}))
+    infos = area_infos(store, sorted({s.area_code for s in sels}))
     for s in sels:
         if s.area_code not in infos:
             raise KeyError(f"unknown area {s.area_code}")
@@ -731,7 +731,7 @@ def _results_columns(
 
     def neighbours_of(la: str) -> list[str]:
         if la not in nbr_cache:
-            nbr_cache[la] = _neighbour_codes(store, la)
+            nbr_cache[la] = neighbour_codes(store, la)
         return nbr_cache[la]
 
     benches = [_benchmark_from_info(infos[s.area_code], s, neighbours_of, lambda: _good_codes(store)) for s in sels]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, _area_infos, area_results_long, client_group_names
+from metrics.results import Selection, area_infos, area_results_long, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -49,7 +49,7 @@ def _flag(frame: pd.DataFrame) -> pd.DataFrame:
 
 def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> pd.DataFrame:
     """Every weak spot of the selected area, its clusters and its client groups, ranked."""
-    info = _area_infos(store, [sel.area_code]).get(sel.area_code)
+    info = area_infos(store, [sel.area_code]).get(sel.area_code)
     if info is None:
         raise KeyError(f"unknown area {sel.area_code}")
     # Every scope is read in one batch: one pass over the period serves the area,

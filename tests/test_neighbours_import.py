@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 
 from metrics.neighbours import import_dfe_neighbours
-from metrics.results import _neighbour_codes, neighbours
+from metrics.results import neighbour_codes, neighbours
 from metrics.store import Store
 from tests.conftest import shared_path
 
@@ -18,11 +18,11 @@ def test_real_may_2025_workbook_imports_and_skips_only_the_old_section(demo_db: 
     copy = tmp_path / "store.duckdb"
     shutil.copy(demo_db, copy)
     with Store(copy) as store:
-        model = _neighbour_codes(store, "E06000020")
+        model = neighbour_codes(store, "E06000020")
         frame = import_dfe_neighbours(store, path, "tester")
         # The pages' neighbour lookup (kept per data version) follows the import at once.
-        assert _neighbour_codes(store, "E06000020") != model
-        assert _neighbour_codes(store, "E06000020") == neighbours(store, "E06000020")
+        assert neighbour_codes(store, "E06000020") != model
+        assert neighbour_codes(store, "E06000020") == neighbours(store, "E06000020")
         assert frame["area_code"].nunique() == 153
         assert (frame.groupby("area_code").size() == 10).all()
         skipped = frame.attrs["skipped"]

@@ -92,7 +92,7 @@ class Staged:
 # A reader's optimistic path for clean files: stage the whole file straight into
 # ``_stage`` (cursor, context, progress) and return what it staged, or None as
 # soon as anything at all is unusual, so the chunks are read and report each fault.
-FastStage = Callable[[duckdb.DuckDBPyConnection, "_Context", Progress], "Staged | None"]
+FastStage = Callable[[duckdb.DuckDBPyConnection, "ImportContext", Progress], "Staged | None"]
 
 
 @dataclass
@@ -195,7 +195,7 @@ def file_hash(path: Path) -> str:
 
 
 @dataclass
-class _Context:
+class ImportContext:
     store: Store
     source: Source
     meta: pd.DataFrame  # indicator_id -> value_type, multiplier, disclosure_threshold
@@ -217,7 +217,7 @@ class _Faults(list[Fault]):
 
 
 def _faults_where(
-    ctx: _Context, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, rule: str | Callable[[pd.Series], str],
+    ctx: ImportContext, frame: pd.DataFrame, mask: pd.Series | np.ndarray, column: str, rule: str | Callable[[pd.Series], str],
     value_col: str | None = None, columns: dict[str, str] | None = None,
 ) -> _Faults:
     out = _Faults()
@@ -242,7 +242,7 @@ def _add(faults: _Faults, more: _Faults) -> _Faults:
 
 
 def validate_chunk(
-    ctx: _Context, frame: pd.DataFrame, columns: dict[str, str] | None = None,
+    ctx: ImportContext, frame: pd.DataFrame, columns: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Fault], int]:
     """Check one chunk's rows; complete values and CIs from counts; flag disclosure.
 
@@ -434,7 +434,7 @@ def import_source(
             ["value_type", "multiplier", "disclosure_threshold"]
         ]
         meta = pd.concat([meta, extra[~extra.index.isin(meta.index)]])
-    ctx = _Context(
+    ctx = ImportContext(
         store=store,
         source=source,
         meta=meta,
@@ -525,7 +525,7 @@ def import_source(
         cur.execute("SET preserve_insertion_order = ?", [ordered])
 
 
-def _stage_fast(ctx: _Context, cur: duckdb.DuckDBPyConnection, say: Progress) -> Staged | None:
+def _stage_fast(ctx: ImportContext, cur: duckdb.DuckDBPyConnection, say: Progress) -> Staged | None:
     """Let the source's fast path stage the file; None, with ``_stage`` empty again, if it declines.
 
     The fast path only ever says "this file is clean, and here it is, staged": any

@@ -45,8 +45,8 @@ from metrics.io.fingertips import (
     OPTIONAL,
     REQUIRED,
     USED,
-    _sniff,
-    _truncated_tail,
+    sniff_header,
+    truncated_tail,
 )
 from metrics.io.rules import MAX_KEY_CHARS, MAX_NOTE_CHARS, any_broken
 from metrics.io.values import CODE_NOTES, SUPPRESSING_CODES, THOUSANDS, parse_period
@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    from metrics.io.core import _Context
+    from metrics.io.core import ImportContext
 
 CHUNK_ROWS = 100_000  # rows converted at a time: bounded memory, progress
 INSERT_ROWS = 500_000  # converted rows held before they are appended to _stage
@@ -78,7 +78,7 @@ class Decline(Exception):
 
 
 def stage_fingertips(
-    path: Path, ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: _Context, say: Progress
+    path: Path, ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: ImportContext, say: Progress
 ) -> Staged | None:
     """Stage a clean Fingertips file into ``_stage``; None when the exact path must read it."""
     try:
@@ -86,7 +86,7 @@ def stage_fingertips(
     except ImportError:
         return None
     header = _header(path)
-    if header is None or _truncated_tail(path, len(header)) is not None or not _is_utf8(path):
+    if header is None or truncated_tail(path, len(header)) is not None or not _is_utf8(path):
         return None
     try:
         return _stage(path, header, ids, cur, ctx, say)
@@ -97,10 +97,10 @@ def stage_fingertips(
 def _header(path: Path) -> list[str] | None:
     """The header as the exact path names it, or None if the fast path should not read this file.
 
-    A header that ``_sniff`` refuses, one in quotes (its record might span lines)
+    A header that ``sniff_header`` refuses, one in quotes (its record might span lines)
     or one naming a used column twice (pandas would rename one) goes the exact way.
     """
-    header, faults = _sniff(path)
+    header, faults = sniff_header(path)
     if faults:
         return None
     with path.open("rb") as fh:
@@ -130,7 +130,7 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _stage(
-    path: Path, header: list[str], ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: _Context,
+    path: Path, header: list[str], ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: ImportContext,
     say: Progress,
 ) -> Staged:
     """Stream, convert, check and stage the file; raise :class:`Decline` at the first doubt.
@@ -291,7 +291,7 @@ def _per_row(values: list, index: np.ndarray, dtype: object = object) -> np.ndar
 class _Chunk:
     """Converts chunks of raw text to canonical rows by the exact path's rules, or declines."""
 
-    def __init__(self, ids: dict[str, str], ctx: _Context) -> None:
+    def __init__(self, ids: dict[str, str], ctx: ImportContext) -> None:
         self.ids = ids
         self.ctx = ctx
         self.skip_unknown = ctx.unknown_areas == "skip"

@@ -54,7 +54,7 @@ from metrics.io.values import (
 if TYPE_CHECKING:
     import duckdb
 
-    from metrics.io.core import _Context
+    from metrics.io.core import ImportContext
 
 REQUIRED = [
     "Indicator ID", "Area Code", "Sex", "Category Type", "Category", "Time period", "Value",
@@ -160,7 +160,7 @@ def _levels(path: Path, ids: dict[str, str]) -> dict[str, float]:
 
 
 def _stage_fast(
-    path: Path, ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: _Context, say: Progress
+    path: Path, ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: ImportContext, say: Progress
 ) -> Staged | None:
     """The fast path for a clean file (:mod:`metrics.io.fast`); the chunks stay the reference."""
     from metrics.io.fast import stage_fingertips  # it imports this module's checks
@@ -168,7 +168,7 @@ def _stage_fast(
     return stage_fingertips(path, ids, cur, ctx, say)
 
 
-def _sniff(path: Path) -> tuple[list[str], list[Fault]]:
+def sniff_header(path: Path) -> tuple[list[str], list[Fault]]:
     """Read the header, refusing non-CSV input from its first bytes alone.
 
     A wrong file (binary, UTF-16, Latin-1, one endless line) must be refused at
@@ -227,7 +227,7 @@ def _locate_decode_error(path: Path) -> Fault:
     return Fault(path.name, None, None, None, "not UTF-8 text: save the file as 'CSV UTF-8'")
 
 
-def _truncated_tail(path: Path, fields: int) -> str | None:
+def truncated_tail(path: Path, fields: int) -> str | None:
     """Why the last row is cut short, or None.
 
     pandas pads a short row with empty cells, so a file cut mid-row would import
@@ -264,7 +264,7 @@ def _parser_fault(path: Path, exc: Exception) -> Fault:
 
 
 def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> Iterator[Chunk]:
-    header, faults = _sniff(path)
+    header, faults = sniff_header(path)
     if faults:
         yield Chunk(pd.DataFrame(), faults)
         return
@@ -272,7 +272,7 @@ def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> I
     if garbage:
         yield Chunk(pd.DataFrame(), [garbage])
         return
-    truncated = _truncated_tail(path, len(header))
+    truncated = truncated_tail(path, len(header))
     try:
         short, n_short = ragged_rows(path, len(header), too_many=False)
     except csv.Error:  # an unclosed quote: the streaming read below names its row

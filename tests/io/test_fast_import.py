@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 import metrics.io.core as core
 import metrics.io.fast as fast_path
 from metrics.io.core import ImportFailed, Staged, import_source, store_checksum
-from metrics.io.fingertips import _truncated_tail, open_fingertips
+from metrics.io.fingertips import open_fingertips, truncated_tail
 from metrics.store import Store
 from tests.conftest import shared_path
 from tests.io.conftest import BAD_INPUTS, ci, row, write_fingertips
@@ -255,7 +255,7 @@ def test_the_fast_paths_own_repeated_key_check_agrees_with_the_stage(
     seen: dict[str, bool | None] = {}
     decide = core._stage_fast
 
-    def check(ctx: core._Context, cur: object, say: object) -> Staged | None:
+    def check(ctx: core.ImportContext, cur: object, say: object) -> Staged | None:
         fast = ctx.source.fast
         assert fast is not None
         staged = fast(cur, ctx, say)  # type: ignore[arg-type]
@@ -425,7 +425,7 @@ def arrow_rows(path: Path) -> list[list[str]] | None:
             rows = [[r[c] for c in columns] for batch in reader for r in batch.to_pylist()]
     except pa.ArrowException:
         return None
-    if _truncated_tail(path, 3) or (rows and not fast_path._closed_at_end(path, rows[-1][-1])):
+    if truncated_tail(path, 3) or (rows and not fast_path._closed_at_end(path, rows[-1][-1])):
         return None
     return rows
 
