@@ -429,6 +429,25 @@ def load_jar_scale(data_dir: Path | str | None = None) -> tuple[dict[int, str], 
     return {g.grade: g.name for g in sorted(grades, key=lambda g: g.grade)}, {a.aspect_id: a.name for a in aspects}
 
 
+class UnboundedProportion(_Row):
+    """A proportion its publisher puts outside 0 to 100 (take-up over an estimate, a gap)."""
+
+    indicator_id: str
+    reason: str
+
+
+@functools.lru_cache(maxsize=4)
+def load_unbounded_proportions(data_dir: Path | str | None = None) -> dict[str, str]:
+    """Indicator id -> why its published proportions may leave 0-100 (``data/mappings``).
+
+    Reviewed by hand: each was found importing LAIT's whole dataset, and the import's
+    range rules would otherwise refuse the publisher's own figures.
+    """
+    base = Path(data_dir) if data_dir else DATA_DIR
+    rows = read_rows(base / "mappings" / "unbounded_proportions.csv", UnboundedProportion)
+    return {r.indicator_id: r.reason for r in rows}
+
+
 def load_area_code_changes(data_dir: Path | str | None = None) -> dict[str, str]:
     """Old ONS code -> current code, for importing files that predate a re-code."""
     base = Path(data_dir) if data_dir else DATA_DIR

@@ -83,3 +83,16 @@ def test_rates_from_counts_and_ons_population_reproduce_dfes_published_rates(
     # a count of 0 (Isles of Scilly, City of London) has its lower limit at 0
     assert (pairs["lower95"] <= pairs["ours"]).all() and (pairs["upper95"] > pairs["ours"]).all()
 
+
+
+def test_unbounded_proportions_are_published_proportions(published: Store) -> None:
+    """Each reviewed exception to the 0-100 rule is a proportion the published store holds,
+    with at least one figure outside 0-100 (else it needs no exception)."""
+    from metrics.framework import load_unbounded_proportions
+
+    for iid in load_unbounded_proportions():
+        kind = published.scalar("SELECT value_type FROM indicator WHERE indicator_id = ?", [iid])
+        assert kind == "proportion", iid
+        outside = published.scalar(
+            "SELECT count(*) FROM observation WHERE indicator_id = ? AND (value > 100 OR value < 0)", [iid])
+        assert outside > 0, iid

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from metrics.framework import load_unbounded_proportions
+
 # A CI limit may differ from its value by binary noise only (relative).
 CI_TOLERANCE = 1e-6
 # Periods before this year are refused as implausible (``0001``, ``1066``, a
@@ -42,16 +44,6 @@ VALUE_RELATIVE_SLACK = 0.10
 # this refuses is a value that no rounding explains: 1e308 or 9,089,662 beside a
 # count and denominator giving 90.9, or a mapping pointing at the wrong column.
 VALUE_ABSOLUTE_SLACK = 0.5
-# Proportions DfE publishes outside 0-100, so the range rule would refuse real
-# figures (found importing LAIT's whole dataset): indicator id -> why.
-UNBOUNDED: dict[str, str] = {
-    "EY2_FUNDED": "take-up counts children in places over DWP's estimate of those eligible: up to 233%",
-    "LAIT_pct_3_and_4yr_olds": "take-up counts children in places over ONS population estimates: up to 151%",
-    "LAIT_Sept_Guarantee": "offers over an estimated cohort: 100.2%",
-    "LAIT_PreChildDea": "LAIT's dictionary says '% of deaths'; the figures are counts (up to 1,015)",
-    "LAIT_L2Age19Gap": "an inequality gap in percentage points: negative when the gap reverses",
-    "LAIT_L3Age19Gap": "an inequality gap in percentage points: negative when the gap reverses",
-}
 # Value types whose values, counts and limits can never be negative.
 NON_NEGATIVE = ("proportion", "crude_rate", "count")
 # Value types whose value is count / denominator x multiplier.
@@ -101,8 +93,9 @@ def check_rows(
     ``frame``); ``name`` gives a canonical column's name in the file, for the words.
     """
     f = frame
-    # The range rules do not apply to the published exceptions (UNBOUNDED).
-    vt = value_type.where(~frame["indicator_id"].isin(list(UNBOUNDED)), "unbounded").to_numpy(dtype=object)
+    # The range rules do not apply to the published exceptions (data/mappings/unbounded_proportions.csv).
+    unbounded = list(load_unbounded_proportions())
+    vt = value_type.where(~frame["indicator_id"].isin(unbounded), "unbounded").to_numpy(dtype=object)
     mult = pd.to_numeric(multiplier, errors="coerce").to_numpy(dtype=float)
     num = {c: f[c].to_numpy(dtype=float) for c in FIGURES}
     year = pd.to_numeric(f["period_year"], errors="coerce").to_numpy(dtype=float)
