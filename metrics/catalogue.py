@@ -62,6 +62,15 @@ def areas(store: Store, area_type: str | None = None) -> pd.DataFrame:
     )
 
 
+def la_codes_by_number(store: Store) -> dict[str, str]:
+    """DfE's three-digit LA number -> the LA's area code: how LAIT, DfE's tidy files
+    (when ``new_la_code`` is blank) and Ofsted's workbook name an LA. One lookup for
+    every reader."""
+    las = store.df("SELECT la_number, area_code FROM area WHERE la_number IS NOT NULL AND area_type = 'la'")
+    return {str(n).strip(): str(c) for n, c in zip(las["la_number"], las["area_code"], strict=True)
+            if str(n).strip()}
+
+
 def client_groups(store: Store) -> pd.DataFrame:
     """The client groups in the framework's order (all children first)."""
     return store.df("SELECT * FROM client_group ORDER BY sort_order")

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from metrics.catalogue import la_codes_by_number
 from metrics.framework import DATA_DIR, ReferenceDataError, load_area_code_changes, read_rows
 from metrics.io.core import file_hash
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
@@ -187,9 +188,8 @@ def read_ofsted(path: Path | str, store: Store, scale: OfstedScale | None = None
     missing = [c for c in required if c not in raw.columns]
     if missing:
         raise ImportFailed([Fault(name, 1, c, None, "required column missing from the header") for c in missing])
-    las = store.df("SELECT area_code, la_number FROM area WHERE area_type = 'la'")
-    codes = set(las["area_code"])
-    by_number = dict(zip(las["la_number"].dropna(), las.loc[las["la_number"].notna(), "area_code"], strict=True))
+    codes = set(store.df("SELECT area_code FROM area WHERE area_type = 'la'")["area_code"])
+    by_number = la_codes_by_number(store)
     recodes = load_area_code_changes()
     by_word = scale.by_word
     faults: list[Fault] = []

@@ -115,7 +115,12 @@ def _read_latest_periods(store: Store) -> dict[tuple[str, str], int]:
 def latest_year(store: Store) -> int:
     """The one period a page that needs a single year opens on: the latest period that is
     the latest of at least half of the headline indicators, so a new period becomes the
-    default only once most indicators have it (and a partial import never does)."""
+    default only once most indicators have it (and a partial import never does).
+    Kept per data version: every "latest available" selection asks for it."""
+    return store.memo("latest_year", lambda: _read_latest_year(store))
+
+
+def _read_latest_year(store: Store) -> int:
     latest = latest_periods(store)
     headline = dict(store.df("SELECT indicator_id, headline_group FROM indicator").itertuples(index=False, name=None))
     ends = sorted((y for (i, g), y in latest.items() if headline.get(i) == g), reverse=True)

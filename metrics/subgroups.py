@@ -80,8 +80,11 @@ def cluster_template_csv(store: Store, la_code: str) -> bytes:
 
 
 def _headline_of(store: Store) -> dict[str, str]:
-    cat = shared_catalogue(store)
-    return dict(zip(cat["indicator_id"], cat["headline_group"], strict=True))
+    """Indicator -> its headline client group, kept per data version."""
+    def read() -> dict[str, str]:
+        cat = shared_catalogue(store)
+        return dict(zip(cat["indicator_id"], cat["headline_group"], strict=True))
+    return store.memo("headline_of", read)
 
 
 def _at_latest(store: Store, frame: pd.DataFrame, group: pd.Series) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import Selection, area_infos, area_results_long, client_group_names
+from metrics.results import Selection, area_infos, area_results_long, by_band, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -96,3 +96,9 @@ def filter_weak(weak: pd.DataFrame, outcome_id: str = "all", nsf_standard: str =
         std = int(nsf_standard)
         out = out[out["nsf_standards"].apply(lambda s: s is not None and std in list(s))]
     return out.reset_index(drop=True)
+
+
+def untested_band_d(weak: pd.DataFrame) -> int:
+    """How many listed figures are in band D with no interval to test them: among the
+    quarter of LAs doing worst, but not shown significantly worse (:func:`by_band`)."""
+    return int((by_band(weak) == "worst_quarter").sum()) if len(weak) else 0

@@ -9,8 +9,7 @@ from dashboard.components import demo_banner, download_csv, method_note, suppres
 from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
-from metrics.results import by_band
-from metrics.weak_areas import filter_weak
+from metrics.weak_areas import filter_weak, untested_band_d
 
 store = get_store()
 st.title("Weak areas")
@@ -34,7 +33,7 @@ method_note(str(weak["benchmark_name"].iloc[0]) if len(weak) else "benchmark")
 m1, m2, m3 = st.columns(3)
 m1.metric("Figures listed", len(weak))
 m2.metric("Red-red (worse and getting worse)", int(weak["red_red"].sum()))
-m3.metric("Band D with no interval to test", int((by_band(weak) == "worst_quarter").sum()) if len(weak) else 0)
+m3.metric("Band D with no interval to test", untested_band_d(weak))
 st.caption("Listed when significantly worse than the benchmark, in quartile band D, or getting "
            "worse; red-red first. A band D figure with no confidence interval is among the quarter of "
            "LAs doing worst, not significantly worse: it has no test. Clusters are compared with their LA, client groups with the "

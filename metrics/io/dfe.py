@@ -62,6 +62,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from metrics.catalogue import la_codes_by_number
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import (
@@ -196,8 +197,7 @@ def open_dfe(path: Path | str, store: Store, mapping: Path | str) -> Source:
         "SELECT indicator_id, period_type, value_type, multiplier FROM indicator"
     ).set_index("indicator_id")
     groups = set(store.df("SELECT client_group_id FROM client_group")["client_group_id"])
-    la_numbers = store.df("SELECT la_number, area_code FROM area WHERE la_number IS NOT NULL")
-    by_number = dict(zip(la_numbers["la_number"].astype(str), la_numbers["area_code"], strict=True))
+    by_number = la_codes_by_number(store)
     source = Source(path=path, format="dfe", chunks=[], columns=COLUMNS)
     source.chunks = _chunks(source, mapping, catalogue, groups, by_number)
     return source

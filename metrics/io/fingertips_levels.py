@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.labels import COMPARISON_WORDS
+from metrics.results import ENGLAND
 from metrics.stats import compare_to_benchmark
 
 __all__ = ["LEVELS", "LevelEvidence", "published_levels"]
@@ -25,14 +27,14 @@ __all__ = ["LEVELS", "LevelEvidence", "published_levels"]
 LEVELS = (95.0, 99.8)
 
 _FLAG = "Compared to England value or percentiles"
-_COLUMNS = {
+# The columns read besides the figures (whose names are the Fingertips reader's).
+_KEYS = {
     "Indicator ID": "indicator", "Area Code": "area", "Area Type": "area_type", "Sex": "sex", "Age": "age",
-    "Category Type": "category_type", "Category": "category", "Time period": "period", "Value": "value",
-    "Lower CI 95.0 limit": "lower95", "Upper CI 95.0 limit": "upper95",
-    "Lower CI 99.8 limit": "lower998", "Upper CI 99.8 limit": "upper998", _FLAG: "flag",
+    "Category Type": "category_type", "Category": "category", "Time period": "period", _FLAG: "flag",
 }
-_WORDS = {"Better": "better", "Worse": "worse", "Similar": "similar"}
-ENGLAND = "E92000001"
+_FIGURES = ("value", "lower95", "upper95", "lower998", "upper998")
+# The published flag words, read back as our comparison labels (the same words the pages use).
+_WORDS = {COMPARISON_WORDS[k]: k for k in ("better", "similar", "worse")}
 
 
 @dataclass(frozen=True)
@@ -60,25 +62,28 @@ def published_levels(path: Path | str) -> dict[str, LevelEvidence]:
     difference either way, so both orientations are tried and the one that agrees
     is kept.
     """
+    from metrics.io.fingertips import NUMBER_COLUMNS  # that module imports this one
+
+    columns = {**_KEYS, **{k: v for k, v in NUMBER_COLUMNS.items() if v in _FIGURES}}
     try:
         head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
         if _FLAG not in head or "Lower CI 99.8 limit" not in head:
             return {}
-        frame = pd.read_csv(path, usecols=[c for c in _COLUMNS if c in head], dtype=str, encoding="utf-8-sig",
-                            keep_default_na=False).rename(columns=_COLUMNS)
+        frame = pd.read_csv(path, usecols=[c for c in columns if c in head], dtype=str, encoding="utf-8-sig",
+                            keep_default_na=False).rename(columns=columns)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError):
         # The import itself names what is wrong with such a file; the level stays as it was.
         return {}
-    for c in _COLUMNS.values():
+    for c in columns.values():
         if c not in frame:
             frame[c] = ""
-    for c in ("value", "lower95", "upper95", "lower998", "upper998"):
+    for c in _FIGURES:
         frame[c] = pd.to_numeric(frame[c], errors="coerce")
     keys = ["indicator", "period", "sex", "age", "category_type", "category"]
     england = frame[frame["area"] == ENGLAND].drop_duplicates(keys).set_index(keys)["value"]
     rows = frame[(frame["area"] != ENGLAND) & frame["flag"].isin(list(_WORDS))].copy()
     rows["benchmark"] = england.reindex(pd.MultiIndex.from_frame(rows[keys])).to_numpy()
-    rows = rows.dropna(subset=["value", "lower95", "upper95", "lower998", "upper998", "benchmark"])
+    rows = rows.dropna(subset=[*_FIGURES, "benchmark"])
     out: dict[str, LevelEvidence] = {}
     for indicator, g in rows.groupby("indicator"):
         published = g["flag"].map(_WORDS).to_numpy(dtype=object)

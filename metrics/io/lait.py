@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from metrics.catalogue import la_codes_by_number
 from metrics.framework import REPO_ROOT, PeriodType
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
@@ -415,14 +416,9 @@ def read_lait_period(text: object, period_type: str) -> tuple[int, str, str | No
 
 def area_lookup(store: Store) -> tuple[dict[str, str], dict[str, str]]:
     """LA number -> area code, and lower-case name -> code for England and regions."""
-    areas = store.df("SELECT area_code, name, area_type, la_number FROM area WHERE area_type <> 'cluster'")
-    numbers = {
-        str(n).strip(): c for n, c in zip(areas["la_number"], areas["area_code"], strict=True)
-        if isinstance(n, str) and n.strip()
-    }
-    top = areas[areas["area_type"].isin(["england", "region"])]
+    top = store.df("SELECT area_code, name FROM area WHERE area_type IN ('england', 'region')")
     names = {str(n).strip().lower(): c for n, c in zip(top["name"], top["area_code"], strict=True)}
-    return numbers, names
+    return la_codes_by_number(store), names
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
