@@ -21,6 +21,7 @@ inspection, whichever sources hold it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,8 +118,10 @@ class OfstedScale:
         return {j.judgement_id: j.name for j in self.judgements}
 
 
+@functools.lru_cache(maxsize=4)
 def load_ofsted_scale(data_dir: Path | str | None = None) -> OfstedScale:
-    """Ofsted's grades and ILACS judgements from ``data/reference``, validated."""
+    """Ofsted's grades and ILACS judgements from ``data/reference``, validated once per
+    process (every page that shows an inspection asks; the files are reviewed data)."""
     base = Path(data_dir) if data_dir else DATA_DIR
     grades = read_rows(base / "reference" / "ofsted_grades.csv", OfstedGrade)
     if sorted(g.ofsted_grade for g in grades) != [1, 2, 3, 4]:
