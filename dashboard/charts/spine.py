@@ -1,6 +1,8 @@
 """The area profile's spine chart (as Fingertips draws it).
 
-Each indicator is a row; England's value is the centre line; the grey bar spans
+Each indicator is a row; the chosen benchmark's value is the centre line
+(England, the region, the statistical neighbours or the parent LA, whichever the
+reader compares with; England where the benchmark has no value); the grey bar spans
 the LAs' range (light: worst to best, dark: 25th to 75th percentile), oriented so
 that better is always to the right; the marker is the area's value, its colour
 and its symbol both saying better / similar / worse.
@@ -15,10 +17,18 @@ import plotly.graph_objects as go
 from dashboard.format import COMPARISON_TEXT
 
 
+def spine_centre(res: pd.DataFrame) -> pd.Series:
+    """Each row's centre: the chosen benchmark's value, or England's where it has none."""
+    if "benchmark_value" not in res:
+        return res["england_value"].astype(float)
+    return res["benchmark_value"].astype(float).fillna(res["england_value"].astype(float))
+
+
 def spine_positions(res: pd.DataFrame) -> pd.DataFrame:
-    """Scale each indicator so England is 0 and the farthest LA is ±1, better to the right."""
+    """Scale each indicator so the benchmark is 0 and the farthest LA is ±1, better to the right."""
     r = res.copy()
-    centre = r["england_value"]
+    centre = spine_centre(r)
+    r["centre_value"] = centre
     half = np.maximum((r["la_max"] - centre).abs(), (centre - r["la_min"]).abs()).replace(0, np.nan)
     flip = np.where(r["polarity"] == "low_is_good", -1.0, 1.0)
     for col in ("value", "la_min", "la_q1", "la_q3", "la_max"):
@@ -33,6 +43,7 @@ def spine_positions(res: pd.DataFrame) -> pd.DataFrame:
 
 def spine_chart(res: pd.DataFrame, title: str) -> go.Figure:
     r = spine_positions(res).iloc[::-1]
+    bench_name = str(r["benchmark_name"].iloc[0]) if "benchmark_name" in r and len(r) else "England"
     labels = r["short_title"].tolist()
     fig = go.Figure()
     fig.add_bar(
@@ -52,15 +63,23 @@ def spine_chart(res: pd.DataFrame, title: str) -> go.Figure:
             y=sub["short_title"], x=sub["x_value"], mode="markers", name=f"{sym} {words}",
             marker={"color": colour, "size": 12, "symbol": symbols.get(label, "diamond"),
                     "line": {"color": "#000000", "width": 1}},
-            customdata=np.stack([sub["value"], sub["england_value"]], axis=1),
-            hovertemplate="%{y}: %{customdata[0]:.1f} (England %{customdata[1]:.1f})<extra>"
+            customdata=np.stack([sub["value"], sub["centre_value"]], axis=1),
+            hovertemplate="%{y}: %{customdata[0]:.1f} (" + bench_name + " %{customdata[1]:.1f})<extra>"
             + words + "</extra>",
+        )
+    # Suppressed rows have no marker: say "c" where the marker would be, never a blank.
+    hidden = r[r["suppressed"].fillna(False).astype(bool)] if "suppressed" in r else r.iloc[0:0]
+    if not hidden.empty:
+        fig.add_scatter(
+            y=hidden["short_title"], x=[0.0] * len(hidden), mode="text", text=["c"] * len(hidden),
+            textfont={"size": 14, "color": "#0b0c0c"}, name="c = suppressed (count too small to show)",
+            hoverinfo="skip",
         )
     fig.add_vline(x=0, line_color="#000000", line_width=2)
     fig.update_layout(
         title=title, barmode="overlay", height=max(260, 34 * len(r) + 120),
         xaxis={"range": [-1.15, 1.15], "tickvals": [-1, 0, 1],
-               "ticktext": ["Worse", "England", "Better"], "title": None},
+               "ticktext": ["Worse", bench_name, "Better"], "title": None},
         yaxis={"title": None}, legend={"orientation": "h", "y": -0.12},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )

@@ -47,7 +47,7 @@ shown = res if outcome == "all" else res[res["outcome_id"] == outcome]
 if view == "aims":
     for oid, block in shown.groupby("outcome_id", sort=False):
         st.header(names[oid])
-        st.plotly_chart(spine_chart(block, f"{names[oid]}: area value against England's range"),
+        st.plotly_chart(spine_chart(block, f"{names[oid]}: area value against {bench} and the LAs' range"),
                         key=f"spine-{oid}")
         results_table(block.sort_values(["aim_order", "indicator_id"], kind="stable"), key=f"tbl-{oid}",
                       with_aim=True)
