@@ -135,3 +135,25 @@ def test_compare_tab_shows_grades_beside_the_data(writable: Path) -> None:
     beside = next(d.value for d in at.dataframe if "Worse" in d.value.columns)
     assert beside["Area"].tolist() == ["Telford and Wrekin", "Brighton and Hove"]
     assert beside["Grade"].tolist() == ["Inadequate", "Outstanding"]
+
+
+def test_change_a_user_preselects_no_new_role(writable: Path) -> None:
+    at = _app("admin", User("ada", "admin"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="change-who").set_value("ann")
+    at.run()
+    role = next(sb for sb in at.selectbox if sb.label == "New role")
+    assert role.value is None  # no role is preselected
+    assert any("Current role: Analyst" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert any("Nothing changed for ann" in i.value for i in at.info)
+    with Store(writable) as s:
+        assert s.df("SELECT role FROM app_user WHERE username = 'ann'")["role"].tolist() == ["analyst"]
+    next(sb for sb in at.selectbox if sb.label == "New role").set_value("viewer")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    with Store(writable) as s:
+        assert s.df("SELECT role FROM app_user WHERE username = 'ann'")["role"].tolist() == ["viewer"]

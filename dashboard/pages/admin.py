@@ -53,15 +53,33 @@ else:
     users = list_users(store)
     others = [u for u in users["username"] if u != user.username]
     if others:
+        st.markdown("**Change a user**")
+        # The user is chosen outside the form so the form shows that user's current role and status;
+        # no new role is preselected: a change of role is always an explicit choice.
+        current = users.set_index("username")
+        who = st.selectbox("User", others, key="change-who",
+                           format_func=lambda u: f"{u} ({ROLE_NAMES.get(current.loc[u, 'role'], current.loc[u, 'role'])})")
+        was_role, was_active = str(current.loc[who, "role"]), bool(current.loc[who, "active"])
         with st.form("change-user"):
-            st.markdown("**Change a user**")
-            who = st.selectbox("User", others)
-            new_role = st.selectbox("New role", ROLES, format_func=ROLE_NAMES.__getitem__)
-            active = st.checkbox("Account active", value=True)
+            st.caption(f"Current role: {ROLE_NAMES.get(was_role, was_role)}; "
+                       f"account {'active' if was_active else 'disabled'}.")
+            new_role = st.selectbox("New role", ROLES, index=None, placeholder="Keep the current role",
+                                    format_func=ROLE_NAMES.__getitem__, key=f"change-role-{who}")
+            active = st.checkbox("Account active", value=was_active, key=f"change-active-{who}")
             if st.form_submit_button("Save"):
-                set_role(store, user, who, new_role)
-                set_active(store, user, who, active)
-                st.success(f"{plain(who)}: {ROLE_NAMES[new_role]}, {'active' if active else 'disabled'}.")
+                if (new_role is None or new_role == was_role) and active == was_active:
+                    st.info(f"Nothing changed for {plain(who)}: choose a new role or change the account status.")
+                else:
+                    try:
+                        if new_role is not None and new_role != was_role:
+                            set_role(store, user, who, new_role)
+                        if active != was_active:
+                            set_active(store, user, who, active)
+                    except (ValueError, PermissionDenied) as exc:
+                        st.error(plain(exc))
+                    else:
+                        role_now = new_role or was_role
+                        st.success(f"{plain(who)}: {ROLE_NAMES[role_now]}, {'active' if active else 'disabled'}.")
 
 st.subheader("Audit log")
 log = audit_log(store, user)
