@@ -5,7 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.format import BAND_TEXT, SUPPRESSED_NOTE, TREND_TEXT, comparison_label, fmt_value
+from dashboard.format import (
+    BAND_TEXT,
+    SUPPRESSED_NOTE,
+    TREND_TEXT,
+    comparison_label,
+    fmt_interval,
+    fmt_value,
+)
 from metrics.catalogue import dataset_status
 from metrics.labels import BAND_POSITION_WORDS, confidence_text, trend_periods_text
 from metrics.ofsted import Inspection, inspections_frame
@@ -104,7 +111,7 @@ def ci_text(lower: float, upper: float, level: float, decimals: int, suppressed:
         return "c"
     if lower != lower:
         return "–"
-    return f"{fmt_value(lower, decimals)} – {fmt_value(upper, decimals)} ({confidence_text(level)})"
+    return f"{fmt_interval(lower, upper, decimals)} ({confidence_text(level)})"
 
 
 def suppressed_note(flags: pd.Series) -> None:

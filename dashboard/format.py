@@ -6,9 +6,9 @@ symbol. The palette is Okabe-Ito-like, safe for the common colour-vision deficie
 
 from __future__ import annotations
 
-import math
 import re
 
+from metrics.display import SUPPRESSED, fmt_interval, fmt_value
 from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS
 
 _COMPARISON_SYMBOLS = {"better": "▲", "similar": "●", "worse": "▼", "higher": "↑", "lower": "↓", "not_compared": "–"}
@@ -20,7 +20,6 @@ _TREND_SYMBOLS = {"getting_better": "↗ ", "getting_worse": "↘ ", "increasing
                   "no_significant_change": "→ ", "cannot_be_calculated": ""}
 TREND_TEXT: dict[str, str] = {k: _TREND_SYMBOLS[k] + w for k, w in TREND_WORDS.items()}
 BAND_TEXT: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
-SUPPRESSED = "c"
 SUPPRESSED_NOTE = "c = confidential: count below the disclosure threshold, so not shown."
 
 
@@ -48,9 +47,5 @@ def comparison_label(label: str) -> str:
     return f"{symbol} {words}"
 
 
-def fmt_value(value: float | None, decimals: int = 1, suppressed: bool = False) -> str:
-    if suppressed:
-        return SUPPRESSED
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.{decimals}f}"
+__all__ = ["BAND_TEXT", "COMPARISON_TEXT", "SUPPRESSED", "SUPPRESSED_NOTE", "TREND_TEXT", "comparison_label",
+           "fmt_interval", "fmt_value", "plain"]

@@ -6,8 +6,8 @@ dashboard shows: the pack is assembled from :func:`metrics.results.area_results`
 queries of its own. Charts are drawn with the PDF library's own vector
 primitives, so building a pack needs no browser (Plotly's static export would).
 
-Figures are rounded only here, at the edge, half-up as DfE publishes them;
-suppressed figures print as "c".
+Figures are rounded only at the edge, half up as DfE publishes them, by the
+same formatter as the pages (:mod:`metrics.display`); suppressed figures print as "c".
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
+from metrics.display import MISSING, fmt_value
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
@@ -49,14 +49,8 @@ SYMBOLS = {"better": "+", "similar": "=", "worse": "-", "higher": "^", "lower": 
 
 
 def fmt(value: object, places: int = 1, suppressed: bool = False) -> str:
-    """A figure as printed: half-up rounding, thousands separators, 'c' when suppressed."""
-    if suppressed:
-        return "c"
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "-"
-    q = Decimal(1).scaleb(-places)
-    d = Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP)
-    return f"{d:,.{places}f}"
+    """A figure as printed: the product's one formatter (:func:`metrics.display.fmt_value`)."""
+    return fmt_value(value, places, suppressed)
 
 
 @dataclass
@@ -183,7 +177,7 @@ def _safe_cell(value: object) -> object:
     """A cell as written: "-" (nothing to show) left blank, formula-like text made inert."""
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value == "-":
+    if value in ("-", MISSING):
         return None
     return neutralise(value)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.format import COMPARISON_TEXT
+from dashboard.charts import readable
+from dashboard.format import COMPARISON_TEXT, fmt_value
 
 FUNNEL_SYMBOLS = {
     "High (0.001)": "triangle-up", "High (0.025)": "triangle-up-open",
@@ -16,6 +17,7 @@ FUNNEL_SYMBOLS = {
 def ranked_bars(las: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
     """One trace per comparison so the legend spells out what each colour means."""
     d = las[las["value"].notna()]
+    dp = _places(meta)
     fig = go.Figure()
     groups = [(f"{sym} {words}", colour, d[(d["comparison"] == key) & ~d["selected"]])
               for key, (sym, words, colour) in COMPARISON_TEXT.items()]
@@ -29,12 +31,13 @@ def ranked_bars(las: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
             x=sub["name"], y=sub["value"], marker_color=colour, name=name,
             error_y={"type": "data", "symmetric": False, "array": sub["upper95"] - sub["value"],
                      "arrayminus": sub["value"] - sub["lower95"], "color": "#444444"},
-            hovertemplate="%{x}: %{y:.1f} (" + name + ")<extra></extra>",
+            text=[f"{n}: {fmt_value(v, dp)} ({name})" for n, v in zip(sub["name"], sub["value"], strict=True)],
+            textposition="none", hovertemplate="%{text}<extra></extra>",
         )
     eng = d["england_value"].iloc[0] if len(d) else None
     if eng is not None and eng == eng:
         fig.add_hline(y=eng, line_dash="dash", line_color="#000000",
-                      annotation_text=f"England {eng:.1f}")
+                      annotation_text=f"England {fmt_value(eng, dp)}")
     fig.update_layout(
         height=480, xaxis={"showticklabels": len(d) <= 40, "title": None,
                            "categoryorder": "array", "categoryarray": d["name"].tolist()},
@@ -42,7 +45,14 @@ def ranked_bars(las: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
         legend={"orientation": "h", "y": -0.15},
         title=f"{meta['short_title']}: LAs ranked (selected area in black)",
     )
-    return fig
+    return readable(fig)
+
+
+def _places(meta: dict[str, object]) -> int:
+    try:
+        return int(meta.get("decimal_places", 1))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 1  # missing or NaN
 
 
 LIMIT_NAMES = {"lower_2s": "95% lower limit", "upper_2s": "95% upper limit",
@@ -56,6 +66,7 @@ def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, meta: dict[str, obj
     their own (``*_population_1_year``), as the reference implementation returns them.
     """
     fig = go.Figure()
+    dp = _places(meta)
     first = limits.columns[0]
     for prefix, name in LIMIT_NAMES.items():
         y_col = f"{prefix}_limit"
@@ -75,9 +86,9 @@ def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, meta: dict[str, obj
             continue
         fig.add_scatter(
             x=sub["denominator"], y=sub["value"], mode="markers", name=label,
-            text=sub["name"] + ": " + label,
+            text=[f"{n}: {label}<br>{fmt_value(v, dp)}" for n, v in zip(sub["name"], sub["value"], strict=True)],
             marker={"size": 9, "color": "#0072B2", "symbol": symbol},
-            hovertemplate="%{text}<br>%{y:.1f}<extra></extra>",
+            hovertemplate="%{text}<extra></extra>",
         )
     chosen = points[points["selected"]]
     if not chosen.empty:
@@ -86,7 +97,8 @@ def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, meta: dict[str, obj
             x=chosen["denominator"], y=chosen["value"], mode="markers",
             name=f"{chosen['name'].iloc[0]} (selected): {label}",
             marker={"size": 15, "color": "#000000", "symbol": FUNNEL_SYMBOLS.get(label, "diamond")},
-            hovertemplate=f"{chosen['name'].iloc[0]}: {label}<br>%{{y:.1f}}<extra></extra>",
+            text=[f"{chosen['name'].iloc[0]}: {label}<br>{fmt_value(v, dp)}" for v in chosen["value"]],
+            hovertemplate="%{text}<extra></extra>",
         )
     # Limits at tiny denominators run off to infinity: frame the LAs, not the asymptotes.
     lo, hi = float(points["value"].min()), float(points["value"].max())
@@ -96,4 +108,4 @@ def funnel_chart(points: pd.DataFrame, limits: pd.DataFrame, meta: dict[str, obj
         xaxis={"title": "Denominator", "range": [0, float(points["denominator"].max()) * 1.05]},
         yaxis={"title": str(meta["unit"]), "range": [lo - pad, hi + pad]},
     )
-    return fig
+    return readable(fig)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts import readable
 from metrics.geo import Outline, aspect_ratio
 
 
@@ -57,4 +58,4 @@ def choropleth(
         yaxis={"visible": False, "scaleanchor": "x", "scaleratio": aspect_ratio(drawn)},
         legend={"title": {"text": "Key"}}, plot_bgcolor="#FFFFFF",
     )
-    return fig
+    return readable(fig)

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.format import COMPARISON_TEXT
+from dashboard.charts import readable
+from dashboard.format import COMPARISON_TEXT, fmt_value
 
 
 def spine_centre(res: pd.DataFrame) -> pd.Series:
@@ -63,9 +64,11 @@ def spine_chart(res: pd.DataFrame, title: str) -> go.Figure:
             y=sub["short_title"], x=sub["x_value"], mode="markers", name=f"{sym} {words}",
             marker={"color": colour, "size": 12, "symbol": symbols.get(label, "diamond"),
                     "line": {"color": "#000000", "width": 1}},
-            customdata=np.stack([sub["value"], sub["centre_value"]], axis=1),
-            hovertemplate="%{y}: %{customdata[0]:.1f} (" + bench_name + " %{customdata[1]:.1f})<extra>"
-            + words + "</extra>",
+            # The hover is text made here (names never enter the template, where "%{" would be code).
+            text=[f"{t}: {fmt_value(v, d)} ({bench_name} {fmt_value(c, d)}), {words}"
+                  for t, v, c, d in zip(sub["short_title"], sub["value"], sub["centre_value"],
+                                        _places(sub), strict=True)],
+            hovertemplate="%{text}<extra></extra>",
         )
     # Suppressed rows have no marker: say "c" where the marker would be, never a blank.
     hidden = r[r["suppressed"].fillna(False).astype(bool)] if "suppressed" in r else r.iloc[0:0]
@@ -83,4 +86,10 @@ def spine_chart(res: pd.DataFrame, title: str) -> go.Figure:
         yaxis={"title": None}, legend={"orientation": "h", "y": -0.12},
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    return fig
+    return readable(fig)
+
+
+def _places(frame: pd.DataFrame) -> list[int]:
+    if "decimal_places" not in frame:
+        return [1] * len(frame)
+    return [int(d) if d == d else 1 for d in frame["decimal_places"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import comparison_label, fmt_value
+from dashboard.format import comparison_label, fmt_interval, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
 from metrics.subgroups import client_group_results
@@ -32,7 +32,7 @@ for gid, block in res.groupby("client_group_id", sort=False):
         Group=[fmt_value(v, d, s) for v, d, s in zip(block["value"], dp, block["suppressed"], strict=True)],
         All=[fmt_value(v, d) for v, d in zip(block["all_value"], dp, strict=True)],
         Gap=[("c" if s else fmt_value(g, d)) for g, d, s in zip(block["gap"], dp, block["suppressed"], strict=True)],
-        GapCI=[("–" if lo != lo else f"{fmt_value(lo, d)} – {fmt_value(hi, d)}")
+        GapCI=[fmt_interval(lo, hi, d)
                for lo, hi, d in zip(block["gap_lower"], block["gap_upper"], dp, strict=True)],
         Compared=[comparison_label(c) for c in block["comparison"]],
     )[["short_title", "Group", "All", "Gap", "GapCI", "Compared", "unit"]].rename(

@@ -6,9 +6,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
+from dashboard.charts import readable
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import COMPARISON_TEXT, comparison_label, fmt_value
-from dashboard.selection import selection_bar
+from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.subgroups import (
     cluster_results,
@@ -50,10 +51,10 @@ if not has_cluster_figures(store, code):
 outcomes = cache.outcomes()
 onames = dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))
 opts = list(onames)
-wanted = st.query_params.get("outcome", opts[0])
+wanted = param("outcome", opts[0])
 outcome = st.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in opts else 0,
                        format_func=onames.__getitem__)
-st.query_params["outcome"] = outcome
+remember(outcome=outcome)
 res = cluster_results(store, code, sel, outcome)
 st.caption(f"Significance: each cluster's confidence interval (95%, or 99.8% where Fingertips sets it) "
            f"compared with {areas.loc[code, 'name']}'s "
@@ -72,7 +73,7 @@ fig = go.Figure(go.Heatmap(
                                         [1, COMPARISON_TEXT["better"][2]]],
     zmin=-1, zmax=1, showscale=False, hoverinfo="text"))
 fig.update_layout(height=max(300, 40 * len(pivot) + 120), title=f"{onames[outcome]}: clusters against the LA")
-st.plotly_chart(fig, key="tartan")
+st.plotly_chart(readable(fig), key="tartan")
 dp = res["decimal_places"].fillna(1).astype(int)
 table = res.assign(
     Value=[fmt_value(v, d, s) for v, d, s in zip(res["value"], dp, res["suppressed"], strict=True)],

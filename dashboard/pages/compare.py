@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard.charts.compare import funnel_chart, ranked_bars
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import BAND_TEXT, comparison_label, fmt_value
+from dashboard.format import BAND_TEXT, comparison_label, fmt_interval, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import funnel_data, indicator_across_las, indicator_meta
@@ -68,7 +68,7 @@ table = las.assign(
     Rank=las["rank"].map(lambda r: "–" if r != r else int(r)),
     Area=las["name"] + las["selected"].map({True: " ◀ selected", False: ""}),
     Value=[fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)],
-    CI=[("c" if s else f"{fmt_value(lo, dp)} – {fmt_value(hi, dp)}")
+    CI=[("c" if s else fmt_interval(lo, hi, dp))
         for lo, hi, s in zip(las["lower95"], las["upper95"], las["suppressed"], strict=True)],
     Band=[BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in las["band"]],
     Compared=[comparison_label(c) for c in las["comparison"]],

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
+from dashboard.charts import readable
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import TREND_TEXT, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
@@ -54,7 +55,7 @@ for m in markers:
                   line={"dash": "dot", "width": 1, "color": "#505a5f"})
     fig.add_annotation(x=m.period_label, y=1, yref="paper", text=m.text, textangle=-90, xanchor="right",
                        yanchor="top", showarrow=False, font={"size": 11, "color": "#0b0c0c"})
-st.plotly_chart(fig, key="trend-chart")
+st.plotly_chart(readable(fig), key="trend-chart")
 if markers:
     st.caption("Dotted lines: Ofsted ILACS inspections of " + names.get(sel.area_code, sel.area_code) + ", "
                + "; ".join(f"{m.text.removeprefix('Ofsted: ')} in {m.period_label}" for m in markers) + ".")

@@ -63,6 +63,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from metrics.catalogue import la_codes_by_number
+from metrics.display import round_half_up
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import (
@@ -464,9 +465,10 @@ def _check_published(name: str, take: pd.DataFrame, column: str, out: dict[str, 
     text = take[column].astype(str)
     places = text.str.extract(r"\.(\d+)$", expand=False).str.len().fillna(0).to_numpy(dtype=float)
     scale = 10.0 ** places
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Half-up as DfE rounds (values are non-negative); the epsilon absorbs binary noise.
-        computed = np.floor(count / denom * multiplier * scale + 0.5 + 1e-9) / scale
+    computed = np.full(len(published), np.nan)
+    for i in np.flatnonzero(ok):
+        # The product's one rounding rule, which is DfE's (half up), at the places published.
+        computed[i] = round_half_up(count[i] / denom[i] * multiplier, int(places[i]))
     wrong = ok & (np.abs(computed - published) > 1.0 / scale + 1e-9)
     faults: list[Fault] = []
     for i in np.flatnonzero(wrong)[:MAX_REPORTED]:

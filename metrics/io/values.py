@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -192,10 +191,3 @@ def parse_period(text: object) -> tuple[int, str, str | None] | None:
         return int(s), s, qualifier
     return None
 
-
-def round_half_up(value: float, places: int = 1) -> float:
-    """Round as DfE publishes (0.05 -> 0.1), unlike Python's round-half-even."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return float("nan")
-    q = Decimal(1).scaleb(-places)
-    return float(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))

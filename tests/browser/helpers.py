@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from dashboard.server import SCRIPT_DONE_JS
 
 
@@ -28,7 +30,9 @@ def fmt(value: float | None, decimals: int, suppressed: bool = False) -> str:
         return "c"
     if value is None or value != value:
         return "–"
-    return f"{value:,.{decimals}f}"
+    # Half up, as DfE and OHID publish (Python's format would round 2.25 to 2.2).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}"
 
 
 def grid(container: object) -> list[dict[str, str]]:

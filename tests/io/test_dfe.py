@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from metrics.display import round_half_up
 from metrics.io.core import ImportResult, import_source
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
-from metrics.io.values import round_half_up
 from metrics.store import Store
 from tests.conftest import REPO_ROOT, shared_path
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import metrics.io.core as core
+from metrics.display import round_half_up
 from metrics.io.core import (
     Chunk,
     ImportFailed,
@@ -27,7 +28,7 @@ from metrics.io.core import (
 )
 from metrics.io.faults import MAX_REPORTED
 from metrics.io.fingertips import open_fingertips
-from metrics.io.values import parse_numbers, parse_period, round_half_up
+from metrics.io.values import parse_numbers, parse_period
 from metrics.stats import rate_ci
 from metrics.store import Store
 from tests.io.conftest import BASE_ROW, ci, import_file, row, write_fingertips
