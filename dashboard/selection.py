@@ -1,7 +1,9 @@
-"""The global selection bar, held in the URL so any view can be shared.
+"""The global selection bar, held in the URL and the session together.
 
-Each widget starts from ``st.query_params`` and writes its value back, so copying
-the address bar into another browser reproduces the view exactly.
+Each widget starts from ``st.query_params`` (or, when a page is opened from the
+sidebar with an empty query string, from the session) and writes its value back
+to both, so copying the address bar into another browser reproduces the view
+exactly, and moving between pages keeps it.
 """
 
 from __future__ import annotations
@@ -14,9 +16,32 @@ from metrics.results import BENCHMARKS, Selection
 DEFAULT_AREA = "E06000020"  # Telford and Wrekin: the seeds' worked example
 
 
-def _param(name: str, default: str) -> str:
+#: The selection every page shares. Streamlit's sidebar navigation opens a page
+#: with an empty query string, so these are also kept in the session: a reader
+#: who picks Blackpool on one page finds Blackpool on the next, however they move.
+SHARED = ("area", "benchmark", "period", "group", "outcome", "indicator")
+_SESSION_KEY = "selection"
+
+
+def param(name: str, default: str) -> str:
+    """A selection's value: the URL's (a shared link), else this session's, else ``default``."""
     value = st.query_params.get(name)
-    return value if value else default
+    if value:
+        return value
+    if name in SHARED:
+        kept = st.session_state.get(_SESSION_KEY, {}).get(name)
+        if kept:
+            return str(kept)
+    return default
+
+
+def remember(**values: str) -> None:
+    """Put the chosen values in the URL and, for the shared selection, in the session."""
+    st.query_params.update(values)
+    kept = st.session_state.setdefault(_SESSION_KEY, {})
+    kept.update({k: v for k, v in values.items() if k in SHARED})
+
+
 
 
 def no_data_yet() -> None:
@@ -58,20 +83,20 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
     groups = cache.client_groups()
     group_names = dict(zip(groups["client_group_id"], groups["name"], strict=True))
 
-    area = _param("area", DEFAULT_AREA)
+    area = param("area", DEFAULT_AREA)
     area = area if area in labels else (DEFAULT_AREA if DEFAULT_AREA in labels else codes[0])
-    bench = _param("benchmark", "england")
+    bench = param("benchmark", "england")
     bench = bench if bench in BENCHMARKS else "england"
     # "latest": each indicator its own latest period (the default, so nothing opens blank
     # where an indicator is published later than others).
     periods: list[int | str] = [LATEST, *years]
-    raw = _param("period", LATEST)
+    raw = param("period", LATEST)
     try:
         year: int | str = int(raw)
     except ValueError:
         year = LATEST
     year = year if year in periods else LATEST
-    group = _param("group", "all")
+    group = param("group", "all")
     group = group if group in group_names else "all"
 
     c1, c2, c3, c4 = st.columns([3, 2, 1.4, 2])
@@ -91,7 +116,7 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
         "Client group", gkeys, index=gkeys.index(group), format_func=group_names.__getitem__,
         key="sel_group",
     )
-    st.query_params.update({"area": area, "benchmark": bench, "period": str(year), "group": group})
+    remember(area=area, benchmark=bench, period=str(year), group=group)
     return Selection(area_code=area, benchmark=bench, period_year=None if year == LATEST else int(year),
                      client_group=group)
 
@@ -105,8 +130,8 @@ def indicator_picker(label: str = "Indicator", client_group: str = "all") -> str
     names = {
         r.indicator_id: f"{r.outcome_name}: {r.short_title} ({r.indicator_id})" for r in cat.itertuples()
     }
-    wanted = _param("indicator", ids[0] if ids else "")
+    wanted = param("indicator", ids[0] if ids else "")
     index = ids.index(wanted) if wanted in ids else 0
     chosen = st.selectbox(label, ids, index=index, format_func=names.__getitem__, key="sel_indicator")
-    st.query_params["indicator"] = chosen
+    remember(indicator=str(chosen))
     return str(chosen)

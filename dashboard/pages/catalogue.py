@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
 from dashboard.format import plain
+from dashboard.selection import param, remember
 from dashboard.state import get_store
 from metrics.catalogue import indicators, unmapped_indicators
 from metrics.results import search_catalogue
@@ -24,12 +25,12 @@ download_csv(shown.drop(columns=["client_groups", "nsf_standards"]), "indicator_
 
 ids = shown["indicator_id"].tolist()
 if ids:
-    wanted = st.query_params.get("indicator", ids[0])
+    wanted = param("indicator", ids[0])
     by_id = cat.set_index("indicator_id")  # once: the label is asked for every option
     titles = by_id["title"].to_dict()
     chosen = st.selectbox("Indicator details", ids, index=ids.index(wanted) if wanted in ids else 0,
                           format_func=lambda i: f"{i}: {titles[i]}")
-    st.query_params["indicator"] = chosen
+    remember(indicator=str(chosen))
     row = by_id.loc[chosen]
     st.header(str(row["title"]))
     fields = {

@@ -13,7 +13,7 @@ from dashboard.components import (
     ofsted_summary,
     results_table,
 )
-from dashboard.selection import selection_bar
+from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
 
 store = get_store()
@@ -32,14 +32,14 @@ view = st.radio(
 ids = outcomes["outcome_id"].tolist()
 # One outcome at a time unless asked for all: a board reviews outcome by outcome,
 # and five spine charts at once took over 2 s to draw (60 s under 20 sessions).
-wanted = st.query_params.get("outcome", ids[0] if ids else "all")
+wanted = param("outcome", ids[0] if ids else "all")
 options = ["all", *ids]
 names = {"all": "All outcomes", **dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))}
 outcome = st.selectbox(
     "Outcome", options, index=options.index(wanted) if wanted in options else 0,
     format_func=names.__getitem__,
 )
-st.query_params.update({"view": view, "outcome": outcome})
+remember(view=view, outcome=outcome)
 bench = res["benchmark_name"].iloc[0] if len(res) else "England"
 method_note(bench)
 

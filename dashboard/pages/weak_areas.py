@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv, method_note, suppressed_note
 from dashboard.format import BAND_TEXT, TREND_TEXT, comparison_label, fmt_value
-from dashboard.selection import selection_bar
+from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.weak_areas import filter_weak, untested_band_d
 
@@ -19,14 +19,14 @@ outcomes = cache.outcomes()
 onames = {"all": "All outcomes", **dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))}
 c1, c2 = st.columns(2)
 opts = list(onames)
-wanted = st.query_params.get("outcome", "all")
+wanted = param("outcome", "all")
 outcome = c1.selectbox("Outcome", opts, index=opts.index(wanted) if wanted in opts else 0,
                        format_func=onames.__getitem__)
 std_opts = ["all", *[str(i) for i in range(1, 12)]]
 wanted_std = st.query_params.get("nsf", "all")
 nsf = c2.selectbox("NSF standard", std_opts, index=std_opts.index(wanted_std) if wanted_std in std_opts else 0,
                    format_func=lambda s: "All standards" if s == "all" else f"Standard {s}")
-st.query_params.update({"outcome": outcome, "nsf": nsf})
+remember(outcome=outcome, nsf=nsf)
 with st.spinner("Checking the area, its clusters and client groups…"):
     weak = filter_weak(cache.weak_list(sel), outcome, nsf)
 method_note(str(weak["benchmark_name"].iloc[0]) if len(weak) else "benchmark")
