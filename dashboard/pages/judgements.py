@@ -174,10 +174,10 @@ with tab_record:
                     shown = "-".join(f"{a}{v}" for a, v in versions.items())
                     checked = st.checkbox("I have checked these judgements", key=f"confirm-checked-{rid}-{shown}",
                                           disabled=bool(ungraded))
-                    left, right = st.columns(2)
-                    confirm = left.button("Confirm: submit and lock", key="confirm-submit", type="primary",
+                    buttons = st.container(horizontal=True)
+                    confirm = buttons.button("Confirm: submit and lock", key="confirm-submit", type="primary",
                                           disabled=bool(ungraded) or not checked)
-                    if right.button("Cancel", key="cancel-submit"):
+                    if buttons.button("Cancel", key="cancel-submit"):
                         st.session_state.pop(confirming, None)
                         st.rerun()
                     if confirm and not checked:
