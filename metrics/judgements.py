@@ -29,6 +29,7 @@ from metrics.store import Store
 # data (data/reference/jar_grades.csv, jar_aspects.csv), read once at import.
 GRADES, EXTRA_ASPECTS = load_jar_scale()
 MAX_EVIDENCE_CHARS = 20_000
+NO_GRADE = "Choose a grade"  # how a save without a grade is refused
 _ATTEMPTS = 5  # tries at a review number when other processes open reviews of the same area at once
 
 
@@ -115,7 +116,7 @@ def record_judgement(
     actor: User,
     review_id: str,
     aspect: str,
-    grade: int,
+    grade: int | None,
     evidence: str = "",
     indicator_ids: list[str] | None = None,
 ) -> int:
@@ -123,13 +124,16 @@ def record_judgement(
 
     The review's row is locked for the transaction (PostgreSQL; DuckDB has one
     writer anyway), so two inspectors saving at the same moment get consecutive
-    versions and neither save is lost.
+    versions and neither save is lost. A judgement always has a grade: ``None``
+    (no grade chosen) is refused, never taken as a default.
     """
     actor = authorise(store, actor, "record_judgement", review_id)
     valid = aspects(store)
     if aspect not in valid:
         raise ValueError(f"unknown aspect {aspect!r}; one of {', '.join(valid)}")
-    if int(grade) not in GRADES:
+    if grade is None:
+        raise ValueError(f"{NO_GRADE}: every judgement needs a grade on the JAR scale; nothing was saved")
+    if isinstance(grade, bool) or int(grade) not in GRADES:
         raise ValueError("grade must be 1 (inadequate), 2 (adequate), 3 (good) or 4 (outstanding)")
     evidence = evidence or ""
     if len(evidence) > MAX_EVIDENCE_CHARS:
@@ -165,8 +169,39 @@ def record_judgement(
     return version
 
 
-def submit_review(store: Store, actor: User, review_id: str) -> None:
-    """Lock a review once every aspect has a grade."""
+def submission_summary(store: Store, review_id: str) -> pd.DataFrame:
+    """What submitting a review would lock: one row per aspect, in framework order.
+
+    Columns: ``aspect``, ``aspect_name``, ``grade`` (missing where not graded),
+    ``grade_name`` ("not graded" there), ``indicators`` (how many indicators the
+    current judgement relies on), ``recorded_by`` and ``version``. Pass the
+    versions back to :func:`submit_review` (``expect``) so that what is locked is
+    exactly what the inspector checked.
+    """
+    current = current_judgements(store, review_id).set_index("aspect")
+    rows = []
+    for aspect, name in aspects(store).items():
+        if aspect in current.index:
+            j = current.loc[aspect]
+            ids = j["indicator_ids"]
+            rows.append({"aspect": aspect, "aspect_name": name, "grade": int(j["grade"]),
+                         "grade_name": GRADES[int(j["grade"])],
+                         "indicators": 0 if ids is None else len(ids),
+                         "recorded_by": str(j["recorded_by"]), "version": int(j["version"])})
+        else:
+            rows.append({"aspect": aspect, "aspect_name": name, "grade": None, "grade_name": "not graded",
+                         "indicators": 0, "recorded_by": None, "version": None})
+    frame = pd.DataFrame(rows, columns=["aspect", "aspect_name", "grade", "grade_name", "indicators",
+                                        "recorded_by", "version"])
+    return frame.astype({"grade": "Int64", "version": "Int64", "indicators": int})
+
+
+def submit_review(store: Store, actor: User, review_id: str, expect: dict[str, int] | None = None) -> None:
+    """Lock a review once every aspect has a grade.
+
+    ``expect`` (aspect -> version, as :func:`submission_summary` listed them) makes
+    the submission refuse if any judgement changed after the inspector checked it.
+    """
     actor = authorise(store, actor, "submit_review", review_id)
     review = get_review(store, review_id)
     if review.status == "submitted":
@@ -181,6 +216,12 @@ def submit_review(store: Store, actor: User, review_id: str) -> None:
                              [review_id]).fetchone()
         if status is None or status[0] == "submitted":
             raise ReviewLocked(f"review {review_id} is already submitted")
+        if expect is not None:
+            now = dict(cur.execute(
+                "SELECT j.aspect, j.version FROM judgement j WHERE j.review_id = ? AND " + _LATEST,
+                [review_id]).fetchall())
+            if {a: int(v) for a, v in now.items()} != {a: int(v) for a, v in expect.items()}:
+                raise ValueError("cannot submit: judgements changed since you checked them; check them again")
         cur.execute(
             "UPDATE review SET status = 'submitted', submitted_by = ?, submitted_at = ? WHERE review_id = ?"
             " AND status = 'draft'", [actor.username, dt.datetime.now(), review_id],

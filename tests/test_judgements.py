@@ -20,6 +20,7 @@ from metrics.judgements import (
     judgements_across_areas,
     judgements_with_data,
     record_judgement,
+    submission_summary,
     submit_review,
 )
 from metrics.store import Store
@@ -140,3 +141,46 @@ def test_grades_beside_the_data(store: Store) -> None:
     assert frame.iloc[0][["better", "similar", "worse"]].tolist() == card.loc["SS", ["better", "similar", "worse"]].tolist()
     management = judgements_with_data(store, "service_management", 2025)
     assert "worse" not in management.columns and len(management) == 2
+
+
+def test_a_judgement_without_a_grade_is_refused_and_nothing_saved(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    with pytest.raises(ValueError, match="^Choose a grade: every judgement needs a grade"):
+        record_judgement(store, INSPECTOR, review.review_id, "SS", None, "alpha", ["NI117"])
+    with pytest.raises(ValueError, match="grade must be"):
+        record_judgement(store, INSPECTOR, review.review_id, "SS", True)  # type: ignore[arg-type]
+    assert store.scalar("SELECT count(*) FROM judgement") == 0
+    assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'record_judgement'") == 0
+
+
+def test_submission_summary_lists_every_aspect_with_grade_and_indicator_count(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    record_judgement(store, INSPECTOR, review.review_id, "SS", 2, "re-referrals", ["NI117", "NI65"])
+    record_judgement(store, INSPECTOR, review.review_id, "SS", 1, "and rising", ["NI65"])  # the latest counts
+    record_judgement(store, INSPECTOR, review.review_id, "capacity_to_improve", 3)
+    summary = submission_summary(store, review.review_id)
+    assert summary["aspect"].tolist() == list(aspects(store))
+    by = summary.set_index("aspect")
+    assert by.loc["SS", ["aspect_name", "grade", "grade_name", "indicators", "recorded_by", "version"]].tolist() == [
+        "Stay safe", 1, "Inadequate", 1, "ian", 2]
+    assert by.loc["capacity_to_improve", ["grade_name", "indicators", "version"]].tolist() == ["Good", 0, 1]
+    ungraded = summary[summary["grade"].isna()]
+    assert ungraded["aspect_name"].tolist() == [
+        "Be healthy", "Enjoy and achieve", "Make a positive contribution", "Achieve economic well-being",
+        "Service management"]
+    assert set(ungraded["grade_name"]) == {"not graded"} and set(ungraded["indicators"]) == {0}
+
+
+def test_submit_refuses_when_a_judgement_changed_after_the_summary_was_checked(store: Store) -> None:
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    _grade_all(store, review.review_id)
+    checked = submission_summary(store, review.review_id)
+    expect = dict(zip(checked["aspect"], checked["version"].astype(int), strict=True))
+    record_judgement(store, User("ivy", "inspector"), review.review_id, "SS", 1, "changed meanwhile")
+    with pytest.raises(ValueError, match="changed since you checked"):
+        submit_review(store, INSPECTOR, review.review_id, expect=expect)
+    assert store.scalar("SELECT status FROM review WHERE review_id = ?", [review.review_id]) == "draft"
+    checked = submission_summary(store, review.review_id)
+    submit_review(store, INSPECTOR, review.review_id,
+                  expect=dict(zip(checked["aspect"], checked["version"].astype(int), strict=True)))
+    assert store.scalar("SELECT status FROM review WHERE review_id = ?", [review.review_id]) == "submitted"

@@ -52,12 +52,26 @@ def test_inspector_records_a_judgement_through_the_form(writable: Path) -> None:
     inspector = User("ian", "inspector")
     with Store(writable) as s:
         review = create_review(s, inspector, "E06000020", 2025)
+        record_judgement(s, inspector, review.review_id, "BH", 3, "healthy enough", ["NI55"])
     at = _app("judgements", inspector, area="E06000020", period="2025")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     at.selectbox(key="draft-review").set_value(review.review_id)
-    form_aspect = next(sb for sb in at.selectbox if sb.label == "Aspect")
-    form_aspect.set_value("SS")
+    at.run()
+    # The form opens on the first aspect's saved judgement, never on a default grade.
+    assert next(r for r in at.radio if r.label == "Grade").value == 3
+    assert next(t for t in at.text_area if t.label == "Evidence notes").value == "healthy enough"
+    assert next(m for m in at.multiselect if m.label == "Indicators relied on").value == ["NI55"]
+    at.selectbox(key="judge-aspect").set_value("SS")
+    at.run()
+    grade = next(r for r in at.radio if r.label == "Grade")
+    assert grade.value is None  # no grade until one is chosen
+    assert next(t for t in at.text_area if t.label == "Evidence notes").value == ""
+    assert next(m for m in at.multiselect if m.label == "Indicators relied on").value == []
+    next(t for t in at.text_area if t.label == "Evidence notes").input("no grade yet")
+    next(b for b in at.button if b.label == "Save judgement").click()
+    at.run()
+    assert any(e.value.startswith("Choose a grade") for e in at.error)
     next(r for r in at.radio if r.label == "Grade").set_value(1)
     next(t for t in at.text_area if t.label == "Evidence notes").input("<b>re-referrals</b> rising")
     next(b for b in at.button if b.label == "Save judgement").click()
@@ -65,8 +79,43 @@ def test_inspector_records_a_judgement_through_the_form(writable: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert any("Saved Stay safe: Inadequate (version 1)" in s.value for s in at.success)
     with Store(writable, read_only=False) as s:
-        row = s.df("SELECT aspect, grade, evidence, recorded_by FROM judgement").iloc[0].tolist()
-    assert row == ["SS", 1, "<b>re-referrals</b> rising", "ian"]
+        rows = s.df("SELECT aspect, grade, evidence, indicator_ids, recorded_by FROM judgement ORDER BY judgement_id")
+    assert len(rows) == 2  # the save without a grade wrote nothing
+    assert rows.iloc[1][["aspect", "grade", "evidence", "recorded_by"]].tolist() == [
+        "SS", 1, "<b>re-referrals</b> rising", "ian"]
+    assert list(rows.iloc[1]["indicator_ids"]) == []
+
+
+def test_submitting_asks_for_a_check_of_what_will_be_locked(writable: Path) -> None:
+    inspector = User("ian", "inspector")
+    with Store(writable) as s:
+        review = create_review(s, inspector, "E06000020", 2025)
+        for aspect in list(aspects(s))[:-1]:
+            record_judgement(s, inspector, review.review_id, aspect, 2, "", ["NI55", "NI56"])
+    at = _app("judgements", inspector, area="E06000020", period="2025")
+    at.run()
+    at.button(key="submit-review").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    listed = at.table[0].value
+    assert listed["Aspect"].tolist()[-1] == "Capacity to improve"
+    assert listed["Grade"].tolist() == ["Adequate"] * 6 + ["not graded"]
+    assert listed["Indicators relied on"].tolist() == [2] * 6 + [0]
+    assert any("Not graded: Capacity to improve" in w.value for w in at.warning)
+    assert at.button(key="confirm-submit").disabled
+    with Store(writable) as s:
+        record_judgement(s, inspector, review.review_id, "capacity_to_improve", 4)
+    at.run()
+    assert at.table[0].value["Grade"].tolist()[-1] == "Outstanding"
+    assert at.button(key="confirm-submit").disabled  # not until the list is ticked as checked
+    next(c for c in at.checkbox if c.label == "I have checked these judgements").check()
+    at.run()
+    at.button(key="confirm-submit").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"Submitted: review {review.review_id} is now locked" in s.value for s in at.success)
+    with Store(writable) as s:
+        assert s.scalar("SELECT status FROM review WHERE review_id = ?", [review.review_id]) == "submitted"
 
 
 def test_board_member_reads_judgements_beside_the_data_and_cannot_record(writable: Path) -> None:

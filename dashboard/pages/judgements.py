@@ -23,6 +23,7 @@ from metrics.judgements import (
     judgements_with_data,
     list_reviews,
     record_judgement,
+    submission_summary,
     submit_review,
 )
 from metrics.ofsted import latest_overall
@@ -36,6 +37,9 @@ sel = selection_bar()
 area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 names = aspects(store)
 grade_label = {g: f"{g} – {n}" for g, n in GRADES.items()}
+FORM_COUNTER, FLASH = "judge-form-n", "judge-flash"  # session state of the record tab
+SUMMARY_COLUMNS = {"aspect_name": "Aspect", "grade_name": "Grade", "indicators": "Indicators relied on",
+                   "recorded_by": "Recorded by", "version": "Version"}
 
 tab_area, tab_record, tab_compare = st.tabs(
     ["This area's judgements", "Record judgements (inspectors)", "Compare areas"]
@@ -97,35 +101,96 @@ with tab_record:
                 st.error(plain(exc))
             st.rerun()
         if drafts.empty:
+            if flash := st.session_state.pop(FLASH, None):  # e.g. the review just submitted
+                st.success(flash)  # built from reference names and the review id, not user text
             st.write("No draft review of this area: start one above.")
         else:
             rid = st.selectbox("Draft review", drafts["review_id"].tolist(), key="draft-review")
             catalogue = cache.catalogue_frame()
             ind_names = dict(zip(catalogue["indicator_id"], catalogue["short_title"], strict=True))
+            # Outside the form, so choosing an aspect redraws the form with that aspect's own
+            # saved judgement. Every field's key names the review, the aspect and a counter
+            # bumped after each save: nothing typed for one aspect can be saved with another.
+            aspect = st.selectbox("Aspect", list(names), format_func=names.__getitem__, key="judge-aspect")
+            n = st.session_state.setdefault(FORM_COUNTER, 0)
+            have = current_judgements(store, rid).set_index("aspect")
+            saved = have.loc[aspect] if aspect in have.index else None
+            if saved is None:
+                st.caption(f"{plain(names[aspect])} has no judgement in this review yet.")
+            else:
+                st.caption(f"{plain(names[aspect])} is graded {GRADES[int(saved['grade'])]} (version {saved['version']},"
+                           f" recorded by {plain(saved['recorded_by'])}): saving records a new version.")
+            wkey = f"{rid}-{aspect}-{n}"
             with st.form("judgement"):
-                aspect = st.selectbox("Aspect", list(names), format_func=names.__getitem__)
-                grade = st.radio("Grade", list(GRADES), format_func=grade_label.__getitem__, horizontal=True)
-                evidence = st.text_area("Evidence notes", max_chars=20_000)
+                grades = list(GRADES)
+                grade = st.radio("Grade", grades, format_func=grade_label.__getitem__, horizontal=True,
+                                 index=None if saved is None else grades.index(int(saved["grade"])),
+                                 key=f"judge-grade-{wkey}")
+                evidence = st.text_area("Evidence notes", max_chars=20_000, key=f"judge-evidence-{wkey}",
+                                        value="" if saved is None else (saved["evidence"] or ""))
+                chosen = [] if saved is None or saved["indicator_ids"] is None else list(saved["indicator_ids"])
+                # select_all=False: Enter picks the first match only, never every match of what was typed.
                 relied = st.multiselect("Indicators relied on", list(ind_names),
-                                        format_func=lambda i: f"{ind_names[i]} ({i})")
+                                        default=[i for i in chosen if i in ind_names],
+                                        format_func=lambda i: f"{ind_names[i]} ({i})",
+                                        select_all=False, filter_mode="contains",
+                                        placeholder="Type an indicator's code or words, then choose it",
+                                        key=f"judge-indicators-{wkey}")
                 if st.form_submit_button("Save judgement"):
                     try:
-                        v = record_judgement(store, user, rid, aspect, int(grade), evidence, relied)
+                        v = record_judgement(store, user, rid, aspect, grade, evidence, relied)
                     except (PermissionDenied, ReviewLocked, ValueError) as exc:
                         st.error(plain(exc))
                     else:
-                        st.success(f"Saved {names[aspect]}: {GRADES[int(grade)]} (version {v}).")
-            have = current_judgements(store, rid).set_index("aspect")  # after any save above
+                        st.session_state[FLASH] = f"Saved {names[aspect]}: {GRADES[int(grade)]} (version {v})."
+                        st.session_state[FORM_COUNTER] = n + 1
+                        st.session_state.pop(f"confirm-submit-{rid}", None)  # what was checked has changed
+                        st.rerun()
+            if flash := st.session_state.pop(FLASH, None):
+                st.success(flash)  # built from reference names and the review id, not user text
             st.write("Graded so far: " + (", ".join(
                 f"{names[a]} {GRADES[int(g)]}" for a, g in have["grade"].items()) or "none"))
-            if st.button("Submit and lock this review", key="submit-review"):
-                try:
-                    submit_review(store, user, rid)
-                except (PermissionDenied, ReviewLocked, ValueError) as exc:
-                    st.error(plain(exc))
-                else:
-                    st.success("Submitted: the review is now locked.")
+            confirming = f"confirm-submit-{rid}"
+            if not st.session_state.get(confirming):
+                if st.button("Submit and lock this review…", key="submit-review"):
+                    st.session_state[confirming] = True
                     st.rerun()
+            else:
+                with st.container(border=True, key="submit-confirm"):
+                    st.subheader("Check before you submit")
+                    summary = submission_summary(store, rid)
+                    st.markdown(f"Submitting locks review {plain(rid)} exactly as listed: "
+                                "once submitted, no judgement in it can be changed.")
+                    listed = summary.rename(columns=SUMMARY_COLUMNS)[list(SUMMARY_COLUMNS.values())]
+                    listed["Recorded by"] = listed["Recorded by"].fillna("–")
+                    listed["Version"] = [("–" if pd.isna(v) else str(v)) for v in listed["Version"]]
+                    st.table(listed, hide_index=True)
+                    ungraded = summary.loc[summary["grade"].isna(), "aspect_name"].tolist()
+                    if ungraded:
+                        st.warning("Not graded: " + ", ".join(plain(a) for a in ungraded)
+                                   + ". Every aspect needs a grade before the review can be submitted.")
+                    versions = {r.aspect: int(r.version) for r in summary.dropna(subset=["version"]).itertuples()}
+                    # The tick belongs to the list it was given for: if any judgement changes, it clears.
+                    shown = "-".join(f"{a}{v}" for a, v in versions.items())
+                    checked = st.checkbox("I have checked these judgements", key=f"confirm-checked-{rid}-{shown}",
+                                          disabled=bool(ungraded))
+                    buttons = st.container(horizontal=True)
+                    confirm = buttons.button("Confirm: submit and lock", key="confirm-submit", type="primary",
+                                          disabled=bool(ungraded) or not checked)
+                    if buttons.button("Cancel", key="cancel-submit"):
+                        st.session_state.pop(confirming, None)
+                        st.rerun()
+                    if confirm and not checked:
+                        st.warning("The judgements changed while you were checking them: check them again.")
+                    elif confirm:
+                        try:
+                            submit_review(store, user, rid, expect=versions)
+                        except (PermissionDenied, ReviewLocked, ValueError) as exc:
+                            st.error(plain(exc))
+                        else:
+                            st.session_state.pop(confirming, None)
+                            st.session_state[FLASH] = f"Submitted: review {rid} is now locked."
+                            st.rerun()
 
 with tab_compare:
     counts = grade_counts(store)
