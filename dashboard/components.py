@@ -14,7 +14,7 @@ from dashboard.format import (
     fmt_value,
 )
 from metrics.catalogue import dataset_status
-from metrics.labels import BAND_POSITION_WORDS, confidence_text, trend_periods_text
+from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, trend_periods_text
 from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
 from metrics.spreadsheet import csv_bytes
@@ -95,7 +95,7 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
             "Rank": [f"{int(r)} of {int(n)}" if r == r else "–" for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
             "Trend": [TREND_TEXT.get(t, t) for t in rows["trend"]],
             "Trend periods": [trend_periods_text(p) for p in rows["trend_periods"]],
-            "Polarity": rows["polarity"].str.replace("_", " "),
+            "Polarity": [polarity_text(p) for p in rows["polarity"]],
         }
     )
     narrow = {c: st.column_config.TextColumn(width="small") for c in ("Aim", "Unit", "Polarity", "Band")}

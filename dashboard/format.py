@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from metrics.display import SUPPRESSED, fmt_interval, fmt_value
-from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS
+from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, polarity_text
 
 _COMPARISON_SYMBOLS = {"better": "▲", "similar": "●", "worse": "▼", "higher": "↑", "lower": "↓", "not_compared": "–"}
 COMPARISON_TEXT: dict[str, tuple[str, str, str]] = {
@@ -48,4 +48,4 @@ def comparison_label(label: str) -> str:
 
 
 __all__ = ["BAND_TEXT", "COMPARISON_TEXT", "SUPPRESSED", "SUPPRESSED_NOTE", "TREND_TEXT", "comparison_label",
-           "fmt_interval", "fmt_value", "plain"]
+           "fmt_interval", "fmt_value", "plain", "polarity_text"]

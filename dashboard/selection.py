@@ -63,12 +63,18 @@ def no_data_yet() -> None:
 LATEST = "latest"
 
 
-def selection_bar(allow_all_areas: bool = True) -> Selection:
+def selection_bar(allow_all_areas: bool = True, without: dict[str, str] | None = None) -> Selection:
     """Draw area, benchmark, period and client-group pickers; return the selection.
+
+    ``without`` names pickers this page has no use for ("benchmark", "period", "group"),
+    each with the reason shown in their place: a picker that changed nothing
+    would mislead. Their values are still carried in the URL and the session, so
+    the next page opens with them.
 
     On a store with no observations yet there is nothing to select: the page
     says what to import and stops, instead of drawing empty pickers.
     """
+    without = without or {}
     if not cache.years():
         no_data_yet()
     areas = cache.areas()
@@ -99,23 +105,30 @@ def selection_bar(allow_all_areas: bool = True) -> Selection:
     group = param("group", "all")
     group = group if group in group_names else "all"
 
-    c1, c2, c3, c4 = st.columns([3, 2, 1.4, 2])
-    area = c1.selectbox(
+    shown = [k for k in ("area", "benchmark", "period", "group") if k not in without]
+    widths = {"area": 3, "benchmark": 2, "period": 1.4, "group": 2}
+    cols = dict(zip(shown, st.columns([widths[k] for k in shown]), strict=True))
+    area = cols["area"].selectbox(
         "Area (type to search by name or code)", codes, index=codes.index(area),
         format_func=labels.__getitem__, key="sel_area",
     )
-    bench_keys = list(BENCHMARKS)
-    bench = c2.selectbox(
-        "Compare with", bench_keys, index=bench_keys.index(bench),
-        format_func=BENCHMARKS.__getitem__, key="sel_benchmark",
-    )
-    year = c3.selectbox("Period ending", periods, index=periods.index(year), key="sel_period",
-                        format_func=lambda p: "Latest available" if p == LATEST else str(p))
-    gkeys = list(group_names)
-    group = c4.selectbox(
-        "Client group", gkeys, index=gkeys.index(group), format_func=group_names.__getitem__,
-        key="sel_group",
-    )
+    if "benchmark" in cols:
+        bench_keys = list(BENCHMARKS)
+        bench = cols["benchmark"].selectbox(
+            "Compare with", bench_keys, index=bench_keys.index(bench),
+            format_func=BENCHMARKS.__getitem__, key="sel_benchmark",
+        )
+    if "period" in cols:
+        year = cols["period"].selectbox("Period ending", periods, index=periods.index(year), key="sel_period",
+                                        format_func=lambda p: "Latest available" if p == LATEST else str(p))
+    if "group" in cols:
+        gkeys = list(group_names)
+        group = cols["group"].selectbox(
+            "Client group", gkeys, index=gkeys.index(group), format_func=group_names.__getitem__,
+            key="sel_group",
+        )
+    if without:
+        st.caption(" ".join(without.values()))
     remember(area=area, benchmark=bench, period=str(year), group=group)
     return Selection(area_code=area, benchmark=bench, period_year=None if year == LATEST else int(year),
                      client_group=group)

@@ -15,6 +15,7 @@ from metrics.results import (
     ENGLAND,
     Selection,
     area_infos,
+    benchmark_areas,
     fetch_records,
     latest_periods,
     latest_year,
@@ -69,7 +70,10 @@ def indicator_across_las(
 
     ``scope`` narrows the rows shown (the selected area's region or its statistical
     neighbours); ranks and bands are always national, among all LAs, as in LAIT.
-    The comparison is with England's value.
+    Every LA is compared with the reader's benchmark for the selected area
+    (``sel.benchmark``: England, its region, its neighbours' mean...), the value the
+    area's own profile compares with; England's where that benchmark has none.
+    ``benchmark_value`` and ``benchmark_name`` say which value it was.
     """
     meta = _indicator_fields(store, indicator_id)
     group = _group_for(meta, sel.client_group)
@@ -105,26 +109,48 @@ def indicator_across_las(
     las = frame.iloc[keep].reset_index(drop=True)
     las["n_ranked"] = las["n_ranked"].astype(np.int64)  # every LA row has its position
     las["england_value"] = england_value
+    bench_value, bench_name = _benchmark_value(store, sel, indicator_id, year, group)
+    if not np.isfinite(bench_value):
+        bench_value, bench_name = england_value, "England"
+    las["benchmark_value"] = bench_value
+    las["benchmark_name"] = bench_name
     lower, upper = interval_at_level(las["lower95"], las["upper95"], las["lower998"], las["upper998"],
                                      float(meta.get("confidence_level") or 95.0))
     las["comparison"] = compare_to_benchmark(
-        las["value"].to_numpy(dtype=float), lower, upper, england_value, str(meta["polarity"]),
+        las["value"].to_numpy(dtype=float), lower, upper, bench_value, str(meta["polarity"]),
     )
     las["selected"] = las["area_code"] == la_code
     return las
 
 
-def funnel_data(store: Store, indicator_id: str, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _benchmark_value(store: Store, sel: Selection, indicator_id: str, year: int, group: str) -> tuple[float, str]:
+    """The selected area's benchmark value for one indicator: its areas' mean, as the profile takes it."""
+    codes, name = benchmark_areas(store, sel)
+    values = mask_suppressed(store.frame(
+        "SELECT value, suppressed FROM ecm_observation WHERE indicator_id = ? AND period_year = ? "
+        "AND client_group_id = ? AND list_contains(?, area_code)",
+        [indicator_id, year, group, codes],
+    ), copy=False)["value"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    return (float(values.mean()) if len(values) else float("nan")), name
+
+
+def funnel_data(
+    store: Store, indicator_id: str, sel: Selection, scope: Scope = "england"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LAs' points with funnel significance, and the control limits to draw.
 
-    Funnels apply to proportions and crude rates with counts; for other value
-    types both frames are empty and the page says why.
+    The LAs are those of ``scope`` (all of England, the area's region or its
+    statistical neighbours), and the limits are drawn around their pooled average,
+    as a funnel of those LAs alone would be. Funnels apply to proportions and
+    crude rates with counts; for other value types both frames are empty and the
+    page says why.
     """
     meta = _indicator_fields(store, indicator_id)
     vt = str(meta["value_type"])
     if vt not in ("proportion", "crude_rate"):
         return pd.DataFrame(), pd.DataFrame()
-    las = indicator_across_las(store, indicator_id, sel)
+    las = indicator_across_las(store, indicator_id, sel, scope)
     las = las[las["count"].notna() & las["denominator"].notna() & ~las["suppressed"]]
     if las.empty:
         return las, pd.DataFrame()

@@ -16,6 +16,18 @@ COMPARISON_WORDS: dict[str, str] = {
     "lower": "Lower",
     "not_compared": "Not compared",
 }
+POLARITY_WORDS: dict[str, str] = {
+    "high_is_good": "higher is better",
+    "low_is_good": "lower is better",
+    "no_judgement": "no better or worse (an activity measure)",
+}
+
+
+def polarity_text(polarity: object) -> str:
+    """An indicator's polarity in words ("higher is better"), never its code."""
+    return POLARITY_WORDS.get(str(polarity), "not set")
+
+
 COMPARISON_COLOURS: dict[str, str] = {
     "better": "#0072B2",
     "similar": "#6B6B6B",

@@ -220,3 +220,10 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
         if rows.any():
             comparison[rows] = compare_to_benchmark(*(a[rows] for a in args), polarity[rows])
     return groups.assign(gap=gap, gap_lower=gap_lower, gap_upper=gap_upper, comparison=comparison)
+
+
+def of_group(results: pd.DataFrame, client_group: str) -> pd.DataFrame:
+    """:func:`client_group_results` narrowed to one client group ("all" keeps every group)."""
+    if client_group == "all":
+        return results
+    return results[results["client_group_id"].to_numpy(dtype=object) == client_group]

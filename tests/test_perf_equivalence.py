@@ -204,8 +204,16 @@ def reference_across_las(store: Store, indicator_id: str, sel: Selection, scope:
     las["n_ranked"] = int(np.isfinite(values).sum())
     las["band"] = quartile_band(values, meta["polarity"])
     las["england_value"] = england_value
+    # The benchmark the selected area's own profile uses (metrics.results), England's where it has none.
+    year = sel.period_year or latest_year(store)
+    own = area_results(store, Selection(sel.area_code, sel.benchmark, year, sel.client_group)).set_index(
+        "indicator_id").loc[indicator_id]
+    bench = float(own["benchmark_value"])
+    bench, bench_name = (bench, own["benchmark_name"]) if bench == bench else (england_value, "England")
+    las["benchmark_value"] = bench
+    las["benchmark_name"] = bench_name
     las["comparison"] = [
-        compare_to_benchmark(v, lo, hi, england_value, meta["polarity"])
+        compare_to_benchmark(v, lo, hi, bench, meta["polarity"])
         for v, lo, hi in zip(las["value"], las["lower95"], las["upper95"], strict=True)
     ]
     info = area_info(store, sel.area_code)
@@ -286,6 +294,9 @@ ACROSS = [
     ("NI73", Selection("E06000020-C02", "england", 2021, "all"), "region"),  # a cluster: its LA is selected
     ("NI56", Selection("E09000001", "england", None, "all"), "neighbours"),  # low is good; City of London
     ("NI101", Selection("E08000025", "england", 2020, "lac"), "england"),  # a client group's rows
+    ("NI73", Selection("E06000009", "region", 2023, "all"), "england"),  # compared with Blackpool's region
+    ("NI56", Selection("E06000020", "neighbours", None, "all"), "neighbours"),  # with Telford's neighbours' mean
+    ("NI73", Selection("E06000020-C02", "parent", 2021, "all"), "region"),  # a cluster against its LA
 ]
 
 

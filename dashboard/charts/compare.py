@@ -37,7 +37,13 @@ def ranked_bars(las: pd.DataFrame, meta: dict[str, object]) -> go.Figure:
     eng = d["england_value"].iloc[0] if len(d) else None
     if eng is not None and eng == eng:
         fig.add_hline(y=eng, line_dash="dash", line_color="#000000",
-                      annotation_text=f"England {fmt_value(eng, dp)}")
+                      annotation_text=f"England {fmt_value(eng, dp)}", annotation_position="top left")
+    # The value every bar's colour was judged against, where it is not England's.
+    if len(d) and "benchmark_name" in d and d["benchmark_name"].iloc[0] != "England":
+        bench = float(d["benchmark_value"].iloc[0])
+        fig.add_hline(y=bench, line_dash="solid", line_color="#000000", line_width=2,
+                      annotation_text=f"{d['benchmark_name'].iloc[0]} {fmt_value(bench, dp)}",
+                      annotation_position="top right")
     fig.update_layout(
         height=480, xaxis={"showticklabels": len(d) <= 40, "title": None,
                            "categoryorder": "array", "categoryarray": d["name"].tolist()},

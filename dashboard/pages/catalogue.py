@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
-from dashboard.format import plain
+from dashboard.format import plain, polarity_text
 from dashboard.selection import param, remember
 from dashboard.state import get_store
 from metrics.catalogue import indicators, unmapped_indicators
@@ -35,7 +35,7 @@ if ids:
     st.header(str(row["title"]))
     fields = {
         "Definition": row["definition"], "Numerator": row["numerator_definition"], "Denominator": row["denominator_definition"],
-        "Polarity": str(row["polarity"]).replace("_", " "), "Value type": row["value_type"],
+        "Polarity": polarity_text(row["polarity"]), "Value type": row["value_type"],
         "Unit": row["unit"], "Confidence interval method": row["ci_method"], "Source": row["source"],
         "Period type": row["period_type"], "ECM outcome and aim": f"{row['outcome_id']} / {row['aim_id']}",
         "NSF standards": ", ".join(str(s) for s in list(row["nsf_standards"] if row["nsf_standards"] is not None else [])),

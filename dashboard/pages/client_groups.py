@@ -8,22 +8,28 @@ from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import comparison_label, fmt_interval, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
-from metrics.subgroups import client_group_results
+from metrics.subgroups import client_group_results, of_group
 
 store = get_store()
 st.title("Client groups")
 demo_banner(store)
-sel = selection_bar()
-res = client_group_results(store, sel)
+sel = selection_bar(without={
+    "benchmark": "Each client group is compared with all children in the same area, so this page "
+                 "has no 'Compare with' choice.",
+})
+res = of_group(client_group_results(store, sel), sel.client_group)
 st.caption("Each client group against all children in the same area. For proportions the gap "
            "(percentage points) has Newcombe's 95% interval and is significant when it excludes "
            "zero; otherwise the group's 95% CI is set against the all-children value. "
            "Better/worse follows each indicator's polarity; indicators with no polarity are "
            "marked higher/lower. "
+           "Choose a client group above to see that group alone, or 'All children and young people' for every group. "
            "Use Compare areas or Trends with a client group selected to see one group across "
            "areas or over time.")
 if res.empty:
-    st.info("No client-group breakdowns for this area and period.")
+    which = "this client group" if sel.client_group != "all" else "any client group"
+    st.info(f"No breakdowns for {which} in this area and period. Choose 'All children and young people' as the "
+            "client group to see every group this area has.")
     st.stop()
 for gid, block in res.groupby("client_group_id", sort=False):
     st.subheader(str(block["group_name"].iloc[0]))

@@ -21,7 +21,12 @@ from metrics.subgroups import (
 store = get_store()
 st.title("Clusters")
 demo_banner(store)
-sel = selection_bar()
+sel = selection_bar(without={
+    "benchmark": "Each cluster is compared with its own local authority, so this page has no "
+                 "'Compare with' choice.",
+    "group": "Cluster figures are for all children (each indicator's headline group); the Client "
+             "groups page has the groups.",
+})
 areas = cache.areas().set_index("area_code")
 code = sel.area_code
 if areas.loc[code, "area_type"] == "cluster":

@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.charts.compare import funnel_chart, ranked_bars
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import BAND_TEXT, comparison_label, fmt_interval, fmt_value
-from dashboard.selection import indicator_picker, selection_bar
+from dashboard.format import BAND_TEXT, comparison_label, fmt_interval, fmt_value, polarity_text
+from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import funnel_data, indicator_across_las, indicator_meta
 
@@ -19,20 +19,23 @@ indicator = indicator_picker(client_group=sel.client_group)
 meta = indicator_meta(store, indicator)
 scopes = {"england": "All LAs in England", "region": "LAs in the area's region", "neighbours": "The area's statistical neighbours"}
 scope_keys = list(scopes)
-wanted = st.query_params.get("scope", "england")
+wanted = param("scope", "england")
 scope = st.radio("Show", scope_keys, horizontal=True, format_func=scopes.__getitem__,
                  index=scope_keys.index(wanted) if wanted in scope_keys else 0)
 view = st.radio("View", ["bars", "funnel"], horizontal=True,
-                index=1 if st.query_params.get("view") == "funnel" else 0,
+                index=1 if param("view", "bars") == "funnel" else 0,
                 format_func={"bars": "Ranked bars", "funnel": "Funnel plot"}.__getitem__)
-st.query_params.update({"scope": scope, "view": view})
+remember(scope=scope, view=view)
 
 las = indicator_across_las(store, indicator, sel, scope)
 dp = int(meta["decimal_places"])
+bench = str(las["benchmark_name"].iloc[0]) if len(las) else "England"
+bench_value = fmt_value(las["benchmark_value"].iloc[0], dp) if len(las) else "–"
 st.caption(
-    f"{meta['title']} ({meta['unit']}). Polarity: {str(meta['polarity']).replace('_', ' ')}. "
-    "Significance: each LA's 95% CI compared with England's value (overlap = similar); "
-    "better/worse follows the polarity. Bands and ranks among all LAs in England."
+    f"{meta['title']} ({meta['unit']}). Polarity: {polarity_text(meta['polarity'])}. "
+    f"Significance: each LA's 95% CI compared with the value of {bench} for the selected area "
+    f"({bench_value}; overlap = similar); better/worse follows the polarity. "
+    "Bands and ranks among all LAs in England."
 )
 chosen = las[las["selected"]]
 if not chosen.empty:
@@ -41,20 +44,20 @@ if not chosen.empty:
     band = f"band {BAND_TEXT.get(r['band'], r['band'])}" if isinstance(r["band"], str) else "no quartile band"
     st.markdown(
         f"**{r['name']}**: {fmt_value(r['value'], dp, bool(r['suppressed']))} {meta['unit']}; "
-        f"{rank}; {band}; {comparison_label(r['comparison'])} compared with England "
-        f"({fmt_value(r['england_value'], dp)})."
+        f"{rank}; {band}; {comparison_label(r['comparison'])} compared with {bench} "
+        f"({bench_value})."
     )
 if view == "bars":
     st.plotly_chart(ranked_bars(las, meta), key="bars")
 else:
-    points, limits = funnel_data(store, indicator, sel)
+    points, limits = funnel_data(store, indicator, sel, scope)
     if limits.empty:
         st.info("A funnel plot needs counts and denominators of a proportion or crude rate; "
                 "this indicator has none.")
     else:
         st.plotly_chart(funnel_chart(points, limits, meta), key="funnel")
-        st.caption("The funnel plot's points: each LA's position against the 95% (0.025) and "
-                   "99.8% (0.001) control limits around the pooled average of all LAs.")
+        st.caption(f"The funnel plot's points: each of {scopes[scope].lower()}, against the 95% (0.025) "
+                   "and 99.8% (0.001) control limits around the pooled average of those LAs.")
         st.dataframe(points.assign(
             Value=[fmt_value(v, dp) for v in points["value"]],
             Selected=points["selected"].map({True: "◀ selected", False: ""}),
@@ -73,7 +76,7 @@ table = las.assign(
     Band=[BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in las["band"]],
     Compared=[comparison_label(c) for c in las["comparison"]],
 )[["Rank", "Area", "area_code", "Value", "CI", "Band", "Compared"]].rename(
-    columns={"area_code": "Code", "CI": "95% CI", "Compared": "Compared with England"})
+    columns={"area_code": "Code", "CI": "95% CI", "Compared": f"Compared with {bench}"})
 st.dataframe(table, hide_index=True, key="compare-table")
 suppressed_note(las["suppressed"])
 download_csv(las, f"{indicator}_{sel.period_year or 'latest'}_compare.csv")

@@ -49,27 +49,36 @@ with tab_area:
     # Ofsted's current inspections beside the JAR: on Ofsted's own scale, never merged into JAR grades.
     ofsted_summary(cache.inspections(sel.area_code))
     reviews = list_reviews(store, sel.area_code)
+    rid: str | None = None
+    current = None
     if reviews.empty:
-        st.write(f"No joint area review has been recorded for {area_name} yet.")
+        st.write(f"No joint area review has been recorded for {area_name} yet. The table shows the "
+                 "data each aspect would be graded beside.")
     else:
         labels = {r.review_id: f"{r.title} ({r.status})" for r in reviews.itertuples()}
         rid = st.selectbox("Review", list(labels), format_func=labels.__getitem__, key="view-review")
         current = current_judgements(store, rid)
-        card = outcome_scorecard(cache.area_results(sel)).set_index("outcome_id")
-        rows = []
-        for aspect, name in names.items():
-            j = current[current["aspect"] == aspect]
-            row = {"Aspect": name, "Grade": grade_label[int(j.iloc[0]["grade"])] if len(j) else "not graded"}
-            if aspect in card.index:
-                c = card.loc[aspect]
-                row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"
-                row["Data: getting worse / better"] = f"{c.worsening} / {c.improving}"
-            rows.append(row)
-        st.caption("Grades beside the data: counts of indicators against the selected benchmark "
-                   "(95% CI vs benchmark value) for the selected period.")
-        table = pd.DataFrame(rows)
-        st.dataframe(table, hide_index=True, key="judgements-table")
-        download_csv(table, f"{rid}_judgements.csv")
+    res = cache.area_results(sel)
+    card = outcome_scorecard(res).set_index("outcome_id")
+    rows = []
+    for aspect, name in names.items():
+        j = current[current["aspect"] == aspect] if current is not None else ()
+        row = {"Aspect": name, "Grade": grade_label[int(j.iloc[0]["grade"])] if len(j) else "not graded"}
+        if aspect in card.index:
+            c = card.loc[aspect]
+            row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"
+            row["Data: getting worse / better"] = f"{c.worsening} / {c.improving}"
+        rows.append(row)
+    bench_name = res["benchmark_name"].iloc[0] if len(res) else "England"
+    groups = cache.client_groups()
+    group_name = dict(zip(groups["client_group_id"], groups["name"], strict=True)).get(sel.client_group, "")
+    st.caption(f"Grades beside the data: counts of {plain(area_name)}'s indicators against "
+               f"{plain(bench_name)} (95% CI vs benchmark value), period ending {sel.period_text}, "
+               f"{plain(group_name).lower()}.")
+    table = pd.DataFrame(rows)
+    st.dataframe(table, hide_index=True, key="judgements-table")
+    download_csv(table, f"{rid or sel.area_code}_judgements.csv")
+    if rid is not None and current is not None:
         for j in current.itertuples():
             with st.expander(f"Evidence: {plain(j.aspect_name)} – {GRADES[int(j.grade)]}"):
                 # Evidence is the inspector's own text: shown as plain text, never HTML or Markdown.
@@ -79,7 +88,8 @@ with tab_area:
                     for iid in j.indicator_ids:
                         st.page_link("dashboard/pages/trends.py", label=f"{iid}: see its trend",
                                      query_params={**st.query_params.to_dict(), "indicator": iid})
-                st.caption(f"Recorded by {plain(j.recorded_by)} on {j.recorded_at:%d %B %Y %H:%M}, version {j.version}")
+                st.caption(f"Recorded by {plain(j.recorded_by)} on {j.recorded_at:%d %B %Y %H:%M}, "
+                           f"version {j.version}")
         with st.expander("Full history of changes"):
             hist = judgement_history(store, rid)
             st.dataframe(hist.drop(columns=["indicator_ids"]), hide_index=True, key="history")

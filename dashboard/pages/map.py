@@ -6,8 +6,15 @@ import streamlit as st
 
 from dashboard.charts.map import choropleth
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import BAND_TEXT, COMPARISON_TEXT, comparison_label, fmt_value, plain
-from dashboard.selection import indicator_picker, selection_bar
+from dashboard.format import (
+    BAND_TEXT,
+    COMPARISON_TEXT,
+    comparison_label,
+    fmt_value,
+    plain,
+    polarity_text,
+)
+from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
 from metrics.geo import BOUNDARIES_ENV, load_boundaries
@@ -22,24 +29,35 @@ demo_banner(store)
 sel = selection_bar()
 indicator = indicator_picker(client_group=sel.client_group)
 meta = indicator_meta(store, indicator)
-shade = st.radio("Shade by", ["comparison", "band"], horizontal=True,
-                 index=1 if st.query_params.get("shade") == "band" else 0,
-                 format_func={"comparison": "Compared with England", "band": "Quartile band"}.__getitem__)
-st.query_params["shade"] = shade
 las = indicator_across_las(store, indicator, sel)
 dp = int(meta["decimal_places"])
-polarity = str(meta["polarity"]).replace("_", " ")
+bench = str(las["benchmark_name"].iloc[0]) if len(las) else "England"
+bench_value = fmt_value(las["benchmark_value"].iloc[0], dp) if len(las) else "–"
+polarity = polarity_text(meta["polarity"])
 level = confidence_text(float(meta.get("confidence_level") or 95.0))
 st.caption(
     f"{meta['title']} ({meta['unit']}). Polarity: {polarity}. Significance: each LA's {level} "
-    "confidence interval compared with England's value (overlap = similar); better/worse follows "
+    f"confidence interval compared with the value of {bench} for the selected area ({bench_value}; "
+    "overlap = similar); better/worse follows "
     "the polarity. Quartile bands A (best) to D (worst) among all LAs. The selected LA has a thick "
     "black outline."
 )
 las["Compared"] = [comparison_label(c) for c in las["comparison"]]
 las["Band"] = [BAND_TEXT.get(b, "No band") if isinstance(b, str) else "No band" for b in las["band"]]
 las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)]
+chosen_row = las[las["selected"]]
+if not chosen_row.empty:
+    r = chosen_row.iloc[0]
+    st.markdown(f"**{plain(r['name'])}** (thick black outline): {r['Value']} {plain(meta['unit'])}; "
+                f"{r['Compared']} compared with {plain(bench)}; quartile band {r['Band']}.")
 bounds = load_boundaries()
+# Shading is the map's alone: with no map to shade, there is no "Shade by" choice.
+shade = "comparison"
+if bounds is not None and not las.empty:
+    shade = st.radio("Shade by", ["comparison", "band"], horizontal=True,
+                     index=1 if param("shade", "comparison") == "band" else 0,
+                     format_func={"comparison": "Compared with the benchmark", "band": "Quartile band"}.__getitem__)
+    remember(shade=shade)
 if las.empty:
     st.info(f"No local authority has a figure for {plain(meta['short_title'])} in the period ending "
             f"{sel.period_text}. Choose another period or indicator; the Indicator catalogue lists "
@@ -59,7 +77,7 @@ else:
     else:
         key, colours = "Band", BAND_COLOURS
     hover = las["name"] + ": " + las["Value"] + " (" + las[key] + ")"
-    title = f"{meta['short_title']}: {'compared with England' if shade == 'comparison' else 'quartile bands'}"
+    title = f"{meta['short_title']}: {f'compared with {bench}' if shade == 'comparison' else 'quartile bands'}"
     chosen = las.loc[las["selected"], ["area_code", "name"]]
     mine = (str(chosen["area_code"].iloc[0]), str(chosen["name"].iloc[0])) if len(chosen) else (None, "")
     st.plotly_chart(choropleth(las, bounds.outlines, key, colours, title, hover, *mine), key="map")
@@ -70,6 +88,6 @@ else:
 las["Selected"] = ["Selected area" if s else "" for s in las["selected"]]
 st.dataframe(las[["name", "area_code", "Value", "Compared", "Band", "Selected"]].rename(
     columns={"name": "Area", "area_code": "Code", "Value": f"Value ({meta['unit']})",
-             "Compared": "Compared with England"}), hide_index=True, key="map-table")
+             "Compared": f"Compared with {bench}"}), hide_index=True, key="map-table")
 suppressed_note(las["suppressed"])
 download_csv(las.drop(columns=["Compared", "Band", "Value", "Selected"]), f"{indicator}_map.csv")

@@ -13,15 +13,19 @@ from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
 from metrics.pack import build_pack
+from metrics.results import BENCHMARKS
 
 store = get_store()
 st.title("Pre-inspection data pack")
 demo_banner(store)
-sel = selection_bar()
+sel = selection_bar(without={
+    "group": "The pack covers all children, with every client group in its highlights, so it has "
+             "no 'Client group' choice.",
+})
 area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 st.markdown(
-    f"The pack for **{area_name}**, period ending **{sel.period_text}**, compared with the selected "
-    "benchmark: a cover page with sources and versions, each outcome's indicators with value, "
+    f"The pack for **{area_name}**, period ending **{sel.period_text}**, compared with "
+    f"**{BENCHMARKS[sel.benchmark]}**: a cover page with sources and versions, each outcome's indicators with value, "
     "benchmark, significance, band, trend and the statistical-neighbour comparison and a chart, the "
     "weak-areas list, cluster and client-group highlights, and indicator definitions."
 )

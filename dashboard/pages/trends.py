@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
-from dashboard.charts import readable
+from dashboard.charts.trends import trend_chart
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import TREND_TEXT, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
@@ -18,7 +17,11 @@ from metrics.ofsted import inspection_markers
 store = get_store()
 st.title("Trends")
 demo_banner(store)
-sel = selection_bar()
+sel = selection_bar(without={
+    "benchmark": "Trends draws the area with England, its region and its statistical neighbours "
+                 "together, so it has no 'Compare with' choice;",
+    "period": "it shows every period, so it has no 'Period ending' choice.",
+})
 indicator = indicator_picker(client_group=sel.client_group)
 meta = indicator_meta(store, indicator)
 areas = cache.areas()
@@ -26,7 +29,7 @@ names = dict(zip(areas["area_code"], areas["name"], strict=True))
 extra_default = [c for c in st.query_params.get_all("compare") if c in names]
 extra = st.multiselect("Add areas to compare", list(names), default=extra_default,
                        format_func=lambda c: f"{names[c]} ({c})", max_selections=6)
-st.query_params["compare"] = extra
+st.query_params["compare"] = extra  # a page-own choice: the URL alone
 series = indicator_series(store, indicator, sel, extra)
 label, used = series_trend_detail(series, sel.area_code, meta)
 st.markdown(f"**Recent trend for {names.get(sel.area_code, sel.area_code)}:** "
@@ -35,17 +38,11 @@ st.caption(f"Periods tested: {trend_periods_text(used)}. Recent trend: weighted 
            "latest five periods with a valid value (a period with none is passed over, as Fingertips "
            "does), chi-square test at 99.8%; proportions and crude rates only; not calculated when a "
            "count equals its denominator.")
-fig = go.Figure()
-dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
-for i, (code, s) in enumerate(series.groupby("area_code", sort=False)):
-    fig.add_scatter(x=s["period_label"], y=s["value"], mode="lines+markers",
-                    name=str(s["name"].iloc[0]), line={"dash": dashes[i % len(dashes)],
-                    "width": 4 if code == sel.area_code else 2})
 # Period labels such as "2010-11" read as dates to plotly: the axis is categories, in period order.
 order = list(dict.fromkeys(series.sort_values("period_year")["period_label"]))
-fig.update_layout(height=460, yaxis={"title": str(meta["unit"])},
-                  xaxis={"type": "category", "categoryorder": "array", "categoryarray": order, "title": "Period"},
-                  title=f"{meta['short_title']} over time")
+region = areas.set_index("area_code")["region_code"].get(sel.area_code)
+fig = trend_chart(series, sel.area_code, region if isinstance(region, str) else None,
+                  int(meta["decimal_places"]), str(meta["unit"]), f"{meta['short_title']} over time", order)
 # Ofsted's inspections of the selected LA, at the period containing each inspection date.
 labels = dict(zip(series["period_year"], series["period_label"], strict=False))
 markers = inspection_markers(cache.inspections(sel.area_code), str(meta["period_type"]), labels)
@@ -55,7 +52,9 @@ for m in markers:
                   line={"dash": "dot", "width": 1, "color": "#505a5f"})
     fig.add_annotation(x=m.period_label, y=1, yref="paper", text=m.text, textangle=-90, xanchor="right",
                        yanchor="top", showarrow=False, font={"size": 11, "color": "#0b0c0c"})
-st.plotly_chart(readable(fig), key="trend-chart")
+st.plotly_chart(fig, key="trend-chart")
+st.caption("The chosen area is the thick black line, with its 95% confidence interval as bars; "
+           "England, the region and the statistical neighbours' mean keep their colour and dash in every view.")
 if markers:
     st.caption("Dotted lines: Ofsted ILACS inspections of " + names.get(sel.area_code, sel.area_code) + ", "
                + "; ".join(f"{m.text.removeprefix('Ofsted: ')} in {m.period_label}" for m in markers) + ".")

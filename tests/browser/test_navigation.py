@@ -53,6 +53,8 @@ def _assert_selection_kept(page, title: str, came_from: str) -> None:
     for key, value in CHOSEN.items():
         assert f"{key}={value}" in page.url, (came_from, "->", title, page.url)
     for key, words in SHOWN.items():
+        if keyed(page, key).count() == 0:
+            continue  # a picker this page does not draw (its value is still in the URL, checked above)
         shown = keyed(page, key).locator("input").input_value()
         assert words in shown, (came_from, "->", title, key, shown)
 
