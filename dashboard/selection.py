@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache
-from metrics.results import BENCHMARKS, Selection
+from metrics.results import BENCHMARK_CHOICES, BENCHMARKS, Selection
 
 DEFAULT_AREA = "E06000020"  # Telford and Wrekin: the seeds' worked example
 
@@ -105,9 +105,17 @@ def selection_bar(allow_all_areas: bool = True, without: dict[str, str] | None =
     group = param("group", "all")
     group = group if group in group_names else "all"
 
-    shown = [k for k in ("area", "benchmark", "period", "group") if k not in without]
-    widths = {"area": 3, "benchmark": 2, "period": 1.4, "group": 2}
-    cols = dict(zip(shown, st.columns([widths[k] for k in shown]), strict=True))
+    # Two rows, so every choice reads in full at 720 px wide (200% zoom): the area with the
+    # period, then the benchmark with the client group. Four in a row cut them off.
+    cols: dict[str, object] = {}
+    for row in ((("area", 3.0), ("period", 1.4)), (("benchmark", 1.0), ("group", 1.0))):
+        shown = [(k, w) for k, w in row if k not in without]
+        if not shown:
+            continue
+        # One picker left in a row keeps its share of the width (the rest left blank).
+        made = st.columns([w for _, w in row])
+        cols.update(zip([k for k, _ in shown], [c for (k, _), c in zip(row, made, strict=True) if k not in without],
+                        strict=True))
     area = cols["area"].selectbox(
         "Area (type to search by name or code)", codes, index=codes.index(area),
         format_func=labels.__getitem__, key="sel_area",
@@ -116,7 +124,7 @@ def selection_bar(allow_all_areas: bool = True, without: dict[str, str] | None =
         bench_keys = list(BENCHMARKS)
         bench = cols["benchmark"].selectbox(
             "Compare with", bench_keys, index=bench_keys.index(bench),
-            format_func=BENCHMARKS.__getitem__, key="sel_benchmark",
+            format_func=BENCHMARK_CHOICES.__getitem__, key="sel_benchmark",
         )
     if "period" in cols:
         year = cols["period"].selectbox("Period ending", periods, index=periods.index(year), key="sel_period",

@@ -52,6 +52,9 @@ BENCHMARKS: dict[str, str] = {
     "parent": "Parent area",
     "good_or_outstanding": "LAs graded Good or Outstanding by Ofsted (mean)",
 }
+#: The same choices as the picker words them: short enough to read in full at 200% zoom.
+BENCHMARK_CHOICES: dict[str, str] = {**BENCHMARKS, "neighbours": "Statistical neighbours",
+                                     "good_or_outstanding": "Good or Outstanding LAs (Ofsted)"}
 ENGLAND = "E92000001"
 VALUE_COLUMNS = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 
