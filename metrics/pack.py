@@ -338,6 +338,8 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
                  else data.dataset.sentence().replace("Mixed data", "MIXED DATA (some figures SYNTHETIC)", 1)),
         ("Suppression", "c = confidential: count below the disclosure threshold"),
+        ("Accessibility", "The PDF pack is not a tagged PDF (its library cannot write one): this workbook, "
+                          "with every figure in its own cell and figures as numbers, is the accessible version"),
         *([("Ofsted", data.ofsted_line)] if data.ofsted_line else []),
     ]
     for r in rows:
@@ -438,7 +440,7 @@ def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
             pdf.ln(6)  # type: ignore[attr-defined]
             continue
         left, right = axis_words(row.polarity)
-        pdf.set_font("Helvetica", size=5.5)  # type: ignore[attr-defined]
+        pdf.set_font("Helvetica", size=6)  # type: ignore[attr-defined]
         pdf.set_xy(chart_x - end_w, y)  # type: ignore[attr-defined]
         pdf.cell(end_w - 1, 5, left, align="R")  # type: ignore[attr-defined]
         pdf.set_xy(chart_x + chart_w + 1, y)  # type: ignore[attr-defined]

@@ -308,7 +308,7 @@ def test_chart_rows_say_worse_on_the_left_and_better_on_the_right(drawn, results
     for _, texts in drawn:
         by_line: dict[float, dict[str, float]] = {}
         for t in texts:  # the chart rows' end words, in their own small type (tables say "Higher" too)
-            if t.text in ("Worse", "Better", "Lower", "Higher") and t.size < 6:
+            if t.text in ("Worse", "Better", "Lower", "Higher") and t.size < 6.5:
                 by_line.setdefault(round(t.y, 1), {})[t.text] = t.x
         for ends in by_line.values():
             assert set(ends) in ({"Worse", "Better"}, {"Lower", "Higher"}), ends
