@@ -248,6 +248,41 @@ class PackData:
             "Why listed": w["why"],
         })
 
+    def cluster_sheet(self) -> pd.DataFrame:
+        """Every cluster figure for the XLSX (the PDF lists the worse ones), "c" where suppressed."""
+        c = self.clusters
+        if c.empty:
+            return pd.DataFrame()
+        dps = [int(d) for d in c["decimal_places"]]
+        hidden = [bool(h) for h in c["suppressed"]]
+        return pd.DataFrame({
+            "Cluster": c["name"], "Code": c["area_code"], "Outcome": c["outcome_name"],
+            "Indicator": c["short_title"], "ID": c["indicator_id"], "Period": c["period_label"],
+            "Year": [number(y, 0) for y in c["period_year"]],
+            **{col: [number(v, d, h) for v, d, h in zip(c[src], dps, hidden, strict=True)]
+               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
+            "LA value": [number(v, d) for v, d in zip(c["la_value"], dps, strict=True)],
+            "Compared with LA": c["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
+        })
+
+    def client_group_sheet(self) -> pd.DataFrame:
+        """Every client-group figure for the XLSX (the PDF lists the worse ones), "c" where suppressed."""
+        g = self.client_groups
+        if g.empty:
+            return pd.DataFrame()
+        dps = [int(d) for d in g["decimal_places"]]
+        hidden = [bool(h) for h in g["suppressed"]]
+        return pd.DataFrame({
+            "Client group": g["group_name"], "Indicator": g["short_title"], "ID": g["indicator_id"],
+            "Period": g["period_label"], "Year": [number(y, 0) for y in g["period_year"]],
+            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
+               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
+            "All children": [number(v, d) for v, d in zip(g["all_value"], dps, strict=True)],
+            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
+               for col, src in (("Gap", "gap"), ("Gap lower", "gap_lower"), ("Gap upper", "gap_upper"))},
+            "Compared with all children": g["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
+        })
+
 
 def collect_pack(store: Store, area_code: str, period_year: int | None = None,
                  benchmark: str = "england") -> PackData:
@@ -315,7 +350,7 @@ def _safe_cell(value: object) -> object:
 
 
 def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
-    """One sheet per outcome plus metadata, weak areas and definitions."""
+    """One sheet per outcome plus metadata, weak areas, clusters, client groups and definitions."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -363,11 +398,17 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
                     if cell.data_type == "n":
                         cell.number_format = shown
 
-    figures = ("Value", "CI lower", "CI upper", "Benchmark", "Neighbours")
+    figures = ("Value", "CI lower", "CI upper", "Benchmark", "Neighbours", "LA value", "All children", "Gap",
+               "Gap lower", "Gap upper")
     for oid, name in data.outcomes:
         rows = data.results[data.results["outcome_id"] == oid]
         sheet(name, data.outcome_sheet(oid), [int(d) for d in rows["decimal_places"]], figures)
     sheet("Weak areas", data.weak_sheet(), [int(d) for d in data.weak["decimal_places"]], figures)
+    if not data.clusters.empty:
+        sheet("Clusters", data.cluster_sheet(), [int(d) for d in data.clusters["decimal_places"]], figures)
+    if not data.client_groups.empty:
+        sheet("Client groups", data.client_group_sheet(), [int(d) for d in data.client_groups["decimal_places"]],
+              figures)
     if data.ofsted:
         sheet("Ofsted inspections", inspections_frame(data.ofsted))
     sheet("Definitions", data.definitions)

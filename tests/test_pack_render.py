@@ -416,3 +416,28 @@ def test_formula_guard_applies_to_text_cells_only() -> None:
     assert pack._safe_cell(-3.5) == -3.5 and pack._safe_cell(12) == 12
     assert pack._safe_cell("c") == "c" and pack._safe_cell("-") is None
     assert pack._safe_cell(float("nan")) is None
+
+
+def test_xlsx_cluster_and_client_group_sheets_hold_every_figure_as_a_number(xlsx, demo_store: Store) -> None:
+    from metrics.subgroups import client_group_results, cluster_results
+
+    sel = Selection(AREA, "england", YEAR)
+    for sheet, frame, pairs in (
+        ("Clusters", cluster_results(demo_store, AREA, sel),
+         (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"), ("LA value", "la_value"))),
+        ("Client groups", client_group_results(demo_store, sel),
+         (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"), ("All children", "all_value"),
+          ("Gap", "gap"), ("Gap lower", "gap_lower"), ("Gap upper", "gap_upper"))),
+    ):
+        rows = sheet_rows(xlsx[sheet])
+        assert len(rows) == len(frame) > 0
+        for rec, f in zip(rows, frame.to_dict("records"), strict=True):
+            assert rec["ID"].value == f["indicator_id"]
+            assert_figure(rec["Year"], f["period_year"], 0)
+            for col, src in pairs:
+                if f["suppressed"] and src not in ("la_value", "all_value"):
+                    assert rec[col].value == "c" and rec[col].data_type == "s"
+                elif f[src] == f[src]:
+                    assert_figure(rec[col], f[src], int(f["decimal_places"]))
+                else:
+                    assert rec[col].value is None
