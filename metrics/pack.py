@@ -195,7 +195,6 @@ class PackData:
             })
         return pd.DataFrame(rows)
 
-
     def outcome_sheet(self, outcome_id: str) -> pd.DataFrame:
         """The headline rows of one outcome for the XLSX: figures as numbers, "c" where suppressed.
 
