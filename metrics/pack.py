@@ -8,6 +8,13 @@ primitives, so building a pack needs no browser (Plotly's static export would).
 
 Figures are rounded only at the edge, half up as DfE publishes them, by the
 same formatter as the pages (:mod:`metrics.display`); suppressed figures print as "c".
+The XLSX holds the same figures as numbers (rounded the same way), with "c" text
+where a figure is suppressed.
+
+The PDF is not a tagged (PDF/UA) document: fpdf2 2.8.9, which writes it, puts only
+images and links in a structure tree (no headings, paragraphs or tables) and offers
+PDF/A as its only compliance profile, so the PDF carries title, language, subject and
+author metadata and the XLSX, with every figure in plain cells, is the accessible alternative.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
-from metrics.display import MISSING, fmt_value
+from metrics.display import MISSING, fmt_value, round_half_up
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
@@ -45,12 +52,75 @@ Progress = Callable[[float, str], None]
 COLOURS = {k: rgb(v) for k, v in COMPARISON_COLOURS.items()}
 #: Comparisons that are significance tests; the rest may be placed by band instead.
 TESTED = ("better", "similar", "worse")
-SYMBOLS = {"better": "+", "similar": "=", "worse": "-", "higher": "^", "lower": "v", "not_compared": "o"}
+# "!" for worse, never "-": "- Worse: 9.5" read as a minus sign. Every legend gives the words too.
+SYMBOLS = {"better": "+", "similar": "=", "worse": "!", "higher": "^", "lower": "v", "not_compared": "o"}
+#: Text and backgrounds, set explicitly wherever the PDF writes or fills (each pair >= 4.5:1 contrast).
+TEXT = (11, 12, 12)  # the pages' near-black, #0b0c0c
+WHITE = (255, 255, 255)
+HEADER_FILL = (242, 242, 242)
+RULE = (120, 120, 120)  # table borders
+BANNER = (166, 64, 0)  # dark orange: 6.3:1 on white (the lighter #D55E00 is only 4.0:1)
+#: Polarities that say which direction is better; the rest are activity measures (higher / lower).
+POLARITIES = ("high_is_good", "low_is_good")
 
 
 def fmt(value: object, places: int = 1, suppressed: bool = False) -> str:
     """A figure as printed: the product's one formatter (:func:`metrics.display.fmt_value`)."""
     return fmt_value(value, places, suppressed)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: object, places: int = 1, suppressed: bool = False) -> float | int | str | None:
+    """A figure as the XLSX holds it: a number rounded half-up as :func:`fmt` prints it, "c" when suppressed.
+
+    None (a blank cell) when there is no figure; a whole number when ``places`` is 0.
+    """
+    if suppressed:
+        return "c"
+    rounded = round_half_up(value, max(places, 0))
+    if rounded != rounded:  # missing, NaN or infinite: no figure
+        return None
+    return int(rounded) if places <= 0 else rounded
+
+
+def spine_x(value: float, centre: float, la_min: float, la_max: float, polarity: str | None) -> float:
+    """Where ``value`` sits on a pack chart's row, from -1 (left edge) to +1 (right edge).
+
+    The screen's spine-chart rule (dashboard/charts/spine.py): the benchmark's value
+    (``centre``) at 0, the LA farthest from it at +/-1, and for an indicator where
+    lower is better the scale flipped, so that better is always to the right. Measures
+    without a polarity keep the raw direction (higher to the right). NaN when the
+    LAs' range gives no scale; values beyond it are held at the edge.
+    """
+    if _missing(centre):
+        centre = (la_min + la_max) / 2
+    half = max(abs(la_max - centre), abs(centre - la_min))
+    if _missing(value) or not half > 0:
+        return math.nan
+    x = (value - centre) / half
+    if polarity == "low_is_good":
+        x = -x
+    return min(max(x, -1.0), 1.0)
+
+
+def axis_words(polarity: str | None) -> tuple[str, str]:
+    """The words at a chart row's (left, right) ends: worse/better where the indicator has a polarity."""
+    return ("Worse", "Better") if polarity in POLARITIES else ("Lower", "Higher")
+
+
+def comparison_counts(results: pd.DataFrame) -> dict[str, int]:
+    """Better / similar / worse / not compared (any other comparison) and getting worse, for a summary."""
+    comp = results["comparison"]
+    return {
+        "better": int((comp == "better").sum()),
+        "similar": int((comp == "similar").sum()),
+        "worse": int((comp == "worse").sum()),
+        "not_compared": int((~comp.isin(list(TESTED))).sum()),
+        "getting_worse": int((results["trend"] == "getting_worse").sum()),
+    }
 
 
 @dataclass
@@ -120,6 +190,93 @@ class PackData:
             })
         return pd.DataFrame(rows)
 
+    def outcome_sheet(self, outcome_id: str) -> pd.DataFrame:
+        """The headline rows of one outcome for the XLSX: figures as numbers, "c" where suppressed.
+
+        The same rows and rounding as :meth:`outcome_table`; the confidence interval
+        and the rank are split into their numbers so a spreadsheet can sort and sum them.
+        """
+        r = self.results[self.results["outcome_id"] == outcome_id]
+        nb = self.neighbours.set_index("indicator_id")
+        rows = []
+        for x in r.itertuples():
+            dp = int(x.decimal_places)
+            s = bool(x.suppressed)
+            n = nb.loc[x.indicator_id] if x.indicator_id in nb.index else None
+            has_ci = not _missing(x.compared_lower)
+            ranked = not _missing(x.rank)
+            rows.append({
+                "Indicator": x.short_title,
+                "ID": x.indicator_id,
+                "Period": x.period_label if isinstance(x.period_label, str) else None,
+                "Year": number(x.period_year, 0),
+                "Unit": x.unit,
+                "Count": number(x.count, 0, s),
+                "Value": number(x.value, dp, s),
+                "CI lower": number(x.compared_lower, dp, s) if has_ci or s else None,
+                "CI upper": number(x.compared_upper, dp, s) if has_ci or s else None,
+                "CI level (%)": float(x.confidence_level) if has_ci and not s else None,
+                "Benchmark": number(x.benchmark_value, dp),
+                "Vs benchmark": COMPARISON_WORDS.get(x.comparison, x.comparison)
+                + (f" (band {x.band}, no test)" if x.comparison not in TESTED and x.band in ("A", "D") else ""),
+                "Neighbours": None if n is None else number(n["benchmark_value"], dp),
+                "Vs neighbours": None if n is None else COMPARISON_WORDS.get(n["comparison"], n["comparison"]),
+                "Band": x.band if isinstance(x.band, str) else None,
+                "Rank": int(x.rank) if ranked else None,
+                "Ranked of": int(x.n_ranked) if ranked else None,
+                "Trend": TREND_WORDS.get(x.trend, str(x.trend)),
+                "Trend periods": trend_periods_text(x.trend_periods) if isinstance(x.trend_periods, tuple) else None,
+            })
+        return pd.DataFrame(rows, columns=list(rows[0]) if rows else None, dtype=object)
+
+    def weak_sheet(self) -> pd.DataFrame:
+        """Every weak area for the XLSX, with the figure and the benchmark's as numbers ("c" where suppressed)."""
+        w = self.weak
+        dps = [int(d) for d in w["decimal_places"]]
+        return pd.DataFrame({
+            "Where": w["scope"], "Outcome": w["outcome_name"], "Indicator": w["short_title"],
+            "ID": w["indicator_id"], "Period": w["period_label"],
+            "Value": [number(v, d, bool(s)) for v, d, s in zip(w["value"], dps, w["suppressed"], strict=True)],
+            "Benchmark": [number(v, d) for v, d in zip(w["benchmark_value"], dps, strict=True)],
+            "Benchmark name": w["benchmark_name"],
+            "Why listed": w["why"],
+        })
+
+    def cluster_sheet(self) -> pd.DataFrame:
+        """Every cluster figure for the XLSX (the PDF lists the worse ones), "c" where suppressed."""
+        c = self.clusters
+        if c.empty:
+            return pd.DataFrame()
+        dps = [int(d) for d in c["decimal_places"]]
+        hidden = [bool(h) for h in c["suppressed"]]
+        return pd.DataFrame({
+            "Cluster": c["name"], "Code": c["area_code"], "Outcome": c["outcome_name"],
+            "Indicator": c["short_title"], "ID": c["indicator_id"], "Period": c["period_label"],
+            "Year": [number(y, 0) for y in c["period_year"]],
+            **{col: [number(v, d, h) for v, d, h in zip(c[src], dps, hidden, strict=True)]
+               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
+            "LA value": [number(v, d) for v, d in zip(c["la_value"], dps, strict=True)],
+            "Compared with LA": c["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
+        })
+
+    def client_group_sheet(self) -> pd.DataFrame:
+        """Every client-group figure for the XLSX (the PDF lists the worse ones), "c" where suppressed."""
+        g = self.client_groups
+        if g.empty:
+            return pd.DataFrame()
+        dps = [int(d) for d in g["decimal_places"]]
+        hidden = [bool(h) for h in g["suppressed"]]
+        return pd.DataFrame({
+            "Client group": g["group_name"], "Indicator": g["short_title"], "ID": g["indicator_id"],
+            "Period": g["period_label"], "Year": [number(y, 0) for y in g["period_year"]],
+            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
+               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
+            "All children": [number(v, d) for v, d in zip(g["all_value"], dps, strict=True)],
+            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
+               for col, src in (("Gap", "gap"), ("Gap lower", "gap_lower"), ("Gap upper", "gap_upper"))},
+            "Compared with all children": g["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
+        })
+
 
 def collect_pack(store: Store, area_code: str, period_year: int | None = None,
                  benchmark: str = "england") -> PackData:
@@ -174,16 +331,20 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
 # --- XLSX -------------------------------------------------------------------------------------
 
 def _safe_cell(value: object) -> object:
-    """A cell as written: "-" (nothing to show) left blank, formula-like text made inert."""
-    if isinstance(value, float) and math.isnan(value):
+    """A cell as written: "-" (nothing to show) left blank, formula-like text made inert, numbers as numbers."""
+    if _missing(value):
         return None
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars: openpyxl wants Python numbers
+        value = value.item()
     if value in ("-", MISSING):
         return None
     return neutralise(value)
 
 
 def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
-    """One sheet per outcome plus metadata, weak areas and definitions."""
+    """One sheet per outcome plus metadata, weak areas, clusters, client groups and definitions."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -206,26 +367,42 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
                  else data.dataset.sentence().replace("Mixed data", "MIXED DATA (some figures SYNTHETIC)", 1)),
         ("Suppression", "c = confidential: count below the disclosure threshold"),
+        ("Accessibility", "The PDF pack is not a tagged PDF (its library cannot write one): this workbook, "
+                          "with every figure in its own cell and figures as numbers, is the accessible version"),
         *([("Ofsted", data.ofsted_line)] if data.ofsted_line else []),
     ]
     for r in rows:
         meta.append([_safe_cell(c) for c in r])
     meta["A1"].font = Font(bold=True, size=14)
 
-    def sheet(title: str, frame: pd.DataFrame) -> None:
+    def sheet(title: str, frame: pd.DataFrame, places: list[int] | None = None,
+              figures: tuple[str, ...] = ()) -> None:
+        """``places``: each row's decimal places, shown on its ``figures`` columns' numbers."""
         ws = wb.create_sheet(title[:31])
-        ws.append(list(frame.columns))
+        ws.append([_safe_cell(c) for c in frame.columns])
         for c in ws[1]:
             c.font = Font(bold=True)
-        for rec in frame.itertuples(index=False):
+        cols = [i for i, c in enumerate(frame.columns) if c in figures]
+        for k, rec in enumerate(frame.itertuples(index=False)):
             ws.append([_safe_cell(v) for v in rec])
+            if places is not None:
+                shown = "#,##0" + ("." + "0" * places[k] if places[k] > 0 else "")
+                for i in cols:
+                    cell = ws.cell(row=k + 2, column=i + 1)
+                    if cell.data_type == "n":
+                        cell.number_format = shown
 
+    figures = ("Value", "CI lower", "CI upper", "Benchmark", "Neighbours", "LA value", "All children", "Gap",
+               "Gap lower", "Gap upper")
     for oid, name in data.outcomes:
-        sheet(name, data.outcome_table(oid))
-    weak = data.weak[["scope", "outcome_name", "short_title", "indicator_id", "why"]].rename(
-        columns={"scope": "Where", "outcome_name": "Outcome", "short_title": "Indicator",
-                 "indicator_id": "ID", "why": "Why listed"})
-    sheet("Weak areas", weak)
+        rows = data.results[data.results["outcome_id"] == oid]
+        sheet(name, data.outcome_sheet(oid), [int(d) for d in rows["decimal_places"]], figures)
+    sheet("Weak areas", data.weak_sheet(), [int(d) for d in data.weak["decimal_places"]], figures)
+    if not data.clusters.empty:
+        sheet("Clusters", data.cluster_sheet(), [int(d) for d in data.clusters["decimal_places"]], figures)
+    if not data.client_groups.empty:
+        sheet("Client groups", data.client_group_sheet(), [int(d) for d in data.client_groups["decimal_places"]],
+              figures)
     if data.ofsted:
         sheet("Ofsted inspections", inspections_frame(data.ofsted))
     sheet("Definitions", data.definitions)
@@ -245,67 +422,103 @@ def _latin1(text: object) -> str:
     return str(text).translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
 
 
-def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
-    """Each indicator on the LAs' range (min, quartiles, max): the area's value and CI, the benchmark line.
+def _ink(pdf: object, text: tuple[int, int, int] = TEXT, fill: tuple[int, int, int] = WHITE) -> None:
+    """Set the text, fill and draw colours explicitly: no fill may leak from a chart into a table."""
+    pdf.set_text_color(*text)  # type: ignore[attr-defined]
+    pdf.set_fill_color(*fill)  # type: ignore[attr-defined]
+    pdf.set_draw_color(*RULE)  # type: ignore[attr-defined]
 
-    A small spine chart: grey bar = LA range, darker box = middle half, black
-    tick = benchmark, coloured dot = the area with its significance written beside it.
+
+def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
+    """Each indicator on the LAs' range, better to the right: the area's value and CI, the benchmark line.
+
+    A small spine chart, as the screen's (dashboard/charts/spine.py): the
+    benchmark's value at the centre, grey bar = LA range, darker box = middle half,
+    black tick = benchmark, coloured dot = the area with its significance written
+    beside it. Each row's ends say "Worse" and "Better" (or "Lower" and "Higher" for
+    an activity measure with no polarity, drawn on its raw scale).
     """
     r = data.results[data.results["outcome_id"] == outcome_id]
-    x0, width, label_w = 15.0, 267.0, 80.0
-    chart_x, chart_w = x0 + label_w, width - label_w - 40
+    x0, width, label_w, end_w = 15.0, 267.0, 76.0, 11.0
+    chart_x = x0 + label_w + end_w
+    chart_w = width - label_w - 2 * end_w - 42
+    if pdf.get_y() > 172:  # type: ignore[attr-defined]  # the key with at least its first rows
+        pdf.add_page()  # type: ignore[attr-defined]
+    _ink(pdf)
+    pdf.set_font("Helvetica", size=6.5)  # type: ignore[attr-defined]
+    _para(pdf, 3.5, _latin1(
+        f"Chart: better is always to the right (for indicators where lower is better the scale is flipped); "
+        f"black tick at the centre = {data.benchmark_name} value (England's where it has none); grey bar = range "
+        "of LA values in England, darker box = middle half (25th to 75th percentile), the farthest LA at the "
+        "edge; dot and line = this area's value and 95% CI. Measures with no better or worse direction run "
+        "from Lower (left) to Higher (right). Beside each dot, symbol and words give the comparison: "
+        + _legend() + ". Colour is never the only signal."))
+    pdf.ln(1)  # type: ignore[attr-defined]
     for row in r.itertuples():
         if pdf.get_y() > 185:  # type: ignore[attr-defined]
             pdf.add_page()  # type: ignore[attr-defined]
         y = pdf.get_y()  # type: ignore[attr-defined]
+        _ink(pdf)
         pdf.set_font("Helvetica", size=7)  # type: ignore[attr-defined]
         pdf.set_xy(x0, y)  # type: ignore[attr-defined]
-        pdf.cell(label_w, 5, _latin1(row.short_title)[:60])  # type: ignore[attr-defined]
+        pdf.cell(label_w, 5, _latin1(row.short_title)[:58])  # type: ignore[attr-defined]
         lo, hi = row.la_min, row.la_max
-        if not (lo == lo and hi == hi) or hi <= lo:
+        centre = row.benchmark_value if not _missing(row.benchmark_value) else row.england_value
+
+        def xpos(v: float, lo: float = lo, hi: float = hi, centre: float = centre,
+                 polarity: str = row.polarity) -> float:
+            return chart_x + (spine_x(v, centre, lo, hi, polarity) + 1) / 2 * chart_w
+
+        if _missing(lo) or _missing(hi) or hi <= lo or math.isnan(xpos(lo)):
             pdf.set_xy(chart_x, y)  # type: ignore[attr-defined]
             pdf.cell(chart_w, 5, "no range to draw")  # type: ignore[attr-defined]
             pdf.ln(6)  # type: ignore[attr-defined]
             continue
+        left, right = axis_words(row.polarity)
+        pdf.set_font("Helvetica", size=6)  # type: ignore[attr-defined]
+        pdf.set_xy(chart_x - end_w, y)  # type: ignore[attr-defined]
+        pdf.cell(end_w - 1, 5, left, align="R")  # type: ignore[attr-defined]
+        pdf.set_xy(chart_x + chart_w + 1, y)  # type: ignore[attr-defined]
+        pdf.cell(end_w - 1, 5, right, align="L")  # type: ignore[attr-defined]
 
-        def xpos(v: float, lo: float = lo, hi: float = hi) -> float:
-            return chart_x + (min(max(v, lo), hi) - lo) / (hi - lo) * chart_w
-
+        a, b = sorted((xpos(lo), xpos(hi)))
         pdf.set_fill_color(225, 225, 225)  # type: ignore[attr-defined]
-        pdf.rect(chart_x, y + 1.5, chart_w, 2.5, style="F")  # type: ignore[attr-defined]
-        if row.la_q1 == row.la_q1 and row.la_q3 == row.la_q3:
+        pdf.rect(a, y + 1.5, max(b - a, 0.3), 2.5, style="F")  # type: ignore[attr-defined]
+        if not _missing(row.la_q1) and not _missing(row.la_q3):
+            a, b = sorted((xpos(row.la_q1), xpos(row.la_q3)))
             pdf.set_fill_color(160, 160, 160)  # type: ignore[attr-defined]
-            pdf.rect(xpos(row.la_q1), y + 1.5, max(xpos(row.la_q3) - xpos(row.la_q1), 0.3), 2.5,
-                     style="F")  # type: ignore[attr-defined]
-        if row.benchmark_value == row.benchmark_value:
+            pdf.rect(a, y + 1.5, max(b - a, 0.3), 2.5, style="F")  # type: ignore[attr-defined]
+        if not _missing(centre):
             pdf.set_draw_color(0, 0, 0)  # type: ignore[attr-defined]
             pdf.set_line_width(0.5)  # type: ignore[attr-defined]
-            bx = xpos(row.benchmark_value)
+            bx = xpos(centre)
             pdf.line(bx, y + 0.5, bx, y + 5)  # type: ignore[attr-defined]
         word = COMPARISON_WORDS.get(row.comparison, str(row.comparison))
-        if not row.suppressed and row.value == row.value:
+        if not row.suppressed and not _missing(row.value):
             colour = COLOURS.get(row.comparison, (153, 153, 153))
-            if row.lower95 == row.lower95:
+            if not _missing(row.lower95) and not _missing(row.upper95):
                 pdf.set_draw_color(*colour)  # type: ignore[attr-defined]
                 pdf.set_line_width(0.4)  # type: ignore[attr-defined]
                 pdf.line(xpos(row.lower95), y + 2.75, xpos(row.upper95), y + 2.75)  # type: ignore[attr-defined]
             pdf.set_fill_color(*colour)  # type: ignore[attr-defined]
+            pdf.set_draw_color(0, 0, 0)  # type: ignore[attr-defined]
+            pdf.set_line_width(0.2)  # type: ignore[attr-defined]
             vx = xpos(row.value)
-            pdf.ellipse(vx - 1.4, y + 1.35, 2.8, 2.8, style="F")  # type: ignore[attr-defined]
+            pdf.ellipse(vx - 1.4, y + 1.35, 2.8, 2.8, style="DF")  # type: ignore[attr-defined]
             text = f"{SYMBOLS.get(row.comparison, 'o')} {word}: {fmt(row.value, int(row.decimal_places))}"
         else:
             text = "c (suppressed)" if row.suppressed else "no value"
-        pdf.set_xy(chart_x + chart_w + 2, y)  # type: ignore[attr-defined]
-        pdf.cell(38, 5, _latin1(text))  # type: ignore[attr-defined]
+        _ink(pdf)
+        pdf.set_line_width(0.2)  # type: ignore[attr-defined]
+        pdf.set_font("Helvetica", size=7)  # type: ignore[attr-defined]
+        pdf.set_xy(chart_x + chart_w + end_w + 1, y)  # type: ignore[attr-defined]
+        pdf.cell(41, 5, _latin1(text))  # type: ignore[attr-defined]
         pdf.ln(6)  # type: ignore[attr-defined]
-    pdf.set_font("Helvetica", size=6.5)  # type: ignore[attr-defined]
-    pdf.set_x(x0)  # type: ignore[attr-defined]
-    _para(
-        pdf, 3.5,
-        _latin1(f"Chart: grey bar = range of LA values in England, darker box = middle half (25th to 75th "
-                f"percentile), black tick = {data.benchmark_name} value, dot and line = this area's value and "
-                "95% CI. The word beside each dot gives the significance; colour is never the only signal."),
-    )
+
+
+def _legend() -> str:
+    """Every symbol with its words, e.g. "+ Better, = Similar, ! Worse"."""
+    return ", ".join(f"{SYMBOLS[k]} {COMPARISON_WORDS.get(k, k)}" for k in SYMBOLS)
 
 
 def _para(pdf: object, height: float, text: str) -> None:
@@ -316,13 +529,91 @@ def _para(pdf: object, height: float, text: str) -> None:
 
 
 def _table(pdf: object, frame: pd.DataFrame, widths: list[float], font: float = 6.5) -> None:
-    pdf.set_font("Helvetica", style="B", size=font)  # type: ignore[attr-defined]
+    """A bordered table: dark text on white, the header row bold on light grey and repeated on each new page.
+
+    Every colour is set here, not inherited: a chart drawn before leaves its own
+    fill colour behind, which fpdf2's table would otherwise take for its cells.
+    """
+    from fpdf.fonts import FontFace
+
+    _ink(pdf)
+    pdf.set_line_width(0.2)  # type: ignore[attr-defined]
+    pdf.set_font("Helvetica", size=font)  # type: ignore[attr-defined]
+    heading = FontFace(emphasis="BOLD", color=TEXT, fill_color=HEADER_FILL)
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.6 * font / 6.5,  # type: ignore[attr-defined]
-                   first_row_as_headings=True) as table:
+                   first_row_as_headings=True, headings_style=heading, cell_fill_color=WHITE,
+                   cell_fill_mode="ALL", repeat_headings="ON_TOP_OF_EVERY_PAGE") as table:
         table.row([_latin1(c) for c in frame.columns])
-        pdf.set_font("Helvetica", size=font)  # type: ignore[attr-defined]
         for rec in frame.itertuples(index=False):
-            table.row([_latin1(v) for v in rec])
+            table.row([_latin1(v) for v in rec], style=FontFace(color=TEXT, fill_color=WHITE))
+    _ink(pdf)
+
+
+#: How many weak areas the summary page names (the weak-areas section lists them all).
+SUMMARY_WEAK = 8
+
+
+def _summary_page(pdf: object, data: PackData) -> None:
+    """Page 1: the area, period and benchmark, each outcome's comparisons, the weakest areas, Ofsted."""
+    pdf.add_page()  # type: ignore[attr-defined]
+    pdf.start_section("Summary")  # type: ignore[attr-defined]
+    _ink(pdf)
+    pdf.set_font("Helvetica", style="B", size=18)  # type: ignore[attr-defined]
+    _para(pdf, 8, "Pre-inspection data pack: summary")
+    pdf.set_font("Helvetica", style="B", size=14)  # type: ignore[attr-defined]
+    _para(pdf, 7, _latin1(f"{data.area_name} ({data.area_code})"))
+    pdf.set_font("Helvetica", size=10)  # type: ignore[attr-defined]
+    pdf.ln(1)  # type: ignore[attr-defined]
+    _para(pdf, 5, _latin1(f"Period ending: {data.period_year}" if data.period_year
+                          else "Period: each indicator's latest available (the period is given in each row)"))
+    _para(pdf, 5, _latin1(f"Benchmark: {data.benchmark_name} (significance from the area's confidence interval; "
+                          "better or worse follows each indicator's polarity)"))
+    if data.demo:
+        pdf.set_font("Helvetica", style="B", size=10)  # type: ignore[attr-defined]
+        _ink(pdf, text=BANNER)
+        _para(pdf, 5, _latin1(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
+                              .replace("Mixed data", "MIXED DATA", 1)))
+        _ink(pdf)
+        pdf.set_font("Helvetica", size=10)  # type: ignore[attr-defined]
+    pdf.ln(2)  # type: ignore[attr-defined]
+
+    pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
+    _para(pdf, 6, _latin1(f"Headline indicators compared with {data.benchmark_name}, by Every Child Matters outcome"))
+    rows = []
+    for oid, name in [*data.outcomes, (None, "All outcomes")]:
+        sub = data.results if oid is None else data.results[data.results["outcome_id"] == oid]
+        c = comparison_counts(sub)
+        rows.append({"Outcome": name, "Indicators": f"{len(sub)}",
+                     f"{SYMBOLS['better']} Better": f"{c['better']}",
+                     f"{SYMBOLS['similar']} Similar": f"{c['similar']}",
+                     f"{SYMBOLS['worse']} Worse": f"{c['worse']}",
+                     "Not compared": f"{c['not_compared']}", "Getting worse": f"{c['getting_worse']}"})
+    _table(pdf, pd.DataFrame(rows), [70, 22, 22, 22, 22, 26, 26], font=8.5)
+    pdf.set_font("Helvetica", size=7.5)  # type: ignore[attr-defined]
+    _para(pdf, 4, _latin1(
+        "Better, similar and worse are significance tests against the benchmark; not compared = higher / lower "
+        "(activity measures with no better direction) or no test possible. Getting worse = a significant trend "
+        "over the latest five periods."))
+    pdf.ln(2)  # type: ignore[attr-defined]
+
+    pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
+    weak = data.weak
+    _para(pdf, 6, _latin1(f"Weak areas: {len(weak)} findings"
+                          + (f", the first {SUMMARY_WEAK} (worse and getting worse first)" if len(weak) > SUMMARY_WEAK
+                             else "")))
+    pdf.set_font("Helvetica", size=9)  # type: ignore[attr-defined]
+    if weak.empty:
+        _para(pdf, 5, "No weak areas: nothing significantly worse, in band D or getting worse.")
+    for w in weak.head(SUMMARY_WEAK).itertuples():
+        _para(pdf, 4.6, _latin1(f"* {w.short_title} ({w.scope}, {w.outcome_name}): {w.why}"))
+    if len(weak) > SUMMARY_WEAK:
+        _para(pdf, 4.6, _latin1(f"... and {len(weak) - SUMMARY_WEAK} more: all are listed in the weak-areas section."))
+    if data.ofsted_line:
+        pdf.ln(2)  # type: ignore[attr-defined]
+        pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
+        _para(pdf, 6, "Ofsted")
+        pdf.set_font("Helvetica", size=9)  # type: ignore[attr-defined]
+        _para(pdf, 4.6, _latin1(data.ofsted_line))
 
 
 def write_pack_pdf(data: PackData, path: Path | str) -> Path:
@@ -334,14 +625,15 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         def header(self) -> None:
             if data.demo:
                 self.set_font("Helvetica", style="B", size=9)
-                self.set_text_color(213, 94, 0)
+                _ink(self, text=BANNER)
                 self.cell(0, 5, "SYNTHETIC DEMO DATA - describes no real area" if data.dataset.kind == "synthetic"
                           else "MIXED DATA - some figures are synthetic", align="R")
-                self.set_text_color(0, 0, 0)
+                _ink(self)
                 self.ln(6)
 
         def footer(self) -> None:
             self.set_y(-10)
+            _ink(self)
             self.set_font("Helvetica", size=7)
             self.cell(0, 5, _latin1(f"{data.area_name} data pack, {'period ending ' + str(data.period_year) if data.period_year else 'latest available periods'} - page "
                                     f"{self.page_no()}/{{nb}}"), align="C")
@@ -349,17 +641,24 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf = Pack(orientation="L", unit="mm", format="A4")
     pdf.set_title(_latin1(f"Pre-inspection data pack: {data.area_name}, {data.period_text}"))
     pdf.set_author("Children's services outcomes and joint area review dashboard")
+    pdf.set_subject(_latin1(
+        f"Every Child Matters outcomes for {data.area_name} ({data.area_code}) compared with "
+        f"{data.benchmark_name}, {data.period_text}" + (" - synthetic demo data" if data.demo else "")))
+    pdf.set_keywords("pre-inspection data pack; children's services; Every Child Matters")
+    pdf.set_creator("metrics.pack (fpdf2)")
     pdf.set_lang("en-GB")
     pdf.alias_nb_pages()
     pdf.set_auto_page_break(True, margin=14)
 
-    # Cover
+    _summary_page(pdf, data)
+
+    # About this pack
     pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=22)
-    pdf.ln(20)
-    _para(pdf, 11, _latin1(f"Pre-inspection data pack\n{data.area_name} ({data.area_code})"))
+    pdf.start_section("About this pack")
+    pdf.set_font("Helvetica", style="B", size=18)
+    _para(pdf, 9, _latin1(f"About this pack: {data.area_name} ({data.area_code})"))
     pdf.set_font("Helvetica", size=12)
-    pdf.ln(4)
+    pdf.ln(3)
     lines = [
         f"Period ending: {data.period_year}" if data.period_year
         else "Period: each indicator's latest available (the period is given in each row)",
@@ -391,6 +690,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     # Per outcome
     for oid, name in data.outcomes:
         pdf.add_page()
+        pdf.start_section(_latin1(name))
         pdf.set_font("Helvetica", style="B", size=16)
         pdf.cell(0, 9, _latin1(name), new_x="LMARGIN", new_y="NEXT")
         table = data.outcome_table(oid)
@@ -404,14 +704,15 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
 
     # Weak areas
     pdf.add_page()
+    pdf.start_section("Weak areas")
     pdf.set_font("Helvetica", style="B", size=16)
     pdf.cell(0, 9, "Weak areas: where the area, its clusters or client groups need attention",
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)
     _para(pdf, 4.5, _latin1(
         f"{len(data.weak)} findings: significantly worse than {data.benchmark_name}, in band D, or getting "
-        "worse; worse and getting worse ('red-red') first. The first 60 are listed; the XLSX pack has all."))
-    weak = data.weak.head(60)
+        "worse; worse and getting worse ('red-red') first. All are listed (the XLSX pack has them as figures)."))
+    weak = data.weak
     if not weak.empty:
         _table(pdf, pd.DataFrame({
             "Where": weak["scope"], "Outcome": weak["outcome_name"], "Indicator": weak["short_title"],
@@ -424,6 +725,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
 
     # Clusters and client groups
     pdf.add_page()
+    pdf.start_section("Cluster and client-group highlights")
     pdf.set_font("Helvetica", style="B", size=16)
     pdf.cell(0, 9, "Cluster and client-group highlights", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)
@@ -443,7 +745,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
                 "LA value": [fmt(v, int(d)) for v, d in zip(flagged["la_value"], flagged["decimal_places"],
                                                             strict=True)],
                 "Compared with LA": flagged["comparison"].map(COMPARISON_WORDS),
-            }).head(40), [60, 100, 25, 25, 40])
+            }), [60, 100, 25, 25, 40])
     pdf.ln(3)
     cg = data.client_groups
     worse = cg[cg["comparison"] == "worse"] if not cg.empty else cg
@@ -459,10 +761,11 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
             "All children": [fmt(v, int(d)) for v, d in zip(worse["all_value"], worse["decimal_places"],
                                                             strict=True)],
             "Gap": [fmt(v, int(d)) for v, d in zip(worse["gap"], worse["decimal_places"], strict=True)],
-        }).head(40), [60, 100, 25, 30, 25])
+        }), [60, 100, 25, 30, 25])
 
     # Appendix
     pdf.add_page()
+    pdf.start_section("Appendix: indicator definitions")
     pdf.set_font("Helvetica", style="B", size=16)
     pdf.cell(0, 9, "Appendix: indicator definitions", new_x="LMARGIN", new_y="NEXT")
     for d in data.definitions.itertuples():
