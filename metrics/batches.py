@@ -304,6 +304,27 @@ def batch_history(store: Store, *, all_stores: bool = False) -> pd.DataFrame:
     return frame.sort_values(order, ascending=False, kind="stable").reset_index(drop=True)
 
 
+#: The history's columns as a reader reads them.
+HISTORY_HEADERS: dict[str, str] = {
+    "batch_id": "Batch", "source_file": "File", "file_hash": "File checksum (SHA-256)", "format": "Format",
+    "imported_at": "Imported at", "imported_by": "Imported by", "rows_read": "Rows read",
+    "rows_written": "Rows written", "rows_replaced": "Rows replaced", "rows_skipped": "Rows skipped",
+    "status": "Status", "note": "Note", "data_version": "Data version", "rolled_back_by": "Rolled back by",
+    "rolled_back_at": "Rolled back at", "rollback_data_version": "Data version after rollback",
+    "store_id": "Store", "store_path": "Store file", "dataset": "Data set", "recorded_via": "Recorded by",
+    "in_store": "In this store", "synced": "Synced",
+}
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """:func:`batch_history` for a page: headers and statuses in words ("rolled back", not a code)."""
+    out = history.copy()
+    for column in ("status", "format", "recorded_via"):
+        if column in out:
+            out[column] = out[column].map(lambda v: v.replace("_", " ") if isinstance(v, str) else v)
+    return out.rename(columns=HISTORY_HEADERS)
+
+
 def pending_sync(history: pd.DataFrame) -> bool:
     """Whether :func:`batch_history` lists a batch (or rollback) PostgreSQL does not hold yet."""
     return "synced" in history and not bool(history["synced"].all())

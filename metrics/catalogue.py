@@ -180,3 +180,76 @@ def _read_unmapped(store: Store) -> pd.DataFrame:
         ORDER BY i.indicator_id
         """
     )
+
+
+def _names(store: Store) -> dict[str, dict[str, str]]:
+    """Outcome, aim and client-group names by code, kept per data version."""
+    def read() -> dict[str, dict[str, str]]:
+        return {
+            "outcome": dict(store.cursor().execute("SELECT outcome_id, name FROM outcome").fetchall()),
+            "aim": dict(store.cursor().execute("SELECT aim_id, name FROM aim").fetchall()),
+            "group": dict(store.cursor().execute("SELECT client_group_id, name FROM client_group").fetchall()),
+        }
+    return store.memo("catalogue_names", read)
+
+
+def catalogue_table(store: Store, cat: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue as a reader sees it: names and words, not codes (the CSV keeps the codes)."""
+    from metrics.labels import STATUS_WORDS, polarity_text
+
+    names = _names(store)
+    return pd.DataFrame({
+        "Code": cat["indicator_id"],
+        "Indicator": cat["short_title"],
+        "Outcome": [names["outcome"].get(o, "not mapped") for o in cat["outcome_id"]],
+        "Aim": [names["aim"].get(a, "not mapped") for a in cat["aim_id"]],
+        "Polarity": [polarity_text(p) for p in cat["polarity"]],
+        "Unit": cat["unit"],
+        "Source": cat["source"],
+        "Status": [STATUS_WORDS.get(str(s), str(s)).split(":")[0] for s in cat["status"]],
+    })
+
+
+def _text(value: object) -> str | None:
+    """A field's text, or None where the catalogue has nothing (None, NaN, an empty string)."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def indicator_details(store: Store, row: pd.Series) -> dict[str, str]:
+    """One indicator's definition as labelled sentences: every code in words, "–" where there is none."""
+    from metrics.labels import (
+        CI_METHOD_WORDS,
+        PERIOD_TYPE_WORDS,
+        STATUS_WORDS,
+        VALUE_TYPE_WORDS,
+        polarity_text,
+    )
+
+    names = _names(store)
+    standards = row.get("nsf_standards")
+    standards = [] if standards is None or (isinstance(standards, float) and standards != standards) else list(standards)
+    groups = row.get("client_groups")
+    groups = [] if groups is None or (isinstance(groups, float) and groups != groups) else list(groups)
+    fields = {
+        "Definition": _text(row.get("definition")),
+        "Numerator": _text(row.get("numerator_definition")),
+        "Denominator": _text(row.get("denominator_definition")),
+        "Polarity": polarity_text(row.get("polarity")),
+        "Value type": VALUE_TYPE_WORDS.get(str(row.get("value_type")), _text(row.get("value_type"))),
+        "Unit": _text(row.get("unit")),
+        "Confidence interval method": CI_METHOD_WORDS.get(str(row.get("ci_method")), _text(row.get("ci_method"))),
+        "Source": _text(row.get("source")),
+        "Period type": PERIOD_TYPE_WORDS.get(str(row.get("period_type")), _text(row.get("period_type"))),
+        "ECM outcome and aim": (f"{names['outcome'].get(str(row.get('outcome_id')), 'not mapped')}: "
+                                f"{names['aim'].get(str(row.get('aim_id')), 'not mapped')}"),
+        "NSF standards": ", ".join(f"standard {s}" for s in standards),
+        "Client groups": ", ".join(names["group"].get(str(g), str(g)) for g in groups),
+        "Disclosure threshold": (f"counts under {int(row['disclosure_threshold'])} are suppressed"
+                                 if _text(row.get("disclosure_threshold")) else None),
+        "National Indicator (2008)": _text(row.get("ni_number")),
+        "Status": STATUS_WORDS.get(str(row.get("status")), _text(row.get("status"))),
+    }
+    return {k: v if v else "–" for k, v in fields.items()}

@@ -23,6 +23,31 @@ POLARITY_WORDS: dict[str, str] = {
 }
 
 
+VALUE_TYPE_WORDS: dict[str, str] = {
+    "proportion": "proportion (a percentage of a population)",
+    "crude_rate": "crude rate (events per head of population)",
+    "mean": "mean",
+    "count": "count",
+    "ratio": "ratio",
+    "score": "score",
+}
+CI_METHOD_WORDS: dict[str, str] = {
+    "wilson": "Wilson score interval",
+    "byar_exact": "Byar's method (exact Poisson under 10 events)",
+    "t": "Student's t",
+    "none": "none (no interval is published or computed)",
+}
+PERIOD_TYPE_WORDS: dict[str, str] = {
+    "academic": "academic year",
+    "financial": "financial year (April to March)",
+    "calendar": "calendar year",
+}
+STATUS_WORDS: dict[str, str] = {
+    "current": "current: still published",
+    "historic": "historic: no longer published",
+}
+
+
 def polarity_text(polarity: object) -> str:
     """An indicator's polarity in words ("higher is better"), never its code."""
     return POLARITY_WORDS.get(str(polarity), "not set")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
-from dashboard.format import plain, polarity_text
+from dashboard.format import plain
 from dashboard.selection import param, remember
 from dashboard.state import get_store
-from metrics.catalogue import indicators, unmapped_indicators
+from metrics.catalogue import catalogue_table, indicator_details, indicators, unmapped_indicators
 from metrics.results import search_catalogue
 
 store = get_store()
@@ -19,7 +19,7 @@ query = st.text_input("Search titles, definitions and codes", value=st.query_par
 st.query_params["q"] = query
 shown = search_catalogue(cat, query)
 st.caption(f"{len(shown)} of {len(cat)} indicators")
-table = shown[["indicator_id", "short_title", "outcome_id", "aim_id", "polarity", "unit", "source", "status"]]
+table = catalogue_table(store, shown)
 st.dataframe(table, hide_index=True, key="catalogue-table")
 download_csv(shown.drop(columns=["client_groups", "nsf_standards"]), "indicator_catalogue.csv")
 
@@ -33,24 +33,15 @@ if ids:
     remember(indicator=str(chosen))
     row = by_id.loc[chosen]
     st.header(str(row["title"]))
-    fields = {
-        "Definition": row["definition"], "Numerator": row["numerator_definition"], "Denominator": row["denominator_definition"],
-        "Polarity": polarity_text(row["polarity"]), "Value type": row["value_type"],
-        "Unit": row["unit"], "Confidence interval method": row["ci_method"], "Source": row["source"],
-        "Period type": row["period_type"], "ECM outcome and aim": f"{row['outcome_id']} / {row['aim_id']}",
-        "NSF standards": ", ".join(str(s) for s in list(row["nsf_standards"] if row["nsf_standards"] is not None else [])),
-        "Client groups": ", ".join(row["client_groups"]),
-        "Disclosure threshold": f"counts under {row['disclosure_threshold']} are suppressed",
-        "National Indicator (2008)": row["ni_number"] or "–", "Status": row["status"],
-    }
+    fields = indicator_details(store, row)
     for k, v in fields.items():
         # Imported indicators bring their titles and definitions from the file: literal text.
-        st.markdown(f"**{k}:** {plain(v) if v is not None else '–'}")
+        st.markdown(f"**{k}:** {plain(v)}")
 
 unmapped = unmapped_indicators(store)
 st.subheader("Imported measures not mapped to an ECM outcome")
 if unmapped.empty:
-    st.write("None: every indicator in the store sits under an ECM outcome and aim.")
+    st.write("Every indicator in the store sits under an ECM outcome and aim.")
 else:
     st.caption(
         f"{len(unmapped)} measures came with an import (for example DfE's LAIT dataset) without a place "

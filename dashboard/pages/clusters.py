@@ -67,11 +67,10 @@ st.caption(f"Significance: each cluster's confidence interval (95%, or 99.8% whe
            "indicators with no polarity are marked higher/lower. Cluster counts add up to the LA's.")
 for c in clusters.itertuples():
     st.markdown(f"**{c.name}**: {c.description}")
-symbols = {k: v[0] for k, v in COMPARISON_TEXT.items()}
 codes = {"better": 1, "similar": 0, "worse": -1}
 pivot = res.pivot_table(index="short_title", columns="name", values="comparison", aggfunc="first")
 z = pivot.apply(lambda col: col.map(lambda v: codes.get(v)))
-text = pivot.apply(lambda col: col.map(lambda v: f"{symbols.get(v, '–')} {v}" if isinstance(v, str) else "–"))
+text = pivot.apply(lambda col: col.map(lambda v: comparison_label(v) if isinstance(v, str) else "–"))
 fig = go.Figure(go.Heatmap(
     z=z.to_numpy(dtype=float), x=list(pivot.columns), y=list(pivot.index), text=text.to_numpy(),
     texttemplate="%{text}", colorscale=[[0, COMPARISON_TEXT["worse"][2]], [0.5, "#EEEEEE"],

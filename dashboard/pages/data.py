@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
-from metrics.batches import batch_history, pending_sync, rollback_choices
+from metrics.batches import batch_history, history_table, pending_sync, rollback_choices
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import FORMATS
 from metrics.io.service import run_import, run_rollback
@@ -32,7 +32,7 @@ st.subheader("Import history")
 if history.empty:
     st.write("No imports yet.")
 else:
-    st.dataframe(history, hide_index=True, key="history")
+    st.dataframe(history_table(history), hide_index=True, key="history")
     if pending_sync(history):
         st.caption("Batches with *synced* unticked are in this store but not yet in the team's history in "
                    "PostgreSQL: the next import or rollback, or `jar sync-batches`, records them.")

@@ -82,7 +82,7 @@ def test_analyst_imports_a_file_and_a_bad_one_is_refused(writable_server: str, p
     page.get_by_text(re.compile(r"injuries\.csv: imported 1 rows")).wait_for()
     wait_for_app(page)
     history = grid(page.locator('[data-testid="stDataFrame"]').first)
-    assert [r["source_file"] for r in history][:1] == ["injuries.csv"]  # newest first
+    assert [r["File"] for r in history][:1] == ["injuries.csv"]  # newest first
 
 
 def test_inspector_records_a_grade(writable_server: str, page) -> None:
