@@ -376,6 +376,28 @@ def set_active(store: Store, actor: User, username: str, active: bool) -> None:
         audit(cur, actor.username, actor.role, "enable_user" if active else "disable_user", username)
 
 
+def change_user(store: Store, actor: User, username: str, role: str | None, active: bool) -> list[str]:
+    """Apply what an administrator changed for ``username``; return what changed, in words.
+
+    ``role`` None keeps the current role: a change of role is always an explicit
+    choice, never a preselected default. An empty list means nothing changed and
+    nothing was written (no audit line for a Save that changed nothing).
+    """
+    users = list_users(store).set_index("username")
+    name = _stored_name(username)
+    if name not in users.index:
+        raise ValueError(f"no user {username!r}")
+    was_role, was_active = str(users.loc[name, "role"]), bool(users.loc[name, "active"])
+    changed: list[str] = []
+    if role is not None and role != was_role:
+        set_role(store, actor, name, role)
+        changed.append(f"role {was_role} to {role}")
+    if active != was_active:
+        set_active(store, actor, name, active)
+        changed.append("account enabled" if active else "account disabled")
+    return changed
+
+
 def list_users(store: Store) -> pd.DataFrame:
     """Users without their hashes."""
     return shared_for(store).df(

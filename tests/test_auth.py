@@ -15,6 +15,7 @@ from metrics.auth import (
     audit_log,
     authenticate,
     authorise,
+    change_user,
     create_first_admin,
     create_user,
     list_users,
@@ -133,6 +134,19 @@ def test_audit_log_is_admin_only_and_records_user_changes(store: Store, admin: U
     assert '"to": "director"' in log.iloc[0]["detail"]
     with pytest.raises(PermissionDenied):
         audit_log(store, User("vic", "director"))
+
+
+def test_change_user_writes_only_what_changed(store: Store, admin: User) -> None:
+    create_user(store, admin, "ana", "analyst", PASSWORD)
+    before = len(audit_log(store, admin))
+    assert change_user(store, admin, "ana", None, True) == []  # no role chosen, still active: nothing
+    assert change_user(store, admin, "ana", "analyst", True) == []  # the same role is no change
+    assert len(audit_log(store, admin)) == before  # a Save that changed nothing leaves no audit line
+    assert change_user(store, admin, "ana", "inspector", False) == ["role analyst to inspector", "account disabled"]
+    row = list_users(store).set_index("username").loc["ana"]
+    assert (row["role"], bool(row["active"])) == ("inspector", False)
+    with pytest.raises(PermissionDenied):
+        change_user(store, User("ana", "analyst"), "ana", "admin", True)
 
 
 def test_read_only_store_refuses_without_writing(tmp_path: Path) -> None:

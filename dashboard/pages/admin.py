@@ -13,10 +13,9 @@ from metrics.auth import (
     PermissionDenied,
     audit_log,
     audit_log_csv,
+    change_user,
     create_user,
     list_users,
-    set_active,
-    set_role,
 )
 from metrics.shared import writes_enabled
 
@@ -67,16 +66,13 @@ else:
                                     format_func=ROLE_NAMES.__getitem__, key=f"change-role-{who}")
             active = st.checkbox("Account active", value=was_active, key=f"change-active-{who}")
             if st.form_submit_button("Save"):
-                if (new_role is None or new_role == was_role) and active == was_active:
-                    st.info(f"Nothing changed for {plain(who)}: choose a new role or change the account status.")
+                try:
+                    changed = change_user(store, user, who, new_role, active)
+                except (ValueError, PermissionDenied) as exc:
+                    st.error(plain(exc))
                 else:
-                    try:
-                        if new_role is not None and new_role != was_role:
-                            set_role(store, user, who, new_role)
-                        if active != was_active:
-                            set_active(store, user, who, active)
-                    except (ValueError, PermissionDenied) as exc:
-                        st.error(plain(exc))
+                    if not changed:
+                        st.info(f"Nothing changed for {plain(who)}: choose a new role or change the account status.")
                     else:
                         role_now = new_role or was_role
                         st.success(f"{plain(who)}: {ROLE_NAMES[role_now]}, {'active' if active else 'disabled'}.")
