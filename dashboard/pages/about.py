@@ -37,7 +37,14 @@ st.markdown(
   template) and can roll an import back.
 
 The selections at the top of each page (area, benchmark, period, client group) are kept in the
-address bar: copy the address to share exactly what you see.
+address bar and follow you from page to page, however you move (the sidebar too): copy the address
+to share exactly what you see. The benchmark you choose ("Compare with") is the value every
+comparison, spine chart centre and map colour on a page is judged against. A page that has no use
+for one of the choices (Clusters compares each cluster with its LA; Trends shows every period) does
+not show it and says why, and keeps your choice for the next page.
+
+Figures are rounded half up, as DfE and OHID publish them (2.25 reads 2.3; 12.5 reads 13), the same
+on every page, in the data pack and in downloads.
 
 **Period: "Latest available".** Publishers release figures at different times (injury admissions
 run a year behind school results), so by default each indicator shows its own latest period, and
