@@ -1,7 +1,11 @@
-"""Cached reads: every entry is keyed on the store's data version.
+"""Cached reads: every entry is keyed on the store and its data version.
 
 The version changes on every import, so a cached figure is never older than the
-data; within one version, repeated views of the same selection cost nothing.
+data; within one version, repeated views of the same selection cost nothing. The
+key is an ordinary argument: Streamlit leaves arguments whose names start with an
+underscore out of the cache key, so a key named ``_version`` would never change it.
+The store's path is in the key too: one process can serve two stores (a replica
+moving to a new snapshot, a test), whose versions count from 1 alike.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from metrics.results import Selection
 
 
 def version() -> str:
-    return get_store().data_version()
+    """The cache key of the data now shown: the store's path and its data version."""
+    store = get_store()
+    return f"{store.path}@{store.data_version()}"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _inspections(_version: str, area_code: str) -> list[ofsted.Inspection]:
+def _inspections(data_key: str, area_code: str) -> list[ofsted.Inspection]:
     return ofsted.inspections(get_store(), area_code)
 
 
@@ -29,7 +35,7 @@ def inspections(area_code: str) -> list[ofsted.Inspection]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _areas(_version: str) -> pd.DataFrame:
+def _areas(data_key: str) -> pd.DataFrame:
     return catalogue.areas(get_store())
 
 
@@ -38,7 +44,7 @@ def areas() -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _client_groups(_version: str) -> pd.DataFrame:
+def _client_groups(data_key: str) -> pd.DataFrame:
     return catalogue.client_groups(get_store())
 
 
@@ -47,7 +53,7 @@ def client_groups() -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _years(_version: str) -> list[int]:
+def _years(data_key: str) -> list[int]:
     return results.years(get_store())
 
 
@@ -56,7 +62,7 @@ def years() -> list[int]:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _outcomes(_version: str) -> pd.DataFrame:
+def _outcomes(data_key: str) -> pd.DataFrame:
     return catalogue.outcome_summary(get_store())
 
 
@@ -65,7 +71,7 @@ def outcomes() -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _area_results(_version: str, sel: Selection) -> pd.DataFrame:
+def _area_results(data_key: str, sel: Selection) -> pd.DataFrame:
     return results.area_results(get_store(), sel)
 
 
@@ -74,7 +80,7 @@ def area_results(sel: Selection) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _catalogue(_version: str) -> pd.DataFrame:
+def _catalogue(data_key: str) -> pd.DataFrame:
     return results.catalogue_frame(get_store())
 
 
@@ -83,7 +89,7 @@ def catalogue_frame() -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _weak_areas(_version: str, sel: Selection) -> pd.DataFrame:
+def _weak_areas(data_key: str, sel: Selection) -> pd.DataFrame:
     return weak_areas.weak_areas(get_store(), sel)
 
 
