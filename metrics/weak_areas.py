@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.display import fmt_value
 from metrics.results import Selection, area_infos, area_results_long, by_band, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
@@ -86,7 +87,7 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
 #: The "why" filter: which flag a row must carry (a row can carry several).
 WHY_OPTIONS: dict[str, str] = {
     "all": "Any reason",
-    "worse": "Significantly worse than the benchmark",
+    "worse": "Significantly worse",
     "getting_worse": "Getting worse",
     "band_d": "Worst quartile (band D)",
 }
@@ -189,6 +190,24 @@ def compared_with(frame: pd.DataFrame) -> np.ndarray:
         else:
             out.append(str(bench))
     return np.array(out, dtype=object)
+
+
+def gap_text(gap: float, pct: float, places: int = 1) -> str:
+    """A gap as a reader says it: "worse by 11.2 (53.7%)", "better by 2.5 (2.7%)", "–" when unknown."""
+    if gap != gap:  # NaN: no value or no benchmark
+        return fmt_value(gap, places)
+    words = "better by" if gap < 0 else "worse by"
+    share = f" ({fmt_value(abs(pct), 1)}%)" if pct == pct else ""
+    return f"{words} {fmt_value(abs(gap), places)}{share}"
+
+
+def flags_text(frame: pd.DataFrame) -> np.ndarray:
+    """Why each row is listed, with band D added where it is not already the reason:
+    "Significantly worse; band D"."""
+    return np.array([
+        f"{why}; band D" if band_d and reason in ("red_red", "worse") else str(why)
+        for why, reason, band_d in zip(frame["why"], frame["reason"], frame["band_d"], strict=True)
+    ], dtype=object)
 
 
 def where_text(frame: pd.DataFrame, area_name: str) -> np.ndarray:
