@@ -57,7 +57,7 @@ for col, row in zip(cols, card.itertuples(), strict=False):
             st.markdown(f"{symbol} **{getattr(row, key)}** {words.lower()} (activity)")
         st.markdown(f"– **{row.not_compared}** not compared")
         # figures with no interval to test, placed by their national band instead
-        st.caption(f"Not tested, placed by national band: {row.best_quarter} in the best quarter "
+        st.caption(f"Of those, by national band (not a test): {row.best_quarter} in the best quarter "
                    f"(A), {row.worst_quarter} in the worst (D)")
         st.markdown(f"{TREND_TEXT['getting_better'][0]} **{row.improving}** getting better")
         st.markdown(f"{TREND_TEXT['getting_worse'][0]} **{row.worsening}** getting worse")
