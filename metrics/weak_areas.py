@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.display import fmt_value
 from metrics.results import Selection, area_infos, area_results_long, by_band, client_group_names
 from metrics.store import Store
 from metrics.subgroups import clusters_of
@@ -83,8 +84,36 @@ def weak_areas(store: Store, sel: Selection, include_subgroups: bool = True) -> 
     return flagged.iloc[order].reset_index(drop=True)
 
 
-def filter_weak(weak: pd.DataFrame, outcome_id: str = "all", nsf_standard: str = "all") -> pd.DataFrame:
-    """Narrow the list to one ECM outcome and/or one NSF standard ("all" keeps everything).
+#: The "why" filter: which flag a row must carry (a row can carry several).
+WHY_OPTIONS: dict[str, str] = {
+    "all": "Any reason",
+    "worse": "Significantly worse",
+    "getting_worse": "Getting worse",
+    "band_d": "Worst quartile (band D)",
+}
+#: The "where" filter's kinds of scope; single clusters and client groups are "cluster:<code>", "client_group:<id>".
+WHERE_KINDS: dict[str, str] = {
+    "all": "Everywhere",
+    "area": "The area itself",
+    "cluster": "All clusters",
+    "client_group": "All client groups",
+}
+#: The orders the list can be read in.
+SORT_OPTIONS: dict[str, str] = {
+    "severity": "Severity, then size of gap",
+    "gap": "Size of gap (as % of the benchmark), largest first",
+}
+
+
+def filter_weak(
+    weak: pd.DataFrame, outcome_id: str = "all", nsf_standard: str = "all", where: str = "all", why: str = "all",
+) -> pd.DataFrame:
+    """Narrow the list to one ECM outcome, one NSF standard, where and why ("all" keeps everything).
+
+    ``where``: "area", "cluster", "client_group" (every scope of that kind), or
+    "cluster:<area code>" / "client_group:<group id>" (one scope). ``why``: a key of
+    :data:`WHY_OPTIONS`; a red-red row is both "worse" and "getting_worse", and a
+    band D row is "band_d" whatever else it is.
 
     Kept here rather than in the page so the count a director sees and the count a
     test or the data pack computes cannot drift apart.
@@ -95,7 +124,124 @@ def filter_weak(weak: pd.DataFrame, outcome_id: str = "all", nsf_standard: str =
     if nsf_standard != "all":
         std = int(nsf_standard)
         out = out[out["nsf_standards"].apply(lambda s: s is not None and std in list(s))]
+    if where != "all":
+        kind, _, code = where.partition(":")
+        keep = out["scope_type"] == kind
+        if code:
+            keep &= out["scope_code"] == code
+        out = out[keep]
+    if why == "worse":
+        out = out[out["comparison"] == "worse"]
+    elif why == "getting_worse":
+        out = out[out["trend"] == "getting_worse"]
+    elif why == "band_d":
+        out = out[out["band_d"].astype(bool)]
+    elif why != "all":
+        raise ValueError(f"unknown reason {why!r}")
     return out.reset_index(drop=True)
+
+
+def where_options(weak: pd.DataFrame, area_name: str) -> dict[str, str]:
+    """The "where" filter's choices for this list: each kind, then each cluster and client group listed."""
+    options = {"all": WHERE_KINDS["all"], "area": f"{area_name} (the area itself)"}
+    for kind in ("cluster", "client_group"):
+        rows = weak[weak["scope_type"] == kind].drop_duplicates("scope_code").sort_values("scope")
+        if len(rows):
+            options[kind] = WHERE_KINDS[kind]
+            singular = "Cluster" if kind == "cluster" else "Client group"
+            options.update({f"{kind}:{r.scope_code}": f"{singular}: {r.scope}" for r in rows.itertuples()})
+    return options
+
+
+def worse_gap(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """How far each figure is from its benchmark in the worse direction, and that as % of the benchmark.
+
+    ``value - benchmark`` where low is good, ``benchmark - value`` where high is
+    good: positive means worse (a red-red figure's gap is positive; a figure listed
+    only for getting worse can be better than the benchmark, a negative gap).
+    The percentage is of the benchmark's absolute value, so rates per 10,000 and
+    percentages can be ranked together. NaN where there is no value (suppressed),
+    no benchmark, no polarity, or (for the percentage) a benchmark of 0.
+    """
+    value = frame["value"].to_numpy(dtype=float)
+    bench = frame["benchmark_value"].to_numpy(dtype=float)
+    polarity = frame["polarity"].to_numpy(dtype=object)
+    sign = np.where(polarity == "low_is_good", 1.0, np.where(polarity == "high_is_good", -1.0, np.nan))
+    gap = sign * (value - bench)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(bench != 0, 100.0 * gap / np.abs(bench), np.nan)
+    return gap, pct
+
+
+def compared_with(frame: pd.DataFrame) -> np.ndarray:
+    """What each row is compared against, in words, exactly as :func:`weak_areas` compares it.
+
+    The whole area against the chosen benchmark (its name); a cluster against its
+    parent LA ("Telford and Wrekin (the LA)", England where a cluster has none); a
+    client group against the same client group in the chosen benchmark ("Looked-after
+    children in England"), not against all children in the area.
+    """
+    out = []
+    for kind, scope, bench in zip(frame["scope_type"], frame["scope"], frame["benchmark_name"], strict=True):
+        if kind == "cluster" and bench != "England":
+            out.append(f"{bench} (the LA)")
+        elif kind == "client_group":
+            out.append(f"{scope} in {bench}")
+        else:
+            out.append(str(bench))
+    return np.array(out, dtype=object)
+
+
+def gap_text(gap: float, pct: float, places: int = 1) -> str:
+    """A gap as a reader says it: "worse by 11.2 (53.7%)", "better by 2.5 (2.7%)", "–" when unknown."""
+    if gap != gap:  # NaN: no value or no benchmark
+        return fmt_value(gap, places)
+    words = "better by" if gap < 0 else "worse by"
+    share = f" ({fmt_value(abs(pct), 1)}%)" if pct == pct else ""
+    return f"{words} {fmt_value(abs(gap), places)}{share}"
+
+
+def flags_text(frame: pd.DataFrame) -> np.ndarray:
+    """Why each row is listed, with band D added where it is not already the reason:
+    "Significantly worse; band D"."""
+    return np.array([
+        f"{why}; band D" if band_d and reason in ("red_red", "worse") else str(why)
+        for why, reason, band_d in zip(frame["why"], frame["reason"], frame["band_d"], strict=True)
+    ], dtype=object)
+
+
+def where_text(frame: pd.DataFrame, area_name: str) -> np.ndarray:
+    """Each row's scope as a reader names it: "Telford and Wrekin (whole area)", "Wellington (cluster)",
+    or the client group's name."""
+    return np.array([
+        f"{area_name} (whole area)" if kind == "area" else f"{scope} (cluster)" if kind == "cluster" else str(scope)
+        for kind, scope in zip(frame["scope_type"], frame["scope"], strict=True)
+    ], dtype=object)
+
+
+def rank_weak(weak: pd.DataFrame, sort: str = "severity", area_name: str | None = None) -> pd.DataFrame:
+    """The list with its gap (:func:`worse_gap`) and comparator (:func:`compared_with`), in reading order.
+
+    Severity is :data:`PRIORITY`: significantly worse and getting worse (red-red)
+    first, then significantly worse, then band D, then getting worse. ``sort``:
+    "severity" orders by severity, then the gap as % of the benchmark, largest
+    first; "gap" by that percentage alone. Figures with no gap go last; ties keep
+    :func:`weak_areas`' order. Adds ``gap``, ``gap_pct`` and ``compared_with``, and
+    ``where`` (:func:`where_text`) when ``area_name`` is given.
+    """
+    if sort not in SORT_OPTIONS:
+        raise ValueError(f"unknown order {sort!r}")
+    gap, pct = worse_gap(weak)
+    out = weak.assign(gap=gap, gap_pct=pct, compared_with=compared_with(weak) if len(weak) else [])
+    if area_name is not None:
+        out["where"] = where_text(weak, area_name) if len(weak) else []
+    missing = np.isnan(pct)
+    key_pct = np.where(missing, 0.0, -pct)  # largest first
+    keys: tuple[np.ndarray, ...] = (np.arange(len(out)), key_pct, missing)
+    if sort == "severity":
+        keys = (*keys, out["priority"].to_numpy(dtype=np.int64))
+    order = np.lexsort(keys)
+    return out.iloc[order].reset_index(drop=True)
 
 
 def untested_band_d(weak: pd.DataFrame) -> int:

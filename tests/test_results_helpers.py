@@ -161,8 +161,9 @@ def test_scorecard_counts_each_outcome_by_hand() -> None:
     })
     card = outcome_scorecard(results).set_index("outcome_id")
     assert list(card.index) == ["BH", "SS"]  # in the results' order
-    # better, similar, worse, not compared, best quarter, worst quarter, improving, worsening
-    assert card.loc["BH", OUTCOME_COUNT_COLUMNS].tolist() == [1, 0, 1, 1, 0, 0, 1, 1]
-    assert card.loc["SS", OUTCOME_COUNT_COLUMNS].tolist() == [0, 1, 0, 1, 0, 1, 0, 1]
+    # better, similar, worse, not compared, best quarter, worst quarter, improving, worsening, higher, lower:
+    # the activity measure significantly higher is "higher", not "not compared"
+    assert card.loc["BH", OUTCOME_COUNT_COLUMNS].tolist() == [1, 0, 1, 0, 0, 0, 1, 1, 1, 0]
+    assert card.loc["SS", OUTCOME_COUNT_COLUMNS].tolist() == [0, 1, 0, 1, 0, 1, 0, 1, 0, 0]
     assert card["indicators"].tolist() == [3, 2]
     assert results.shape == (5, 6)  # the caller's frame is not changed
