@@ -247,15 +247,12 @@ class PackData:
         c = self.clusters
         if c.empty:
             return pd.DataFrame()
-        dps = [int(d) for d in c["decimal_places"]]
-        hidden = [bool(h) for h in c["suppressed"]]
         return pd.DataFrame({
             "Cluster": c["name"], "Code": c["area_code"], "Outcome": c["outcome_name"],
             "Indicator": c["short_title"], "ID": c["indicator_id"], "Period": c["period_label"],
             "Year": [number(y, 0) for y in c["period_year"]],
-            **{col: [number(v, d, h) for v, d, h in zip(c[src], dps, hidden, strict=True)]
-               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
-            "LA value": [number(v, d) for v, d in zip(c["la_value"], dps, strict=True)],
+            **_numbers(c, (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))),
+            **_numbers(c, (("LA value", "la_value"),), suppressible=False),
             "Compared with LA": c["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
         })
 
@@ -264,18 +261,24 @@ class PackData:
         g = self.client_groups
         if g.empty:
             return pd.DataFrame()
-        dps = [int(d) for d in g["decimal_places"]]
-        hidden = [bool(h) for h in g["suppressed"]]
         return pd.DataFrame({
             "Client group": g["group_name"], "Indicator": g["short_title"], "ID": g["indicator_id"],
             "Period": g["period_label"], "Year": [number(y, 0) for y in g["period_year"]],
-            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
-               for col, src in (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))},
-            "All children": [number(v, d) for v, d in zip(g["all_value"], dps, strict=True)],
-            **{col: [number(v, d, h) for v, d, h in zip(g[src], dps, hidden, strict=True)]
-               for col, src in (("Gap", "gap"), ("Gap lower", "gap_lower"), ("Gap upper", "gap_upper"))},
+            **_numbers(g, (("Value", "value"), ("CI lower", "lower95"), ("CI upper", "upper95"))),
+            **_numbers(g, (("All children", "all_value"),), suppressible=False),
+            **_numbers(g, (("Gap", "gap"), ("Gap lower", "gap_lower"), ("Gap upper", "gap_upper"))),
             "Compared with all children": g["comparison"].map(lambda k: COMPARISON_WORDS.get(k, k)),
         })
+
+
+def _numbers(frame: pd.DataFrame, columns: tuple[tuple[str, str], ...],
+             suppressible: bool = True) -> dict[str, list[object]]:
+    """XLSX columns of figures: ``(header, source column)`` at each row's decimal places, "c" where
+    the row is suppressed (``suppressible``; a comparator's own value never is)."""
+    dps = [int(d) for d in frame["decimal_places"]]
+    hidden = [bool(h) and suppressible for h in frame["suppressed"]]
+    return {header: [number(v, d, h) for v, d, h in zip(frame[src], dps, hidden, strict=True)]
+            for header, src in columns}
 
 
 def collect_pack(store: Store, area_code: str, period_year: int | None = None,
