@@ -210,8 +210,8 @@ def test_data_page_shows_the_teams_history_and_offers_only_this_stores_batches(
         at.session_state["signed_in_user"] = ANALYST
         at.run()
         assert not at.exception, [e.value for e in at.exception]
-        history = next(d.value for d in at.dataframe if "batch_id" in d.value.columns)
-        assert list(history["batch_id"]) == [result.batch_id, 1]
+        history = next(d.value for d in at.dataframe if "Batch" in d.value.columns)
+        assert list(history["Batch"]) == [result.batch_id, 1]
         # The team's newer batch is listed, but only this store's own can be rolled back from here.
         assert [str(o) for o in at.selectbox(key="rollback-batch").options] == ["1"]
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import cache
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import comparison_label, fmt_interval, fmt_value
 from dashboard.selection import selection_bar
@@ -18,6 +19,8 @@ sel = selection_bar(without={
                  "has no 'Compare with' choice.",
 })
 res = of_group(client_group_results(store, sel), sel.client_group)
+area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
+st.subheader(f"{area_name}: each client group against all its children")
 st.caption("Each client group against all children in the same area. For proportions the gap "
            "(percentage points) has Newcombe's 95% interval and is significant when it excludes "
            "zero; otherwise the group's 95% CI is set against the all-children value. "

@@ -48,7 +48,10 @@ def _choice(label: str, name: str, options: dict[str, str], container: object, r
 store = get_store()
 st.title("Weak areas")
 demo_banner(store)
-sel = selection_bar()
+sel = selection_bar(without={
+    "group": "Weak areas checks every client group and cluster at once (choose one under 'Where'), "
+             "so it has no 'Client group' choice.",
+})
 area_name = str(cache.areas().set_index("area_code").loc[sel.area_code, "name"])
 outcomes = cache.outcomes()
 onames = {"all": "All outcomes", **dict(zip(outcomes["outcome_id"], outcomes["name"], strict=True))}

@@ -26,7 +26,8 @@ CLIPPED_JS = """
     if (el.closest(skip) || el.children.length > 0 && el.tagName !== 'INPUT' && !el.matches('p, h1, h2, h3, label, a'))
       continue;
     const text = (el.tagName === 'INPUT' ? el.value : el.innerText || '').trim();
-    if (!text || el.clientWidth === 0) continue;
+    // Empty, or visually hidden for screen readers only (a 1 px clipped box): nothing to cut off.
+    if (!text || el.clientWidth <= 1) continue;
     if (el.scrollWidth > el.clientWidth + 1)
       out.push({tag: el.tagName, text: text.slice(0, 80), scroll: el.scrollWidth, client: el.clientWidth});
   }
