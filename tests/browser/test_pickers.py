@@ -40,7 +40,8 @@ def _text(page, path: str, params: dict[str, str]) -> str:
     main = page.locator('[data-testid="stMain"]')
     assert page.locator('[data-testid="stException"]').count() == 0, main.inner_text()[:2000]
     for frame in main.locator('[data-testid="stDataFrame"]').all():
-        frame.locator('table[role="grid"]').wait_for(state="attached")  # drawn after the script ends
+        if frame.is_visible():  # one in a closed expander is not drawn until it opens
+            frame.locator('table[role="grid"]').wait_for(state="attached")  # drawn after the script ends
     # Tables are drawn on a canvas; their rows are in the grid's ARIA table (what a screen
     # reader reads), and a chart's words are SVG text.
     tables = main.locator('table[role="grid"]').all_text_contents()
