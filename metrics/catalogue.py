@@ -182,6 +182,13 @@ def _read_unmapped(store: Store) -> pd.DataFrame:
     )
 
 
+def nsf_standards(store: Store) -> dict[str, str]:
+    """The NSF's standards, number (as text, as the URL holds it) to title, from data/reference."""
+    return store.memo("nsf_standards", lambda: {
+        str(n): str(t) for n, t in store.cursor().execute(
+            "SELECT standard, title FROM nsf_standard ORDER BY standard").fetchall()})
+
+
 def _names(store: Store) -> dict[str, dict[str, str]]:
     """Outcome, aim and client-group names by code, kept per data version."""
     def read() -> dict[str, dict[str, str]]:

@@ -12,6 +12,7 @@ from dashboard.components import demo_banner, download_csv, method_note, suppres
 from dashboard.format import fmt_value
 from dashboard.selection import LATEST, param, remember, selection_bar
 from dashboard.state import get_store
+from metrics.catalogue import nsf_standards
 from metrics.weak_areas import (
     SORT_OPTIONS,
     WHY_OPTIONS,
@@ -61,7 +62,7 @@ with st.spinner("Checking the area, its clusters and client groups…"):
 c1, c2, c3 = st.columns(3)
 outcome = _choice("Outcome", "outcome", onames, c1)
 nsf = _choice("NSF standard", "nsf",
-              {"all": "All standards", **{str(i): f"Standard {i}" for i in range(1, 12)}}, c2)
+              {"all": "All standards", **{n: f"Standard {n}" for n in nsf_standards(store)}}, c2)
 where = _choice("Where", "where", where_options(everything, area_name), c3)
 d1, d2 = st.columns(2)
 why = _choice("Why listed", "why", WHY_OPTIONS, d1, radio=True)
