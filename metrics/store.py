@@ -51,8 +51,8 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 SCHEMA_VERSION = max(v for v, _, _ in _migrations())
 #: Migrations after which :func:`metrics.derived.refresh_derived` must run: 6 adds the
-#: derived tables; 9 changes the band and rank rules they hold.
-DERIVED_FROM = frozenset({6, 9})
+#: derived tables; 9 changes the band and rank rules they hold; 11 relabels periods they copy.
+DERIVED_FROM = frozenset({6, 9, 11})
 
 
 class Store:
