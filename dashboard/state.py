@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
 
 from metrics.publish import is_publish_folder, resolve_store
 from metrics.published import ensure_published
-from metrics.store import Store, default_db_path
+from metrics.store import Store, StoreBusy, default_db_path
+
+_log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -37,7 +40,15 @@ def get_store() -> Store:
         ensure_published(path, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
         bar.empty()
     writable = os.environ.get("ECM_WRITABLE") == "1" and not is_publish_folder(path)
-    return _open(str(resolve_store(path)), writable)
+    try:
+        return _open(str(resolve_store(path)), writable)
+    except StoreBusy as exc:
+        # A writer (jar import, a rebuild) holds the file. Not cached, so the next
+        # click opens the store once the writer has finished.
+        _log.warning("store busy: %s", exc.detail)
+        st.info(str(exc))
+        st.stop()
+        raise  # st.stop() ends the run; this line only tells the type checker
 
 
 def data_version() -> str:

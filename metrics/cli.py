@@ -21,7 +21,15 @@ from metrics.auth import AuthError, PermissionDenied, User
 from metrics.catalogue import dataset_status
 from metrics.framework import ReferenceDataError, load_reference
 from metrics.publish import PublishError
-from metrics.store import DB_ENV, DEMO_DB, Store, StoreError, default_db_path, table_counts
+from metrics.store import (
+    DB_ENV,
+    DEMO_DB,
+    Store,
+    StoreBusy,
+    StoreError,
+    default_db_path,
+    table_counts,
+)
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -518,6 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Line by line: a message's own line breaks stay, a file name's escape codes do not.
         from metrics.io.faults import printable
 
-        shown = "\n".join(printable(line) for line in str(exc).splitlines())
+        text = str(exc)
+        if isinstance(exc, StoreBusy) and exc.detail:  # the operator may need to know which process
+            text = f"{text}\n{exc.detail}"
+        shown = "\n".join(printable(line) for line in text.splitlines())
         print(f"jar {args.command}: error: {shown}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,6 +36,30 @@ def default_db_path() -> Path:
 
 class StoreError(RuntimeError):
     """A store could not be opened or is not a store of this project."""
+
+
+class StoreBusy(StoreError):
+    """Another writer holds the store: what a reader or a second writer is told.
+
+    ``str()`` is the plain sentence a page shows (no path or process id, which a
+    reader has no use for and should not see); ``detail`` keeps DuckDB's own words
+    for the operator's log and the CLI.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+BEING_UPDATED = "The data are being updated. Try again in a minute."
+ANOTHER_WRITE = ("Another import or rollback is being written to this store. "
+                 "Nothing was changed: try again when it has finished.")
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    # DuckDB's words when another process holds the file's write lock.
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -80,9 +104,15 @@ class Store:
         try:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
+            if _is_lock_conflict(exc):
+                raise StoreBusy(BEING_UPDATED, f"{self.path}: {exc}") from exc
             raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
         self._local = threading.local()
         self._lock = threading.Lock()
+        # One data write at a time in this process: two sessions of a writable
+        # server importing at once would otherwise meet as a DuckDB conflict
+        # half-way through the second write. The second is refused at once.
+        self._writing = threading.Lock()
         self._memo: dict[str, tuple[str, Any]] = {}
         self._version: str | None = None
         if not read_only:
@@ -176,23 +206,36 @@ class Store:
         """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; writes go through the CLI or import page")
-        cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
+        if data and not self._writing.acquire(blocking=False):
+            raise StoreBusy(ANOTHER_WRITE)
         try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            if not data:
-                cur.execute("COMMIT")
-                return
-            cur.execute(
-                "INSERT OR REPLACE INTO store_meta VALUES ('data_version', "
-                "CAST(COALESCE((SELECT TRY_CAST(value AS BIGINT) FROM store_meta "
-                "WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
-            )
-            cur.execute("COMMIT")
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except duckdb.TransactionException as exc:
+                # Another thread's transaction changed the same rows first.
+                cur.execute("ROLLBACK")
+                raise StoreBusy(ANOTHER_WRITE, str(exc)) from exc
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                if data:
+                    cur.execute(
+                        "INSERT OR REPLACE INTO store_meta VALUES ('data_version', "
+                        "CAST(COALESCE((SELECT TRY_CAST(value AS BIGINT) FROM store_meta "
+                        "WHERE key = 'data_version'), 0) + 1 AS VARCHAR))"
+                    )
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.TransactionException as exc:
+                    with suppress(duckdb.Error):  # DuckDB may have ended it already
+                        cur.execute("ROLLBACK")
+                    raise StoreBusy(ANOTHER_WRITE, str(exc)) from exc
+        finally:
+            if data:
+                self._writing.release()
 
 
 def _upgrade_if_behind(path: str) -> None:

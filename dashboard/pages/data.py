@@ -90,8 +90,13 @@ if upload is not None:
     bar.empty()
     st.success(f"Validation passed. {plain(report.summary())}")
     if st.button("Confirm: import this file", type="primary", key="confirm"):
-        with st.spinner("Importing in one transaction…"):
-            result = run_import(store, user, path, **kwargs)
+        try:
+            with st.spinner("Importing in one transaction…"):
+                result = run_import(store, user, path, **kwargs)
+        except ImportFailed as exc:
+            st.error(f"{plain(upload.name)}: not imported, nothing was written. "
+                     + " ".join(plain(f.rule) for f in exc.faults[:3]))
+            st.stop()
         st.cache_data.clear()
         st.session_state["data-message"] = result.summary()
         st.rerun()  # so the history and the rollback list include the new batch

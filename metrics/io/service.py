@@ -29,10 +29,10 @@ import pandas as pd
 from metrics.auth import User, audit, authorise
 from metrics.batches import record_after_commit
 from metrics.io.core import ImportResult, Progress, import_source, rollback_batch
-from metrics.io.faults import ImportFailed
+from metrics.io.faults import Fault, ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
-from metrics.store import Store
+from metrics.store import Store, StoreBusy
 
 if TYPE_CHECKING:
     from metrics.ofsted import OfstedImport
@@ -66,9 +66,12 @@ def run_import(
     """
     actor = authorise(store, actor, "import_data", Path(path).name)
     try:
-        source = open_source(store, path, fmt, mapping)
-        result = import_source(store, source, dry_run=dry_run, user=actor.username,
-                               unknown_areas=unknown_areas, progress=progress, derive=derive)
+        try:
+            source = open_source(store, path, fmt, mapping)
+            result = import_source(store, source, dry_run=dry_run, user=actor.username,
+                                   unknown_areas=unknown_areas, progress=progress, derive=derive)
+        except StoreBusy as exc:
+            raise ImportFailed([Fault(Path(path).name, None, None, None, str(exc))]) from exc
     except ImportFailed as exc:
         if not dry_run:
             _audit(store, actor, "import", Path(path).name, "failed",
@@ -96,6 +99,9 @@ def run_rollback(store: Store, actor: User, batch_id: int) -> int:
     actor = authorise(store, actor, "rollback_import", f"batch {batch_id}")
     try:
         removed = rollback_batch(store, batch_id, actor.username)
+    except StoreBusy as exc:
+        _audit(store, actor, "rollback", f"batch {batch_id}", "failed", {"error": str(exc)})
+        raise ValueError(str(exc)) from exc
     except Exception as exc:
         _audit(store, actor, "rollback", f"batch {batch_id}", "failed", {"error": str(exc)[:500]})
         raise
