@@ -453,6 +453,31 @@ def _failed_signins(store: Store, name: str, when: dt.datetime) -> list[dt.datet
     return [pd.Timestamp(t).to_pydatetime() for t in rows["logged_at"]]
 
 
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _failed_from_client(store: Store, client: str, when: dt.datetime) -> list[dt.datetime]:
+    """Times of failed sign-ins from ``client`` within the client policy's window.
+
+    From the audit log when sign-ins are written there, so replicas behind one
+    load balancer count one client's guesses together; else from this process.
+    The entry's detail is JSON written with sorted keys, so the client appears
+    as exactly ``"client": "<address>"``.
+    """
+    shared = shared_for(store)
+    if not shared.writable:
+        return failures.times("client:" + client)
+    since = when - dt.timedelta(seconds=CLIENT_POLICY.window)
+    pattern = "%" + _like_literal(json.dumps({"client": client})[1:-1]) + "%"
+    rows = shared.df(
+        "SELECT logged_at FROM audit_log WHERE action = 'login' AND outcome = 'refused'"
+        " AND logged_at > ? AND detail LIKE ? ESCAPE '\\' ORDER BY logged_at DESC LIMIT 64",
+        [since, pattern],
+    )
+    return [pd.Timestamp(t).to_pydatetime() for t in rows["logged_at"]]
+
+
 def authenticate(store: Store, username: str, password: str, client: str | None = None) -> User:
     """Check a local user's password; every attempt is audited (``client``: the caller's address).
 
@@ -470,7 +495,7 @@ def authenticate(store: Store, username: str, password: str, client: str | None 
     when = now()
     wait = wait_seconds(_failed_signins(store, key, when), when, USER_POLICY)
     if client:
-        wait = max(wait, wait_seconds(failures.times("client:" + client), when, CLIENT_POLICY))
+        wait = max(wait, wait_seconds(_failed_from_client(store, client, when), when, CLIENT_POLICY))
     if wait > 0:
         _record_signin(store, key, None, "login_locked", "refused",
                        {"client": client, "wait_seconds": math.ceil(wait)})

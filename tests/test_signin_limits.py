@@ -123,6 +123,21 @@ def test_the_limit_is_counted_across_processes_from_the_audit_log(store: Store, 
         authenticate(store, "ian", IAN_PASSWORD)
 
 
+def test_one_client_is_counted_across_processes_from_the_audit_log(store: Store, clock: Clock) -> None:
+    """Replicas behind one load balancer: a client's guesses spread over processes still add up."""
+    for i in range(auth.CLIENT_POLICY.free):
+        clock.advance(1)
+        auth.failures.reset()  # each guess reaches a fresh process
+        with pytest.raises(AuthError, match="sign-in failed"):
+            authenticate(store, f"guess{i}", "wrong password!", client="203.0.113.9")
+    auth.failures.reset()
+    with pytest.raises(AuthError, match="try again"):
+        authenticate(store, "ian", IAN_PASSWORD, client="203.0.113.9")
+    # A client whose address merely starts the same is someone else.
+    assert authenticate(store, "ian", IAN_PASSWORD, client="203.0.113.90").username == "ian"
+    assert authenticate(store, "ian", IAN_PASSWORD, client="203_0%113.9").username == "ian"
+
+
 @pytest.mark.parametrize("case", ["real, right", "real, wrong", "unknown", "disabled", "invalid name", "oidc"])
 def test_every_name_costs_one_password_hash(store: Store, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
     """The same Argon2id work for unknown and real users: timing cannot enumerate names."""
