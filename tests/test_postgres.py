@@ -314,6 +314,23 @@ def test_users_logins_and_the_audit_log(pg_url: str, store: Store) -> None:
         audit_log(store, User("vic", "director"))
 
 
+def test_one_clients_failures_are_counted_from_postgres(pg_url: str, store: Store) -> None:
+    """Replicas share PostgreSQL's audit log: a client's guesses add up across processes."""
+    from metrics import auth
+    from metrics.throttle import CLIENT_POLICY
+
+    admin = create_first_admin(store, "ada", PASSWORD)
+    create_user(store, admin, "ian", "inspector", "another long secret")
+    for i in range(CLIENT_POLICY.free):
+        auth.failures.reset()  # each guess reaches a fresh process
+        with pytest.raises(AuthError, match="sign-in failed"):
+            authenticate(store, f"guess_{i}", "wrong password!", client="203.0.113.9")
+    auth.failures.reset()
+    with pytest.raises(AuthError, match="try again"):
+        authenticate(store, "ian", "another long secret", client="203.0.113.9")
+    assert authenticate(store, "ian", "another long secret", client="203.0.113.90").username == "ian"
+
+
 def test_a_refused_import_is_audited_in_postgres(pg_url: str, store: Store, tmp_path: Path) -> None:
     from metrics.io.service import run_import
 
