@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, ofsted, results, weak_areas
+from metrics import catalogue, ofsted, results, summary, weak_areas
 from metrics.results import Selection
 
 
@@ -98,3 +98,13 @@ def weak_list(sel: Selection) -> pd.DataFrame:
     cluster (one batched pass, but still the dearest page), and narrowing it by
     outcome or standard should not pay that again."""
     return _weak_areas(version(), sel)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _board_summary(data_key: str, sel: Selection) -> summary.Summary:
+    return summary.area_summary(get_store(), sel)
+
+
+def board_summary(sel: Selection) -> summary.Summary:
+    """The plain-English summary of the area's results (:mod:`metrics.summary`)."""
+    return _board_summary(version(), sel)

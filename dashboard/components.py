@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+from urllib.parse import urlencode, urlsplit
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +22,7 @@ from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
 from metrics.spreadsheet import csv_bytes
 from metrics.store import Store
+from metrics.summary import PAGES, Summary, to_docx, to_markdown
 
 
 def demo_banner(store: Store) -> None:
@@ -125,3 +129,31 @@ def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download the
     # Through the product's one formula guard: page tables hold imported titles and notes.
     st.download_button(label, csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=f"dl-{file_name}")
+
+
+def _page_path(page: str) -> str:
+    return "" if page == "home" else page  # pages are served at their file's name; home at the root
+
+
+def board_summary(found: Summary, here: dict[str, str], file_stem: str) -> None:
+    """The summary for the board: each sentence with a link to the page holding its
+    figures (kept to the current selection), and as Markdown and Word downloads."""
+    items = []
+    for s in found.sentences:
+        link = ""
+        if s.page != "home":  # the scorecard's own sentences: the figures are below
+            href = f"{_page_path(s.page)}?{urlencode({**here, **s.params})}"
+            link = f' <a href="{html.escape(href)}" target="_self">{html.escape(PAGES[s.page])}</a>'
+        items.append(f"<li>{html.escape(s.text)}{link}</li>")
+    st.markdown(f'<ul class="board-summary">{"".join(items)}</ul>', unsafe_allow_html=True)
+    st.caption(found.note)
+    # Downloads carry absolute links, so a pasted paper opens the same views.
+    parts = urlsplit(st.context.url or "")
+    root = f"{parts.scheme}://{parts.netloc}{parts.path.rsplit('/', 1)[0]}/" if parts.netloc else ""
+    links = ({p: f"{root}{_page_path(p)}?{urlencode(here)}" for p in PAGES} if root else None)
+    left, right = st.columns(2)
+    left.download_button("Download the summary (Markdown)", to_markdown(found, links).encode("utf-8"),
+                         file_name=f"{file_stem}_summary.md", mime="text/markdown", key="dl-summary-md")
+    right.download_button(
+        "Download the summary (Word)", to_docx(found, links), file_name=f"{file_stem}_summary.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="dl-summary-docx")

@@ -27,8 +27,9 @@ from metrics.subgroups import client_group_results
 
 #: How many indicators a sentence lists by name before saying "and N more".
 NAMED = 5
-#: Pages a sentence can point to (the page file names under dashboard/pages/).
-PAGES = ("home", "profile", "trends", "client_groups", "weak_areas")
+#: Pages a sentence can point to (the page file names under dashboard/pages/), and their titles.
+PAGES: dict[str, str] = {"home": "Outcome scorecard", "profile": "Area profile", "trends": "Trends",
+                         "client_groups": "Client groups", "weak_areas": "Weak areas"}
 
 TESTED = ("better", "similar", "worse")
 
@@ -258,6 +259,9 @@ def summarise(area_name: str, sel: Selection, results: pd.DataFrame, groups: pd.
     ``inspection``: the area's latest Ofsted inspection.
     """
     r = _visible(results)
+    if r.empty:
+        return Summary(f"{area_name}: summary for the board",
+                       [Sentence(f"No figures are held for {area_name} for this selection.", "home")], {}, {}, "")
     bench = str(results["benchmark_name"].dropna().iloc[0]) if results["benchmark_name"].notna().any() else "England"
     when = sel.period_text if sel.period_year else "latest available figures"
     sentences = [*_lead(area_name, when, bench, r), *_most_worse(r, bench), *_red_red(r, bench),
@@ -280,19 +284,91 @@ def area_summary(store: Store, sel: Selection) -> Summary:
                      client_group_results(store, sel), latest_inspection(store, sel.area_code))
 
 
+_MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>!#|"})
+
+
+def _md_literal(text: str) -> str:
+    """Catalogue titles and area names come from imported files: as Markdown they must
+    stay text (no link, image or HTML), so the characters that start one are escaped."""
+    return text.translate(_MARKDOWN_ACTIVE)
+
+
 def to_markdown(summary: Summary, link: dict[str, str] | None = None) -> str:
     """The summary as Markdown a board paper can paste. ``link``: page -> URL for each sentence's page."""
 
     def line(s: Sentence) -> str:
+        text = _md_literal(s.text)
         if link and s.page in link:
-            sep = "&" if "?" in link[s.page] else "?"
-            extra = "".join(f"{sep if i == 0 else '&'}{k}={v}" for i, (k, v) in enumerate(s.params.items()))
-            return f"{s.text} ([see the figures]({link[s.page]}{extra}))"
-        return s.text
+            return f"{text} ([see the figures]({_address(link[s.page], s.params)}))"
+        return text
 
-    parts = [f"# {summary.title}", "", *[f"- {line(s)}" for s in summary.sentences], ""]
+    parts = [f"# {_md_literal(summary.title)}", "", *[f"- {line(s)}" for s in summary.sentences], ""]
     for oid, sentences in summary.outcomes.items():
         if sentences:
-            parts += [f"## {summary.outcome_names[oid]}", "", " ".join(line(s) for s in sentences), ""]
-    parts += [f"_{summary.note}_", ""]
+            parts += [f"## {_md_literal(summary.outcome_names[oid])}", "", " ".join(line(s) for s in sentences), ""]
+    parts += [f"_{_md_literal(summary.note)}_", ""]
     return "\n".join(parts)
+
+
+def to_docx(summary: Summary, link: dict[str, str] | None = None) -> bytes:
+    """The summary as a Word document (headings, a bulleted list, a paragraph per outcome).
+
+    Word's own heading and list styles, so a board paper's template restyles it and
+    a screen reader announces its structure. Each sentence's page is a hyperlink
+    where ``link`` gives its address.
+    """
+    from io import BytesIO
+
+    from docx import Document
+
+    doc = Document()
+    doc.core_properties.title = summary.title
+    doc.add_heading(summary.title, level=1)
+    for s in summary.sentences:
+        para = doc.add_paragraph(s.text, style="List Bullet")
+        if link and s.page in link:
+            para.add_run(" ")
+            _hyperlink(para, _address(link[s.page], s.params), "See the figures")
+    for oid, sentences in summary.outcomes.items():
+        if sentences:
+            doc.add_heading(summary.outcome_names[oid], level=2)
+            doc.add_paragraph(" ".join(s.text for s in sentences))
+    note = doc.add_paragraph()
+    note.add_run(summary.note).italic = True
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _address(base: str, params: dict[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    if not params:
+        return base
+    return f"{base}{'&' if '?' in base else '?'}{urlencode(params)}"
+
+
+def _hyperlink(paragraph: object, url: str, text: str) -> None:
+    """A real hyperlink run: python-docx has no public call for one, so the element is built."""
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    part = paragraph.part  # type: ignore[attr-defined]
+    r_id = part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), r_id)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    props.append(style)
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    props.append(underline)
+    run.append(props)
+    t = OxmlElement("w:t")
+    t.text = text
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)  # type: ignore[attr-defined]  # python-docx's documented element access

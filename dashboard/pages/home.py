@@ -7,7 +7,13 @@ import html
 import streamlit as st
 
 from dashboard import cache
-from dashboard.components import demo_banner, download_csv, method_note, ofsted_summary
+from dashboard.components import (
+    board_summary,
+    demo_banner,
+    download_csv,
+    method_note,
+    ofsted_summary,
+)
 from dashboard.format import COMPARISON_TEXT, TREND_TEXT
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
@@ -37,6 +43,9 @@ outcomes = cache.outcomes().set_index("outcome_id")
 area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 bench_name = res["benchmark_name"].iloc[0] if len(res) else "England"
 here = st.query_params.to_dict()  # the current selection, carried into every link
+
+st.header(f"{area_name}: summary for the board")
+board_summary(cache.board_summary(sel), here, f"{sel.area_code}_{sel.period_year or 'latest'}")
 
 st.header(f"{area_name}: the five Every Child Matters outcomes")
 ofsted_summary(cache.inspections(sel.area_code))

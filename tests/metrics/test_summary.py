@@ -174,3 +174,33 @@ def test_no_sentence_claims_a_significance_the_statistics_do_not_give(frame: pd.
                 assert row["comparison"] == c.comparison
             if c.trend:
                 assert row["trend"] == c.trend
+
+
+def test_the_word_download_holds_every_sentence_with_headings_and_links(published: Store) -> None:
+    from io import BytesIO
+
+    from docx import Document
+
+    from metrics.summary import to_docx
+
+    summary = area_summary(published, Selection(area_code="E06000020"))
+    data = to_docx(summary, {"trends": "https://ecm.example/trends?area=E06000020"})
+    doc = Document(BytesIO(data))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for s in summary.sentences:
+        assert s.text in text
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == summary.title and "Be healthy" in headings
+    targets = [r.target_ref for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")]
+    assert targets and all(t.startswith("https://ecm.example/trends?area=E06000020&indicator=") for t in targets)
+
+
+def test_imported_titles_stay_text_in_the_markdown() -> None:
+    frame = pd.DataFrame([{
+        "indicator_id": "X", "short_title": "Evil ![x](https://attacker.example/p.png) [link](https://a.example)",
+        "outcome_id": "BH", "outcome_name": "Be healthy", "value": 10.0, "benchmark_value": 5.0,
+        "suppressed": False, "comparison": "worse", "trend": "getting_worse", "band": "D",
+        "decimal_places": 1, "unit": "%", "period_label": "2024-25", "benchmark_name": "England"}])
+    md = to_markdown(summarise("Area <b>", Selection(area_code="E06000020"), frame))
+    assert "](https://attacker" not in md.replace("\\]", "")  # escaped, so no image or link
+    assert "\\!\\[x\\]" in md and "\\<b\\>" in md
