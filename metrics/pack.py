@@ -38,12 +38,13 @@ from metrics.labels import (
     rgb,
     trend_periods_text,
 )
-from metrics.ofsted import Inspection, inspections, inspections_frame
+from metrics.ofsted import Inspection, inspections, inspections_frame, latest_inspection
 from metrics.published import read_manifest
 from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
 from metrics.spreadsheet import neutralise
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
+from metrics.summary import Summary, summarise
 from metrics.weak_areas import weak_areas
 
 Progress = Callable[[float, str], None]
@@ -146,6 +147,8 @@ class PackData:
     outcomes: list[tuple[str, str]] = field(default_factory=list)
     #: Ofsted's ILACS inspections of the area, newest first (none for England or a region).
     ofsted: list[Inspection] = field(default_factory=list)
+    #: The plain-English summary the scorecard opens with (:mod:`metrics.summary`).
+    summary: Summary | None = None
 
     @property
     def ofsted_line(self) -> str | None:
@@ -328,10 +331,20 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         weak=weak, clusters=clusters, client_groups=groups, definitions=definitions,
         outcomes=list(outcomes.itertuples(index=False, name=None)),
         ofsted=inspections(store, area_code) if info["area_type"] == "la" else [],
+        summary=summarise(str(info["name"]), sel, res, groups,
+                          latest_inspection(store, area_code) if info["area_type"] == "la" else None),
     )
 
 
 # --- XLSX -------------------------------------------------------------------------------------
+
+def _summary_frame(summary: Summary) -> pd.DataFrame:
+    """The board summary, a sentence a row: the area's first, then each outcome's."""
+    rows = [("Area", s.text) for s in summary.sentences]
+    rows += [(summary.outcome_names[oid], s.text) for oid, ss in summary.outcomes.items() for s in ss]
+    rows.append(("Method", summary.note))
+    return pd.DataFrame(rows, columns=["About", "Summary"])
+
 
 def _safe_cell(value: object) -> object:
     """A cell as written: "-" (nothing to show) left blank, formula-like text made inert, numbers as numbers."""
@@ -397,6 +410,8 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
 
     figures = ("Value", "CI lower", "CI upper", "Benchmark", "Neighbours", "LA value", "All children", "Gap",
                "Gap lower", "Gap upper")
+    if data.summary is not None:
+        sheet("Summary", _summary_frame(data.summary))
     for oid, name in data.outcomes:
         rows = data.results[data.results["outcome_id"] == oid]
         sheet(name, data.outcome_sheet(oid), [int(d) for d in rows["decimal_places"]], figures)
@@ -420,7 +435,7 @@ _ASCII = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '
                         "≤": "<=", "…": "...", "×": "x", "•": "*", "\u00a0": " "})
 
 
-def _latin1(text: object) -> str:
+def latin1_text(text: object) -> str:
     """The PDF's core fonts are Latin-1: map typographic characters, replace the rest."""
     return str(text).translate(_ASCII).encode("latin-1", "replace").decode("latin-1")
 
@@ -449,7 +464,7 @@ def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
         pdf.add_page()  # type: ignore[attr-defined]
     _ink(pdf)
     pdf.set_font("Helvetica", size=6.5)  # type: ignore[attr-defined]
-    _para(pdf, 3.5, _latin1(
+    _para(pdf, 3.5, latin1_text(
         f"Chart: better is always to the right (for indicators where lower is better the scale is flipped); "
         f"black tick at the centre = {data.benchmark_name} value (England's where it has none); grey bar = range "
         "of LA values in England, darker box = middle half (25th to 75th percentile), the farthest LA at the "
@@ -464,7 +479,7 @@ def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
         _ink(pdf)
         pdf.set_font("Helvetica", size=7)  # type: ignore[attr-defined]
         pdf.set_xy(x0, y)  # type: ignore[attr-defined]
-        pdf.cell(label_w, 5, _latin1(row.short_title)[:58])  # type: ignore[attr-defined]
+        pdf.cell(label_w, 5, latin1_text(row.short_title)[:58])  # type: ignore[attr-defined]
         lo, hi = row.la_min, row.la_max
         centre = row.benchmark_value if not _missing(row.benchmark_value) else row.england_value
 
@@ -515,7 +530,7 @@ def _draw_outcome_chart(pdf: object, data: PackData, outcome_id: str) -> None:
         pdf.set_line_width(0.2)  # type: ignore[attr-defined]
         pdf.set_font("Helvetica", size=7)  # type: ignore[attr-defined]
         pdf.set_xy(chart_x + chart_w + end_w + 1, y)  # type: ignore[attr-defined]
-        pdf.cell(41, 5, _latin1(text))  # type: ignore[attr-defined]
+        pdf.cell(41, 5, latin1_text(text))  # type: ignore[attr-defined]
         pdf.ln(6)  # type: ignore[attr-defined]
 
 
@@ -546,9 +561,9 @@ def _table(pdf: object, frame: pd.DataFrame, widths: list[float], font: float = 
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.6 * font / 6.5,  # type: ignore[attr-defined]
                    first_row_as_headings=True, headings_style=heading, cell_fill_color=WHITE,
                    cell_fill_mode="ALL", repeat_headings="ON_TOP_OF_EVERY_PAGE") as table:
-        table.row([_latin1(c) for c in frame.columns])
+        table.row([latin1_text(c) for c in frame.columns])
         for rec in frame.itertuples(index=False):
-            table.row([_latin1(v) for v in rec], style=FontFace(color=TEXT, fill_color=WHITE))
+            table.row([latin1_text(v) for v in rec], style=FontFace(color=TEXT, fill_color=WHITE))
     _ink(pdf)
 
 
@@ -564,24 +579,24 @@ def _summary_page(pdf: object, data: PackData) -> None:
     pdf.set_font("Helvetica", style="B", size=18)  # type: ignore[attr-defined]
     _para(pdf, 8, "Pre-inspection data pack: summary")
     pdf.set_font("Helvetica", style="B", size=14)  # type: ignore[attr-defined]
-    _para(pdf, 7, _latin1(f"{data.area_name} ({data.area_code})"))
+    _para(pdf, 7, latin1_text(f"{data.area_name} ({data.area_code})"))
     pdf.set_font("Helvetica", size=10)  # type: ignore[attr-defined]
     pdf.ln(1)  # type: ignore[attr-defined]
-    _para(pdf, 5, _latin1(f"Period ending: {data.period_year}" if data.period_year
+    _para(pdf, 5, latin1_text(f"Period ending: {data.period_year}" if data.period_year
                           else "Period: each indicator's latest available (the period is given in each row)"))
-    _para(pdf, 5, _latin1(f"Benchmark: {data.benchmark_name} (significance from the area's confidence interval; "
+    _para(pdf, 5, latin1_text(f"Benchmark: {data.benchmark_name} (significance from the area's confidence interval; "
                           "better or worse follows each indicator's polarity)"))
     if data.demo:
         pdf.set_font("Helvetica", style="B", size=10)  # type: ignore[attr-defined]
         _ink(pdf, text=BANNER)
-        _para(pdf, 5, _latin1(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
+        _para(pdf, 5, latin1_text(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
                               .replace("Mixed data", "MIXED DATA", 1)))
         _ink(pdf)
         pdf.set_font("Helvetica", size=10)  # type: ignore[attr-defined]
     pdf.ln(2)  # type: ignore[attr-defined]
 
     pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
-    _para(pdf, 6, _latin1(f"Headline indicators compared with {data.benchmark_name}, by Every Child Matters outcome"))
+    _para(pdf, 6, latin1_text(f"Headline indicators compared with {data.benchmark_name}, by Every Child Matters outcome"))
     rows = []
     for oid, name in [*data.outcomes, (None, "All outcomes")]:
         sub = data.results if oid is None else data.results[data.results["outcome_id"] == oid]
@@ -593,7 +608,7 @@ def _summary_page(pdf: object, data: PackData) -> None:
                      "Not compared": f"{c['not_compared']}", "Getting worse": f"{c['getting_worse']}"})
     _table(pdf, pd.DataFrame(rows), [70, 22, 22, 22, 22, 26, 26], font=8.5)
     pdf.set_font("Helvetica", size=7.5)  # type: ignore[attr-defined]
-    _para(pdf, 4, _latin1(
+    _para(pdf, 4, latin1_text(
         "Better, similar and worse are significance tests against the benchmark; not compared = higher / lower "
         "(activity measures with no better direction) or no test possible. Getting worse = a significant trend "
         "over the latest five periods."))
@@ -601,22 +616,49 @@ def _summary_page(pdf: object, data: PackData) -> None:
 
     pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
     weak = data.weak
-    _para(pdf, 6, _latin1(f"Weak areas: {len(weak)} findings"
+    _para(pdf, 6, latin1_text(f"Weak areas: {len(weak)} findings"
                           + (f", the first {SUMMARY_WEAK} (worse and getting worse first)" if len(weak) > SUMMARY_WEAK
                              else "")))
     pdf.set_font("Helvetica", size=9)  # type: ignore[attr-defined]
     if weak.empty:
         _para(pdf, 5, "No weak areas: nothing significantly worse, in band D or getting worse.")
     for w in weak.head(SUMMARY_WEAK).itertuples():
-        _para(pdf, 4.6, _latin1(f"* {w.short_title} ({w.scope}, {w.outcome_name}): {w.why}"))
+        _para(pdf, 4.6, latin1_text(f"* {w.short_title} ({w.scope}, {w.outcome_name}): {w.why}"))
     if len(weak) > SUMMARY_WEAK:
-        _para(pdf, 4.6, _latin1(f"... and {len(weak) - SUMMARY_WEAK} more: all are listed in the weak-areas section."))
+        _para(pdf, 4.6, latin1_text(f"... and {len(weak) - SUMMARY_WEAK} more: all are listed in the weak-areas section."))
     if data.ofsted_line:
         pdf.ln(2)  # type: ignore[attr-defined]
         pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
         _para(pdf, 6, "Ofsted")
         pdf.set_font("Helvetica", size=9)  # type: ignore[attr-defined]
-        _para(pdf, 4.6, _latin1(data.ofsted_line))
+        _para(pdf, 4.6, latin1_text(data.ofsted_line))
+
+
+def _board_summary_page(pdf: object, summary: Summary) -> None:
+    """Page 1: the summary in plain English, as the scorecard opens with it."""
+    pdf.add_page()  # type: ignore[attr-defined]
+    pdf.start_section("Summary for the board")  # type: ignore[attr-defined]
+    _ink(pdf)
+    pdf.set_font("Helvetica", style="B", size=18)  # type: ignore[attr-defined]
+    _para(pdf, 8, latin1_text(summary.title[:1].upper() + summary.title[1:]))
+    pdf.ln(1)  # type: ignore[attr-defined]
+    pdf.set_font("Helvetica", size=10)  # type: ignore[attr-defined]
+    for s in summary.sentences:
+        _para(pdf, 5, latin1_text(f"* {s.text}"))
+        pdf.ln(0.8)  # type: ignore[attr-defined]
+    for oid, sentences in summary.outcomes.items():
+        if not sentences:
+            continue
+        pdf.ln(1.5)  # type: ignore[attr-defined]
+        if pdf.will_page_break(16):  # type: ignore[attr-defined]  # a heading never ends a page alone
+            pdf.add_page()  # type: ignore[attr-defined]
+        pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]
+        _para(pdf, 6, latin1_text(summary.outcome_names[oid]))
+        pdf.set_font("Helvetica", size=9.5)  # type: ignore[attr-defined]
+        _para(pdf, 4.8, latin1_text(" ".join(s.text for s in sentences)))
+    pdf.ln(2)  # type: ignore[attr-defined]
+    pdf.set_font("Helvetica", style="I", size=8)  # type: ignore[attr-defined]
+    _para(pdf, 4, latin1_text(summary.note))
 
 
 def write_pack_pdf(data: PackData, path: Path | str) -> Path:
@@ -638,13 +680,13 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
             self.set_y(-10)
             _ink(self)
             self.set_font("Helvetica", size=7)
-            self.cell(0, 5, _latin1(f"{data.area_name} data pack, {'period ending ' + str(data.period_year) if data.period_year else 'latest available periods'} - page "
+            self.cell(0, 5, latin1_text(f"{data.area_name} data pack, {'period ending ' + str(data.period_year) if data.period_year else 'latest available periods'} - page "
                                     f"{self.page_no()}/{{nb}}"), align="C")
 
     pdf = Pack(orientation="L", unit="mm", format="A4")
-    pdf.set_title(_latin1(f"Pre-inspection data pack: {data.area_name}, {data.period_text}"))
+    pdf.set_title(latin1_text(f"Pre-inspection data pack: {data.area_name}, {data.period_text}"))
     pdf.set_author("Children's services outcomes and joint area review dashboard")
-    pdf.set_subject(_latin1(
+    pdf.set_subject(latin1_text(
         f"Every Child Matters outcomes for {data.area_name} ({data.area_code}) compared with "
         f"{data.benchmark_name}, {data.period_text}" + (" - synthetic demo data" if data.demo else "")))
     pdf.set_keywords("pre-inspection data pack; children's services; Every Child Matters")
@@ -653,13 +695,15 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.alias_nb_pages()
     pdf.set_auto_page_break(True, margin=14)
 
+    if data.summary is not None:
+        _board_summary_page(pdf, data.summary)
     _summary_page(pdf, data)
 
     # About this pack
     pdf.add_page()
     pdf.start_section("About this pack")
     pdf.set_font("Helvetica", style="B", size=18)
-    _para(pdf, 9, _latin1(f"About this pack: {data.area_name} ({data.area_code})"))
+    _para(pdf, 9, latin1_text(f"About this pack: {data.area_name} ({data.area_code})"))
     pdf.set_font("Helvetica", size=12)
     pdf.ln(3)
     lines = [
@@ -676,7 +720,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         lines.append(data.dataset.sentence().replace("Synthetic demo data", "SYNTHETIC DEMO DATA", 1)
                      .replace("Mixed data", "MIXED DATA", 1))
     for line in lines:
-        _para(pdf, 7, _latin1(line))
+        _para(pdf, 7, latin1_text(line))
     pdf.ln(3)
     pdf.set_font("Helvetica", style="B", size=11)
     pdf.cell(0, 7, "Data sources", new_x="LMARGIN", new_y="NEXT")
@@ -685,17 +729,17 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         pdf.cell(0, 6, "No import batches recorded.", new_x="LMARGIN", new_y="NEXT")
     for s in data.sources.tail(15).itertuples():
         origin = f"{s.publisher}: {s.title}; " if isinstance(s.publisher, str) and s.publisher else ""
-        _para(pdf, 5, _latin1(f"Batch {s.batch_id}: {origin}{s.source_file} ({s.format}), {s.rows_written:,} rows, "
+        _para(pdf, 5, latin1_text(f"Batch {s.batch_id}: {origin}{s.source_file} ({s.format}), {s.rows_written:,} rows, "
                                      f"{s.imported_at:%d %b %Y} by {s.imported_by}, {s.status}"))
     if data.sources["publisher"].notna().any():
-        _para(pdf, 5, _latin1("Published figures are Crown copyright, used under the Open Government Licence v3.0."))
+        _para(pdf, 5, latin1_text("Published figures are Crown copyright, used under the Open Government Licence v3.0."))
 
     # Per outcome
     for oid, name in data.outcomes:
         pdf.add_page()
-        pdf.start_section(_latin1(name))
+        pdf.start_section(latin1_text(name))
         pdf.set_font("Helvetica", style="B", size=16)
-        pdf.cell(0, 9, _latin1(name), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 9, latin1_text(name), new_x="LMARGIN", new_y="NEXT")
         table = data.outcome_table(oid)
         if table.empty:
             pdf.set_font("Helvetica", size=10)
@@ -712,7 +756,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.cell(0, 9, "Weak areas: where the area, its clusters or client groups need attention",
              new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=8)
-    _para(pdf, 4.5, _latin1(
+    _para(pdf, 4.5, latin1_text(
         f"{len(data.weak)} findings: significantly worse than {data.benchmark_name}, in band D, or getting "
         "worse; worse and getting worse ('red-red') first. All are listed (the XLSX pack has them as figures)."))
     weak = data.weak
@@ -737,7 +781,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
         _para(pdf, 4.5, "No clusters are defined for this area.")
     else:
         flagged = cl[cl["comparison"] == "worse"]
-        _para(pdf, 4.5, _latin1(
+        _para(pdf, 4.5, latin1_text(
             f"{cl['area_code'].nunique()} clusters; {len(flagged)} cluster figures significantly worse than the "
             "LA's own value (cluster's 95% CI vs LA value)."))
         if not flagged.empty:
@@ -752,7 +796,7 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.ln(3)
     cg = data.client_groups
     worse = cg[cg["comparison"] == "worse"] if not cg.empty else cg
-    _para(pdf, 4.5, _latin1(
+    _para(pdf, 4.5, latin1_text(
         f"Client groups: {len(worse)} figures where a client group is significantly worse than all children in "
         "the area (Newcombe's interval for the gap between two proportions; otherwise the group's 95% CI vs the "
         "all-children value)."))
@@ -773,9 +817,9 @@ def write_pack_pdf(data: PackData, path: Path | str) -> Path:
     pdf.cell(0, 9, "Appendix: indicator definitions", new_x="LMARGIN", new_y="NEXT")
     for d in data.definitions.itertuples():
         pdf.set_font("Helvetica", style="B", size=8)
-        _para(pdf, 4, _latin1(f"{d.indicator_id}: {d.title}"))
+        _para(pdf, 4, latin1_text(f"{d.indicator_id}: {d.title}"))
         pdf.set_font("Helvetica", size=7.5)
-        _para(pdf, 3.8, _latin1(
+        _para(pdf, 3.8, latin1_text(
             f"{d.definition or ''} Numerator: {d.numerator_definition or '-'}. Denominator: "
             f"{d.denominator_definition or '-'}. Polarity: {str(d.polarity).replace('_', ' ')}; unit {d.unit}; "
             f"CI method {d.ci_method}; source {d.source or '-'}."))

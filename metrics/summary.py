@@ -227,7 +227,7 @@ def outcome_sentences(results: pd.DataFrame, outcome_id: str, bench: str) -> lis
     worse = r[comparison == "worse"]
     better = int((comparison == "better").sum())
     if worse.empty and better == 0:
-        text = (f"{name}: {'the 1 tested indicator is' if tested == 1 else f'none of the {tested} tested indicators is'}"
+        text = (f"{name}: {'the 1 tested indicator is not' if tested == 1 else f'none of the {tested} tested indicators is'}"
                 f" significantly different from {bench}.")
     else:
         text = (f"{name}: {len(worse)} of {tested} tested {'indicators' if tested > 1 else 'indicator'} "

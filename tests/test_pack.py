@@ -63,7 +63,10 @@ def test_pdf_figures_equal_what_metrics_computes(pdf_text: tuple[int, str], demo
 
 def test_xlsx_has_one_sheet_per_outcome_and_metadata(workbook, demo_store: Store) -> None:
     outcomes = list(demo_store.df("SELECT name FROM outcome ORDER BY sort_order")["name"])
-    assert workbook.sheetnames[:6] == ["About", *outcomes]
+    assert workbook.sheetnames[:7] == ["About", "Summary", *outcomes]  # the board summary in words first
+    said = [r[1] for r in workbook["Summary"].iter_rows(min_row=2, values_only=True)]
+    summary = collect_pack(demo_store, AREA, YEAR).summary
+    assert summary is not None and said[:len(summary.sentences)] == [s.text for s in summary.sentences]
     assert {"Weak areas", "Definitions", "Sources"} <= set(workbook.sheetnames)
     about = {r[0]: r[1] for r in workbook["About"].iter_rows(values_only=True)}
     assert about["Area"] == "Telford and Wrekin (E06000020)"

@@ -230,14 +230,34 @@ def test_pdf_lists_every_weak_area(pdf: PdfReader, page_texts: list[str], weak: 
     assert sum(line.startswith("Whole area") for line in rows) == int((weak["scope"] == "Whole area").sum())
 
 
-def test_page_one_is_a_summary(page_texts: list[str], results: pd.DataFrame, weak: pd.DataFrame,
-                               demo_store: Store) -> None:
-    first = page_texts[0]
+def _figures_page(page_texts: list[str]) -> int:
+    return next(i for i, t in enumerate(page_texts) if "Pre-inspection data pack: summary" in t)
+
+
+def test_the_pack_opens_with_the_board_summary_in_words(page_texts: list[str], demo_store: Store) -> None:
+    data = pack.collect_pack(demo_store, AREA, YEAR)
+    assert data.summary is not None
+    words = page_texts[:_figures_page(page_texts)]
+    assert 1 <= len(words) <= 2  # a board reads it on a page or two
+    footer = re.compile(r"Telford and Wrekin data pack, period ending 2024 - page \d+/\d+|SYNTHETIC DEMO DATA - describes no real area")
+    flat = " ".join(footer.sub(" ", " ".join(words)).split())
+    assert flat.startswith("Telford and Wrekin: summary for the board")
+    for s in [*data.summary.sentences, *(x for xs in data.summary.outcomes.values() for x in xs)]:
+        assert " ".join(pack.latin1_text(s.text).split()) in flat, s.text
+    for name in data.summary.outcome_names.values():  # no heading left alone at a page's foot
+        for page in words:
+            lines = [ln.strip() for ln in page.splitlines() if ln.strip() and not footer.fullmatch(ln.strip())]
+            assert not lines or lines[-1] != name, f"{name} ends a page alone"
+
+
+def test_then_the_summary_in_figures(page_texts: list[str], results: pd.DataFrame, weak: pd.DataFrame,
+                                     demo_store: Store) -> None:
+    at = _figures_page(page_texts)
+    first = page_texts[at]
     flat = " ".join(first.split())
-    assert "Pre-inspection data pack: summary" in first
     assert "Telford and Wrekin (E06000020)" in first and "Period ending: 2024" in first
     assert "Benchmark: England" in first
-    assert "About this pack" in page_texts[1] and "About this pack" not in first
+    assert "About this pack" in page_texts[at + 1] and "About this pack" not in first
     outcomes = demo_store.df("SELECT outcome_id, name FROM outcome ORDER BY sort_order")
     for oid, name in outcomes.itertuples(index=False):
         r = results[results["outcome_id"] == oid]

@@ -204,3 +204,25 @@ def test_imported_titles_stay_text_in_the_markdown() -> None:
     md = to_markdown(summarise("Area <b>", Selection(area_code="E06000020"), frame))
     assert "](https://attacker" not in md.replace("\\]", "")  # escaped, so no image or link
     assert "\\!\\[x\\]" in md and "\\<b\\>" in md
+
+
+@given(results_frames())
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_each_outcome_paragraph_counts_what_the_tests_found(frame: pd.DataFrame) -> None:
+    summary = summarise("Area", Selection(area_code="E06000020"), frame)
+    shown = _visible(frame)
+    for oid, sentences in summary.outcomes.items():
+        mine = shown[shown["outcome_id"] == oid]
+        if mine.empty:
+            assert sentences == []
+            continue
+        first = sentences[0].text
+        c = mine["comparison"]
+        tested, worse, better = int(c.isin(["better", "similar", "worse"]).sum()), int((c == "worse").sum()), \
+            int((c == "better").sum())
+        if tested == 0:
+            assert "could be tested" in first and "significant" not in first
+        elif worse == 0 and better == 0:
+            assert ("none of the" in first or "is not significantly" in first) and f"{tested} tested" in first
+        else:
+            assert f"{worse} of {tested} tested" in first and f"and {better} significantly better" in first
