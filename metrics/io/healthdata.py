@@ -106,24 +106,10 @@ def _chunks(source: Source, store: Store, mapping: Path | None) -> Iterator[Chun
     listing, list_faults = read_indicator_list(path.parent / INDICATOR_LIST)
     faults += list_faults
     by_id = {r.fingertips_id: r for r in rows}
-    periods: dict[int, str] = {}
-    for r in rows:
-        if r.indicator_id is None or list_faults:
-            continue
-        if r.fingertips_id not in listing:
-            faults.append(Fault(INDICATOR_LIST, None, "IndicatorID", str(r.fingertips_id),
-                                f"mapped to {r.indicator_id} but not in the indicator list: its period type is unknown"))
-            continue
-        line, ptype = listing[r.fingertips_id]
-        if ptype not in PERIOD_TYPES:
-            faults.append(Fault(INDICATOR_LIST, line, "PeriodType", ptype,
-                                f"{r.fingertips_id} is mapped to {r.indicator_id}, but Year cannot place a "
-                                f"period of this type (one of {', '.join(PERIOD_TYPES)})"))
-            continue
-        periods[r.fingertips_id] = ptype
     if faults:
         yield Chunk(pd.DataFrame(), faults)
         return
+    periods, unplaced = _period_types(rows, listing)
     raw, faults = read_table(path, header, REQUIRED, "FingertipsNext healthdata file")
     if raw is None:
         yield Chunk(pd.DataFrame(), faults)
@@ -131,11 +117,36 @@ def _chunks(source: Source, store: Store, mapping: Path | None) -> Iterator[Chun
     if raw.empty:  # core says "no data rows"
         yield Chunk(pd.DataFrame())
         return
-    yield _convert(source, raw, by_id, periods)
+    yield _convert(source, raw, by_id, periods, unplaced)
+
+
+def _period_types(rows: list[HealthdataIndicator], listing: dict[int, tuple[int, str]]
+                  ) -> tuple[dict[int, str], dict[int, Fault]]:
+    """Mapped IndicatorId -> its PeriodType; and, for those whose Year cannot be placed, the fault
+    (raised only if the file has their rows: the list may lack indicators the file lacks)."""
+    periods: dict[int, str] = {}
+    unplaced: dict[int, Fault] = {}
+    for r in rows:
+        if r.indicator_id is None:
+            continue
+        if r.fingertips_id not in listing:
+            unplaced[r.fingertips_id] = Fault(
+                INDICATOR_LIST, None, "IndicatorID", str(r.fingertips_id),
+                f"mapped to {r.indicator_id} but not in the indicator list: its period type is unknown")
+            continue
+        line, ptype = listing[r.fingertips_id]
+        if ptype not in PERIOD_TYPES:
+            unplaced[r.fingertips_id] = Fault(
+                INDICATOR_LIST, line, "PeriodType", ptype,
+                f"{r.fingertips_id} is mapped to {r.indicator_id}, but Year cannot place a period of this type "
+                f"(one of {', '.join(PERIOD_TYPES)})")
+            continue
+        periods[r.fingertips_id] = ptype
+    return periods, unplaced
 
 
 def _convert(source: Source, raw: pd.DataFrame, mapping: dict[int, HealthdataIndicator],
-             periods: dict[int, str]) -> Chunk:
+             periods: dict[int, str], unplaced: dict[int, Fault]) -> Chunk:
     name = source.path.name
     faults: list[Fault] = []
     ids = pd.to_numeric(raw["IndicatorId"].where(raw["IndicatorId"].str.fullmatch(r"\d+").fillna(False)),
@@ -159,6 +170,8 @@ def _convert(source: Source, raw: pd.DataFrame, mapping: dict[int, HealthdataInd
     mapping_rows = row_map[mapped & ~other_age]
     if take.empty and not faults:
         return Chunk(pd.DataFrame(), [Fault(name, None, "IndicatorId", None, nothing_mapped(source))])
+    present = set(mapping_rows.map(lambda m: m.fingertips_id))
+    faults += [unplaced[i] for i in sorted(present & set(unplaced))]
     rows = take["_row"].to_numpy()
 
     labels = [_label(year, periods.get(m.fingertips_id, "")) for year, m in zip(take["Year"], mapping_rows,
