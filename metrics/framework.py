@@ -281,6 +281,9 @@ def read_rows(path: Path, model: type[M]) -> list[M]:
             except ValidationError as exc:
                 for err in exc.errors():
                     column = ".".join(str(p) for p in err["loc"])
+                    if not err["loc"]:  # a rule across columns names no one column
+                        errors.append(f"{path.name}, row {line_no}: {err['msg']}")
+                        continue
                     errors.append(
                         f"{path.name}, row {line_no}, column {column}: {err['msg']}"
                         f" (value {raw.get(str(err['loc'][0]))!r})"

@@ -20,8 +20,9 @@ kept in the note (it was Fingertips' judgement, with CIs this file does not carr
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,18 +95,18 @@ def read_table(path: Path, header: list[str], required: list[str], layout: str) 
     return raw, []
 
 
-def mapping_faults(name: str, rows: list[object], store: Store) -> list[Fault]:
+def mapping_faults(name: str, rows: Sequence[Any], store: Store) -> list[Fault]:
     """Mapped rows that name an indicator the catalogue lacks, or a client group it does not publish."""
     catalogue = store.df("SELECT indicator_id, client_groups FROM indicator").set_index("indicator_id")
     faults: list[Fault] = []
     for line, row in enumerate(rows, start=2):
-        iid = getattr(row, "indicator_id", None)
+        iid = row.indicator_id
         if iid is None:
             continue
         if iid not in catalogue.index:
             faults.append(Fault(name, line, "indicator_id", iid, "unknown indicator: not in the catalogue"))
             continue
-        group = getattr(row, "client_group_id", "all")
+        group = getattr(row, "client_group_id", "all")  # healthdata rows are all children
         held = catalogue.at[iid, "client_groups"]
         groups = [str(g) for g in held] if held is not None and not isinstance(held, str) else ["all"]
         if group not in groups:
@@ -114,13 +115,15 @@ def mapping_faults(name: str, rows: list[object], store: Store) -> list[Fault]:
     return faults
 
 
-def load_mapping(path: Path | None, loader: object, default_name: str) -> tuple[list, list[Fault]]:
+def load_mapping(
+    path: Path | None, loader: Callable[[Path | None], list[Any]], default_name: str
+) -> tuple[list[Any], list[Fault]]:
     """A reviewed mapping file's rows, or one fault naming it (never a traceback)."""
     name = path.name if path else default_name
     if path is not None and not path.is_file():
         return [], [Fault(name, None, None, None, "mapping file not found")]
     try:
-        return loader(path), []  # type: ignore[operator]
+        return loader(path), []
     except ReferenceDataError as exc:
         return [], [Fault(name, None, None, None, f"invalid mapping file: {exc}")]
     except UnicodeDecodeError:

@@ -237,3 +237,11 @@ def test_cli_imports_and_refuses(reference_db: Path, tmp_path: Path) -> None:
     ok = jar("import", "--db", str(db), str(good), "--format", "fingertips_tidy")
     assert ok.returncode == 0, ok.stderr
     assert "1 new" in ok.stdout
+
+
+def test_left_out_indicator_skipped_and_counted(reference_store: Store, tmp_path: Path) -> None:
+    weight = {"indicator": "Children aged 4-5 years who have excess weight", "measure": "Percentage", "value": "22.1"}
+    path = write(tmp_path / "mixed.csv", [row(), row(**weight), row(area_code="E06000002", **weight)])
+    result = import_file(reference_store, path)
+    assert result.new == 1
+    assert any("2 rows of indicators the reviewed mapping leaves out" in n for n in result.notes)

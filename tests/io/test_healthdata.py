@@ -270,3 +270,16 @@ def test_cli_imports_and_refuses(reference_db: Path, tmp_path: Path) -> None:
     ok = jar("import", "--db", str(db), str(good), "--format", "healthdata")
     assert ok.returncode == 0, ok.stderr
     assert "1 new" in ok.stdout
+
+
+def test_mapping_row_without_age_is_a_fault(reference_store: Store, tmp_path: Path) -> None:
+    from metrics.io.core import import_source
+    from metrics.io.healthdata import open_healthdata
+
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("fingertips_id,name,indicator_id,age,reason\n20401,Conceptions,NI112,,same definition\n")
+    path = write(tmp_path / "m", [row()])
+    with pytest.raises(ImportFailed) as exc:
+        import_source(reference_store, open_healthdata(path, reference_store, mapping))
+    fault = exc.value.faults[0]
+    assert fault.file == "mapping.csv" and "Age band" in fault.rule
