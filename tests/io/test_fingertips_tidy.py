@@ -245,3 +245,12 @@ def test_left_out_indicator_skipped_and_counted(reference_store: Store, tmp_path
     result = import_file(reference_store, path)
     assert result.new == 1
     assert any("2 rows of indicators the reviewed mapping leaves out" in n for n in result.notes)
+
+
+def test_reimport_changes_nothing(reference_store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "again.csv", [row(), row(area_code="E06000002", value="NA")])
+    import_file(reference_store, path)
+    before = store_checksum(reference_store)
+    again = import_file(reference_store, path)
+    assert (again.new, again.replaced, again.unchanged, again.batch_id) == (0, 0, 2, None)
+    assert store_checksum(reference_store) == before
