@@ -281,6 +281,9 @@ def read_rows(path: Path, model: type[M]) -> list[M]:
             except ValidationError as exc:
                 for err in exc.errors():
                     column = ".".join(str(p) for p in err["loc"])
+                    if not err["loc"]:  # a rule across columns names no one column
+                        errors.append(f"{path.name}, row {line_no}: {err['msg']}")
+                        continue
                     errors.append(
                         f"{path.name}, row {line_no}, column {column}: {err['msg']}"
                         f" (value {raw.get(str(err['loc'][0]))!r})"
@@ -460,3 +463,71 @@ def load_demo_params(data_dir: Path | str | None = None) -> dict[str, DemoParams
     base = Path(data_dir) if data_dir else DATA_DIR
     rows = read_rows(base / "demo" / "indicator_params.csv", DemoParams)
     return {r.indicator_id: r for r in rows}
+
+
+class _ExtractIndicator(_Row):
+    """A reviewed decision on one indicator of a Fingertips-derived extract.
+
+    ``indicator_id`` names the catalogue indicator with the same definition and
+    unit; blank means reviewed and left out (the ``reason`` says why), so its rows
+    are skipped by rule and counted, while an indicator in no row is refused.
+    """
+
+    indicator_id: str | None = None
+    reason: str
+
+    _blank = field_validator("indicator_id", mode="before")(_blank_to_none)
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, value: str) -> str:
+        if not value:
+            raise ValueError("say why the extract's indicator is (or is not) the catalogue's")
+        return value
+
+
+class FingertipsTidyIndicator(_ExtractIndicator):
+    """One row of ``mappings/fingertips_tidy_indicators.csv``: an ``indicator`` of the tidy
+    extracts (``area_code, area_name, period, value, indicator, measure, unit, significance``)."""
+
+    indicator: str
+    measure: str
+    client_group_id: str = "all"
+
+    @field_validator("client_group_id", mode="before")
+    @classmethod
+    def _all(cls, value: Any) -> Any:
+        return "all" if _blank_to_none(value) is None else value
+
+
+class HealthdataIndicator(_ExtractIndicator):
+    """One row of ``mappings/fingertipsnext_healthdata_indicators.csv``: a FingertipsNext
+    ``IndicatorId`` and the ``Age`` band that is the catalogue indicator's."""
+
+    fingertips_id: int
+    name: str
+    age: str | None = None
+
+    _age = field_validator("age", mode="before")(_blank_to_none)
+
+    @model_validator(mode="after")
+    def _age_given(self) -> HealthdataIndicator:
+        if self.indicator_id and not self.age:
+            raise ValueError("a mapped indicator needs the Age band that is the catalogue indicator's")
+        return self
+
+
+def load_fingertips_tidy_mapping(path: Path | str | None = None) -> list[FingertipsTidyIndicator]:
+    """The reviewed mapping of the tidy Fingertips extracts' indicators (``data/mappings``)."""
+    path = Path(path) if path else DATA_DIR / "mappings" / "fingertips_tidy_indicators.csv"
+    rows = read_rows(path, FingertipsTidyIndicator)
+    _unique(rows, "indicator", path.name)
+    return rows
+
+
+def load_healthdata_mapping(path: Path | str | None = None) -> list[HealthdataIndicator]:
+    """The reviewed mapping of FingertipsNext ``healthdata`` indicator ids (``data/mappings``)."""
+    path = Path(path) if path else DATA_DIR / "mappings" / "fingertipsnext_healthdata_indicators.csv"
+    rows = read_rows(path, HealthdataIndicator)
+    _unique(rows, "fingertips_id", path.name)
+    return rows

@@ -9,7 +9,7 @@ from metrics.io.core import Source, check_size
 from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.store import Store
 
-FORMATS = ("fingertips", "dfe", "template", "lait")
+FORMATS = ("fingertips", "dfe", "template", "lait", "fingertips_tidy", "healthdata")
 
 
 HEAD_BYTES = 64 * 1024
@@ -36,6 +36,11 @@ def detect_format(path: Path) -> str:
     header = head.decode(encoding, errors="replace").split("\n", 1)[0]
     if "Indicator ID" in header and "Area Code" in header:
         return "fingertips"
+    names = {c.strip() for c in header.replace('"', "").split(",")}
+    if {"area_code", "period", "indicator", "measure", "significance"} <= names:
+        return "fingertips_tidy"
+    if {"IndicatorId", "AreaCode", "Year", "AgeID", "SexID"} <= names:
+        return "healthdata"
     if "time_period" in header and "geographic_level" in header:
         return "dfe"
     if "indicator_id" in header and "area_code" in header:
@@ -70,4 +75,12 @@ def open_source(store: Store, path: Path | str, fmt: str | None = None, mapping:
         from metrics.io.lait import open_lait
 
         return open_lait(path, store, Path(mapping) if mapping else None)
+    if fmt == "fingertips_tidy":
+        from metrics.io.fingertips_tidy import open_fingertips_tidy
+
+        return open_fingertips_tidy(path, store, mapping)
+    if fmt == "healthdata":
+        from metrics.io.healthdata import open_healthdata
+
+        return open_healthdata(path, store, mapping)
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
