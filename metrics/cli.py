@@ -419,10 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
     p.add_argument("path")
-    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours", "ofsted"],
+    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "lait_counts", "neighbours", "ofsted"],
                    default=None, help="default: detected from the file (neighbours: DfE's statistical-neighbour "
-                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
-    p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips/LAIT: optional)")
+                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook; "
+                   "lait_counts: the counts and denominators LAIT publishes beside a rate, with --mapping)")
+    p.add_argument("--mapping", help="mapping file (DfE tidy CSV, lait_counts: required; Fingertips/LAIT: optional)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",
                    help="report and skip rows for areas not in the store (e.g. abolished LAs)")

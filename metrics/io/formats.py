@@ -9,7 +9,7 @@ from metrics.io.core import Source, check_size
 from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.store import Store
 
-FORMATS = ("fingertips", "dfe", "template", "lait")
+FORMATS = ("fingertips", "dfe", "template", "lait", "lait_counts")
 
 
 HEAD_BYTES = 64 * 1024
@@ -70,4 +70,10 @@ def open_source(store: Store, path: Path | str, fmt: str | None = None, mapping:
         from metrics.io.lait import open_lait
 
         return open_lait(path, store, Path(mapping) if mapping else None)
+    if fmt == "lait_counts":
+        from metrics.io.lait_counts import open_lait_counts
+
+        if mapping is None:
+            raise ValueError(f"{path.name}: LAIT counts need --mapping (which measures are count and denominator)")
+        return open_lait_counts(path, store, Path(mapping))
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
