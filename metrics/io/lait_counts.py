@@ -205,12 +205,11 @@ def _chunks(source: Source, store: Store, mapping: Path, catalogue: pd.DataFrame
     raw = raw.assign(_area=area.fillna(placeholder), _number=numbers, _suppressed=suppressed,
                      _note=notes.where(notes.notna(), None))
     las = set(store.df("SELECT area_code FROM area WHERE area_type = 'la'")["area_code"])
-    for line, m in rows:
-        yield _convert(source, raw, line, m, catalogue.loc[m.indicator_id], las)
+    for _line, m in rows:
+        yield _convert(source, raw, m, catalogue.loc[m.indicator_id], las)
 
 
-def _convert(source: Source, raw: pd.DataFrame, line: int, m: LaitCountsRow, meta: pd.Series,
-             las: set[str]) -> Chunk:
+def _convert(source: Source, raw: pd.DataFrame, m: LaitCountsRow, meta: pd.Series, las: set[str]) -> Chunk:
     """One mapping row's observations: LAIT's value with its count and denominator."""
     name = source.path.name
     period_type = str(meta["period_type"])
@@ -226,7 +225,7 @@ def _convert(source: Source, raw: pd.DataFrame, line: int, m: LaitCountsRow, met
         parts[role] = part.drop_duplicates(key)
     if faults:
         return Chunk(pd.DataFrame(), faults)
-    value = parts["value"][[*key, "_number", "_suppressed", "_note", "_row", "raw"]]
+    value = parts["value"][[*key, "area_name", "_number", "_suppressed", "_note", "_row", "raw"]]
     joined = value
     for role in ("count", "denominator"):
         other = parts[role][[*key, "_number"]].rename(columns={"_number": f"_{role}"})
@@ -295,7 +294,7 @@ def _check_published(name: str, joined: pd.DataFrame, m: LaitCountsRow, multipli
         if abs(computed - published[i]) > 10.0 ** -places[i] + 1e-9:
             faults.append(Fault(name, int(joined["_row"].iloc[i]), "Values", text.iloc[i],
                                 f"{m.value_measure} differs from {computed:g} computed from {m.count_measure} "
-                                f"{count[i]:g} / {m.denominator_measure} {denom[i]:g} for {joined['_area'].iloc[i]} "
+                                f"{count[i]:g} / {m.denominator_measure} {denom[i]:g} for {joined['area_name'].iloc[i]} "
                                 f"{joined['years'].iloc[i]}: is the mapping naming the right measures?"))
             if len(faults) >= MAX_REPORTED:
                 break

@@ -103,7 +103,7 @@ def test_a_value_the_counts_do_not_give_is_refused_by_row(store: Store, tmp_path
     parquet, mapping = write(tmp_path, rows)
     message = _refused(store, parquet, mapping)
     assert "bds_long_0.parquet, row 1, Values: '88.8'" in message
-    assert "86.8 computed from CPP_Reviewed_InReqTimeScl 138 / CPP_31March_3MnthorMore 159" in message
+    assert "86.8 computed from CPP_Reviewed_InReqTimeScl 138 / CPP_31March_3MnthorMore 159 for Telford and Wrekin 2025" in message
 
 
 def test_a_count_over_its_denominator_is_refused(store: Store, tmp_path: Path) -> None:
