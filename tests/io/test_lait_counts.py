@@ -7,12 +7,16 @@ leave the store as it was and name the file, row, column, value and rule.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from metrics.framework import REPO_ROOT
 from metrics.io.core import import_source, store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import open_source
@@ -173,7 +177,24 @@ def test_unknown_areas_are_named_or_skipped(store: Store, tmp_path: Path) -> Non
 
 
 def test_the_shipped_mapping_names_three_measures_per_row() -> None:
-    from metrics.framework import REPO_ROOT
-
     measures = mapped_measures(REPO_ROOT / "data" / "mappings" / "lait_counts.csv")
     assert len(measures) % 3 == 0 and "RevCP" in measures
+
+
+def test_the_command_line_imports_lait_counts(reference_db: Path, tmp_path: Path) -> None:
+    """``jar import FILE --format lait_counts --mapping M``, run as a user runs it."""
+    db = tmp_path / "cli.duckdb"
+    shutil.copyfile(reference_db, db)
+    parquet, mapping = write(tmp_path, GOOD)
+
+    def jar(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "metrics", "import", "--db", str(db), str(parquet),
+                               "--format", "lait_counts", *args], capture_output=True, text=True, timeout=300)
+
+    refused = jar()
+    assert refused.returncode != 0 and "need --mapping" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    done = jar("--mapping", str(mapping))
+    assert done.returncode == 0, done.stderr
+    with Store(db, read_only=True) as store:
+        assert store.scalar("SELECT count(*) FROM observation WHERE lower95 IS NOT NULL") == 3
