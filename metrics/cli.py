@@ -427,12 +427,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
     p.add_argument("path")
-    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "fingertips_tidy", "healthdata",
-                                         "neighbours", "ofsted"],
+    p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "lait_counts", "fingertips_tidy",
+                                         "healthdata", "neighbours", "ofsted"],
                    default=None, help="default: detected from the file (fingertips_tidy: a tidy Fingertips extract; "
-                   "healthdata: FingertipsNext's healthdata layout; neighbours: DfE's statistical-neighbour "
+                   "healthdata: FingertipsNext's healthdata layout; lait_counts: the counts and denominators LAIT "
+                   "publishes beside a rate, with --mapping; neighbours: DfE's statistical-neighbour "
                    "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
-    p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips, LAIT, "
+    p.add_argument("--mapping", help="mapping file (DfE tidy CSV, lait_counts: required; Fingertips, LAIT, "
                    "fingertips_tidy, healthdata: optional, replacing the reviewed default)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",

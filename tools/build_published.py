@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from metrics.io.core import file_hash  # noqa: E402
+from metrics.io.lait_counts import mapped_measures  # noqa: E402
 from metrics.ofsted import extract_columns  # noqa: E402
 from metrics.published import MANIFEST, SNAPSHOT_DIR, read_manifest  # noqa: E402
 
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         frame = read_publisher_file(original, s.layout)
         if s.format == "ofsted":
             frame = extract_columns(frame, header_row=s.layout == "xlsx")
+        if s.format == "lait_counts" and s.mapping:
+            # Only the measures the mapping pairs: the whole LAIT file is the lait source's extract.
+            frame = frame[frame["Short Desc"].isin(mapped_measures(ROOT / s.mapping))].reset_index(drop=True)
         out = SNAPSHOT_DIR / s.extract
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out, index=False, compression="zstd", compression_level=19)

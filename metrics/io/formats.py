@@ -9,7 +9,7 @@ from metrics.io.core import Source, check_size
 from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.store import Store
 
-FORMATS = ("fingertips", "dfe", "template", "lait", "fingertips_tidy", "healthdata")
+FORMATS = ("fingertips", "dfe", "template", "lait", "lait_counts", "fingertips_tidy", "healthdata")
 
 
 HEAD_BYTES = 64 * 1024
@@ -83,4 +83,10 @@ def open_source(store: Store, path: Path | str, fmt: str | None = None, mapping:
         from metrics.io.healthdata import open_healthdata
 
         return open_healthdata(path, store, mapping)
+    if fmt == "lait_counts":
+        from metrics.io.lait_counts import open_lait_counts
+
+        if mapping is None:
+            raise ValueError(f"{path.name}: LAIT counts need --mapping (which measures are count and denominator)")
+        return open_lait_counts(path, store, Path(mapping))
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
