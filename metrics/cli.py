@@ -157,17 +157,34 @@ def _actor(store: Store, username: str | None) -> User:
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
+    """DfE's statistical-neighbour lists (any layout in data/mappings/neighbour_layouts.csv), merged per LA."""
+    from metrics.io.faults import ImportFailed
     from metrics.io.service import run_neighbours_import
 
+    dry_run = bool(getattr(args, "dry_run", False))
     with Store(_db(args)) as store:
         actor = _actor(store, args.user)
-        frame = run_neighbours_import(store, actor, args.path, dry_run=getattr(args, "dry_run", False))
-    verb = "Would import" if getattr(args, "dry_run", False) else "Imported"
-    print(f"{verb} {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
-    if frame.attrs.get("pending"):
-        print(f"  note: {frame.attrs['pending']}", file=sys.stderr)
-    for line in frame.attrs.get("skipped", []):
-        print(f"  skipped (abolished LA, listed under 'Old SNs'): {line}")
+        try:
+            frame = run_neighbours_import(store, actor, args.path, dry_run=dry_run)
+        except ImportFailed as exc:
+            print(f"jar import: {exc}", file=sys.stderr)
+            return 1
+    a = frame.attrs
+    lists = f"{len(a['new'])} new, {len(a['replaced'])} replaced, {len(a['unchanged'])} unchanged"
+    if dry_run:
+        print(f"Dry run, nothing written: {a['layout']}; {frame['area_code'].nunique()} LA lists would be read"
+              f" ({lists})")
+    elif a["batch_id"] is None:
+        print(f"Nothing to import: {a['layout']}; the store already holds these {len(a['unchanged'])} LA lists")
+    else:
+        print(f"Imported batch {a['batch_id']}: {a['layout']}; {frame['area_code'].nunique()} LA lists ({lists});"
+              " other LAs' lists are kept")
+    if a.get("pending"):
+        print(f"  note: {a['pending']}", file=sys.stderr)
+    for line in a["skipped"] + a["unlisted"]:
+        print(f"  skipped {line}")
+    for line in a["short"]:
+        print(f"  short list, {line}")
     return 0
 
 
@@ -411,17 +428,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None)
     p.set_defaults(func=cmd_check_reference)
 
-    p = sub.add_parser("import-neighbours", parents=[common], help="import DfE's statistical-neighbour workbook")
+    p = sub.add_parser("import-neighbours", parents=[common],
+                       help="import DfE's statistical-neighbour lists (workbook or CSV), replacing only the LAs listed")
     p.add_argument("path")
     p.add_argument("--user", default=None, help=USER_HELP)
-    p.add_argument("--dry-run", action="store_true", help="read and validate only")
+    p.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
     p.set_defaults(func=cmd_import_neighbours)
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
     p.add_argument("path")
     p.add_argument("--format", choices=["fingertips", "dfe", "template", "lait", "neighbours", "ofsted"],
                    default=None, help="default: detected from the file (neighbours: DfE's statistical-neighbour "
-                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
+                   "lists, workbook or CSV; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
     p.add_argument("--mapping", help="mapping file (DfE tidy CSV: required; Fingertips/LAIT: optional)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")
     p.add_argument("--skip-unknown-areas", action="store_true",
