@@ -171,14 +171,14 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
             return 1
     a = frame.attrs
     lists = f"{len(a['new'])} new, {len(a['replaced'])} replaced, {len(a['unchanged'])} unchanged"
+    counted = f"{len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs"
     if dry_run:
-        print(f"Dry run, nothing written: {a['layout']}; {frame['area_code'].nunique()} LA lists would be read"
-              f" ({lists})")
+        print(f"Would import {counted} ({lists}); dry run, nothing written")
     elif a["batch_id"] is None:
-        print(f"Nothing to import: {a['layout']}; the store already holds these {len(a['unchanged'])} LA lists")
+        print(f"Nothing imported: the store already holds these lists ({counted})")
     else:
-        print(f"Imported batch {a['batch_id']}: {a['layout']}; {frame['area_code'].nunique()} LA lists ({lists});"
-              " other LAs' lists are kept")
+        print(f"Imported {counted} as batch {a['batch_id']} ({lists}); other LAs' lists are kept")
+    print(f"  layout: {a['layout']}")
     if a.get("pending"):
         print(f"  note: {a['pending']}", file=sys.stderr)
     for line in a["skipped"] + a["unlisted"]:

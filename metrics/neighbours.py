@@ -95,10 +95,12 @@ def read_sheets(path: Path) -> list[Sheet]:
             head = fh.read(8)
         if head.startswith(b"PK\x03\x04"):
             import openpyxl
+            from openpyxl.utils.exceptions import InvalidFileException
 
             try:
-                wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+                # From the bytes, not the name: openpyxl would refuse a workbook named .csv.
+                wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
+            except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
                 raise ImportFailed([Fault(name, None, None, None, f"not a readable Excel workbook ({exc})")]) from exc
             try:
                 return [Sheet(ws.title, [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
