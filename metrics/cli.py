@@ -204,14 +204,20 @@ def cmd_import_ofsted(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_neighbour_file(path: str) -> bool:
+    from metrics.neighbours import looks_like_neighbours
+
+    return looks_like_neighbours(path)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from metrics.io.faults import ImportFailed
     from metrics.io.service import run_import
 
     if args.format == "ofsted":
         return cmd_import_ofsted(args)
-    if args.format == "neighbours":
-        # The issue lists DfE's neighbour workbook among the imports: same door, own reader.
+    if args.format == "neighbours" or (args.format is None and _is_neighbour_file(args.path)):
+        # DfE's neighbour lists: the same door, their own reader.
         return cmd_import_neighbours(args)
 
     def progress(rows: int, message: str) -> None:

@@ -65,6 +65,10 @@ def compute_neighbours(ref: Reference, n: int = 10) -> pd.DataFrame:
 #: A cell DfE leaves for "no neighbour published" (the LAs created after the model ran).
 NOT_PUBLISHED = frozenset({"", "-"})
 COLUMNS = ["area_code", "source", "rank", "neighbour_code", "distance", "closeness"]
+#: How far down a sheet the header row may be (DfE's workbook has it on row 3).
+HEADER_ROWS = 30
+#: What a format sniff reads of a CSV at most.
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,9 @@ def _text(value: object) -> str:
     return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
 
 
-def read_sheets(path: Path) -> list[Sheet]:
-    """The file's cells, chosen by content rather than by suffix: a ZIP is a workbook, text is CSV."""
+def read_sheets(path: Path, max_rows: int | None = None) -> list[Sheet]:
+    """The file's cells (the first ``max_rows`` of each sheet, if given), chosen by content
+    rather than by suffix: a ZIP is a workbook, text is CSV."""
     from metrics.io.core import check_size
 
     name = path.name
@@ -103,14 +108,16 @@ def read_sheets(path: Path) -> list[Sheet]:
             except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
                 raise ImportFailed([Fault(name, None, None, None, f"not a readable Excel workbook ({exc})")]) from exc
             try:
-                return [Sheet(ws.title, [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
+                return [Sheet(ws.title, [[_text(v) for v in row]
+                                         for row in ws.iter_rows(max_row=max_rows, values_only=True)])
                         for ws in wb.worksheets]
             finally:
                 wb.close()
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             raise ImportFailed([Fault(name, None, None, None,
                                       "an Excel 97-2003 (.xls) workbook: save it as .xlsx or CSV and import that")])
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read() if max_rows is None else fh.read(HEAD_BYTES)
     except FileNotFoundError as exc:
         raise ImportFailed([Fault(name, None, None, None, "no such file")]) from exc
     except OSError as exc:
@@ -122,14 +129,24 @@ def read_sheets(path: Path) -> list[Sheet]:
     except UnicodeDecodeError:
         # DfE's older CSVs were saved from Excel on Windows.
         text = raw.decode("cp1252", errors="replace")
-    return [Sheet(None, [[_text(c) for c in row] for row in csv.reader(io.StringIO(text))])]
+    lines = io.StringIO(text) if max_rows is None else io.StringIO("\n".join(text.splitlines()[:max_rows]))
+    return [Sheet(None, [[_text(c) for c in row] for row in csv.reader(lines)])]
+
+
+def looks_like_neighbours(path: Path | str) -> bool:
+    """Whether the file's first rows hold a known statistical-neighbour header (for ``jar import``
+    without ``--format``); reads at most the first rows of each sheet."""
+    try:
+        return _find_header(read_sheets(Path(path), max_rows=HEADER_ROWS), load_neighbour_layouts()) is not None
+    except ImportFailed:
+        return False
 
 
 def _find_header(sheets: Sequence[Sheet], layouts: Sequence[NeighbourLayout]
                  ) -> tuple[Sheet, int, NeighbourLayout] | None:
-    """The first row (of the first 30 in any sheet) naming a layout's LA column and its first neighbour."""
+    """The first row (of the first few in any sheet) naming a layout's LA column and its first neighbour."""
     for sheet in sheets:
-        for r, row in enumerate(sheet.rows[:30]):
+        for r, row in enumerate(sheet.rows[:HEADER_ROWS]):
             folded = [c.casefold() for c in row]
             for layout in layouts:
                 if (_column(folded, layout.la_column) is not None

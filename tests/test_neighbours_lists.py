@@ -324,3 +324,41 @@ def test_only_the_rollback_engine_restores_lists() -> None:
                      if "restore_neighbour_lists(" in p.read_text(encoding="utf-8")
                      and p.name != "neighbours.py")
     assert callers == ["metrics/io/core.py"]
+
+
+def test_the_command_line_finds_the_format_and_reports_faults_without_a_traceback(
+        demo_db: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(demo_db, db)
+    a = NUMBERS[0]
+    listed = others(a)
+    listed[1] = listed[0]
+    bad = write_csv(tmp_path / "bad.csv", [la_row(a, listed)])
+    good = write_csv(tmp_path / "good.csv", [la_row(a, others(a))])
+
+    def jar(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "metrics", *args, "--db", str(db)],
+                              capture_output=True, text=True, timeout=300)
+
+    refused = jar("import", str(bad), "--format", "neighbours")
+    assert refused.returncode == 1
+    assert "bad.csv, row 2, SN2" in refused.stderr and "listed twice" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    imported = jar("import", str(good))  # no --format: read from the header
+    assert imported.returncode == 0, imported.stderr
+    assert "Imported 10 neighbour rows for 1 LAs" in imported.stdout
+
+
+def test_only_neighbour_files_look_like_neighbour_files(tmp_path: Path) -> None:
+    from metrics.neighbours import looks_like_neighbours
+
+    a = NUMBERS[0]
+    assert looks_like_neighbours(write_csv(tmp_path / "sn.csv", [la_row(a, others(a))]))
+    assert looks_like_neighbours(write_xlsx(tmp_path / "sn.xlsx", [la_row(a, others(a))]))
+    other = tmp_path / "fingertips.csv"
+    other.write_text("Indicator ID,Area Code\n90284,E06000020\n", encoding="utf-8")
+    assert not looks_like_neighbours(other)
+    assert not looks_like_neighbours(tmp_path / "absent.csv")

@@ -159,3 +159,11 @@ def test_the_command_line_imports_a_csv_and_a_dry_run_writes_nothing(demo_db: Pa
     assert "Cumbria" in dry.stdout
     with Store(db) as s:
         assert store_checksum(s) == before
+
+
+def test_the_four_files_are_told_from_other_published_files_by_content() -> None:
+    from metrics.neighbours import looks_like_neighbours
+
+    assert all(looks_like_neighbours(shared_path(*parts)) for parts in FILES.values())
+    assert not looks_like_neighbours(shared_path("data", "fingertips", "injury_admissions_0_14_county_ua.csv"))
+    assert not looks_like_neighbours(shared_path("data", "lait", "bds_long_0.parquet"))
