@@ -362,3 +362,32 @@ def test_only_neighbour_files_look_like_neighbour_files(tmp_path: Path) -> None:
     other.write_text("Indicator ID,Area Code\n90284,E06000020\n", encoding="utf-8")
     assert not looks_like_neighbours(other)
     assert not looks_like_neighbours(tmp_path / "absent.csv")
+
+
+def test_the_reference_files_are_checked_when_read(tmp_path: Path) -> None:
+    from metrics.framework import (
+        DATA_DIR,
+        ReferenceDataError,
+        load_former_las,
+        load_neighbour_layouts,
+    )
+
+    assert load_former_las()["909"].successor_codes == ("E06000063", "E06000064")
+    assert {lo.layout for lo in load_neighbour_layouts()} == {"dfe_lait", "dfe_model_wide"}
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "mappings").mkdir()
+    shutil.copy(DATA_DIR / "reference" / "areas.csv", tmp_path / "reference" / "areas.csv")
+    former = tmp_path / "reference" / "former_las.csv"
+    former.write_text("la_number,area_code,name,ended_year,successor_codes,reason\n"
+                      "909,E10000006,Cumbria,2023,E06000063;E99999999,split\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="successor_codes"):
+        load_former_las(tmp_path)
+    former.write_text("la_number,area_code,name,ended_year,successor_codes,reason\n"
+                      "894,E06000020,Telford,2023,E06000063,not abolished\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match="894"):
+        load_former_las(tmp_path)
+    (tmp_path / "mappings" / "neighbour_layouts.csv").write_text(
+        "layout,title,la_column,name_column,neighbour_column,closeness_column,neighbours,old_section_marker\n"
+        "x,X,LA num,LA Name,SN,SNP,10,\n", encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"row 2, column neighbour_column"):
+        load_neighbour_layouts(tmp_path)
