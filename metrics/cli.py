@@ -179,6 +179,12 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     else:
         print(f"Imported {counted} as batch {a['batch_id']} ({lists}); other LAs' lists are kept")
     print(f"  layout: {a['layout']}")
+    names = {x.area_code: x.name for x in load_reference().local_authorities}
+    for label, codes in (("new", a["new"]), ("replaced", a["replaced"])):
+        if codes:
+            shown = ", ".join(f"{names.get(c, c)} ({c})" for c in codes[:12])
+            more = f" and {len(codes) - 12} more" if len(codes) > 12 else ""
+            print(f"  {'would be ' if dry_run else ''}{label}: {shown}{more}")
     if a.get("pending"):
         print(f"  note: {a['pending']}", file=sys.stderr)
     for line in a["skipped"] + a["unlisted"]:

@@ -32,6 +32,7 @@ from metrics.store import Store
 
 MODEL_SOURCE = "model"
 DFE_SOURCE = "dfe"
+COLUMNS = ["area_code", "source", "rank", "neighbour_code", "distance", "closeness"]
 
 
 def compute_neighbours(ref: Reference, n: int = 10) -> pd.DataFrame:
@@ -57,14 +58,11 @@ def compute_neighbours(ref: Reference, n: int = 10) -> pd.DataFrame:
         order = np.lexsort((np.array(codes), dist[i]))[:n]
         for rank, j in enumerate(order, start=1):
             rows.append((code, MODEL_SOURCE, rank, codes[j], float(dist[i, j]), None))
-    return pd.DataFrame(
-        rows, columns=["area_code", "source", "rank", "neighbour_code", "distance", "closeness"]
-    )
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 #: A cell DfE leaves for "no neighbour published" (the LAs created after the model ran).
 NOT_PUBLISHED = frozenset({"", "-"})
-COLUMNS = ["area_code", "source", "rank", "neighbour_code", "distance", "closeness"]
 #: How far down a sheet the header row may be (DfE's workbook has it on row 3).
 HEADER_ROWS = 30
 #: What a format sniff reads of a CSV at most.
@@ -130,7 +128,11 @@ def read_sheets(path: Path, max_rows: int | None = None) -> list[Sheet]:
         # DfE's older CSVs were saved from Excel on Windows.
         text = raw.decode("cp1252", errors="replace")
     lines = io.StringIO(text) if max_rows is None else io.StringIO("\n".join(text.splitlines()[:max_rows]))
-    return [Sheet(None, [[_text(c) for c in row] for row in csv.reader(lines)])]
+    reader = csv.reader(lines)
+    try:
+        return [Sheet(None, [[_text(c) for c in row] for row in reader])]
+    except csv.Error as exc:
+        raise ImportFailed([Fault(name, reader.line_num, None, None, f"not readable as CSV ({exc})")]) from exc
 
 
 def looks_like_neighbours(path: Path | str) -> bool:

@@ -157,6 +157,7 @@ def test_the_command_line_imports_a_csv_and_a_dry_run_writes_nothing(demo_db: Pa
     assert dry.returncode == 0, dry.stderr
     assert "dry run, nothing written" in dry.stdout and "short list" in dry.stdout
     assert "Cumbria" in dry.stdout
+    assert "would be replaced: " in dry.stdout and "Lincolnshire (E10000019)" in dry.stdout
     with Store(db) as s:
         assert store_checksum(s) == before
 
