@@ -418,6 +418,13 @@ def restore_neighbour_lists(cur: duckdb.DuckDBPyConnection, batch_id: int) -> in
         raise ValueError(f"batch {batch_id}'s neighbour lists were partly replaced by batch {later}:"
                          f" roll back batch {later} first")
     removed = cur.execute("SELECT count(*) FROM area_neighbour WHERE batch_id = ?", [batch_id]).fetchone()[0]
+    kept = cur.execute("SELECT count(*) FROM area_neighbour_history WHERE superseded_by = ?",
+                       [batch_id]).fetchone()[0]
+    if removed == 0 and kept == 0:
+        # Every batch since schema 13 wrote at least one list; one before it wrote its rows unmarked
+        # and kept nothing it replaced, so "rolled back" would restore nothing.
+        raise ValueError(f"batch {batch_id} was imported before neighbour lists kept their history:"
+                         " import the earlier file again to go back")
     cur.execute("DELETE FROM area_neighbour WHERE batch_id = ?", [batch_id])
     cur.execute(
         """INSERT INTO area_neighbour (area_code, source, rank, neighbour_code, distance, closeness, batch_id)

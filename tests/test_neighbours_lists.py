@@ -391,3 +391,17 @@ def test_the_reference_files_are_checked_when_read(tmp_path: Path) -> None:
         "x,X,LA num,LA Name,SN,SNP,10,\n", encoding="utf-8")
     with pytest.raises(ReferenceDataError, match=r"row 2, column neighbour_column"):
         load_neighbour_layouts(tmp_path)
+
+
+def test_a_neighbour_batch_from_before_the_history_is_not_rolled_back_as_if_restored(store: Store) -> None:
+    from metrics.store import new_batch
+
+    with store.transaction() as cur:  # as the importer before schema 13 left it: rows not marked
+        old = new_batch(cur, "sn_may_2025.xlsx", "neighbours", "tester", note="153 LAs")
+    before = store_checksum(store)
+    with pytest.raises(ValueError, match="before neighbour lists kept their history"):
+        run_rollback(store, ANALYST, old)
+    after = store_checksum(store)
+    assert {t: v for t, v in after.items() if t != "audit_log"} == {
+        t: v for t, v in before.items() if t != "audit_log"}
+    assert store.scalar("SELECT status FROM import_batch WHERE batch_id = ?", [old]) == "committed"
