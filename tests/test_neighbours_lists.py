@@ -347,6 +347,13 @@ def test_the_command_line_finds_the_format_and_reports_faults_without_a_tracebac
     assert refused.returncode == 1
     assert "bad.csv, row 2, SN2" in refused.stderr and "listed twice" in refused.stderr
     assert "Traceback" not in refused.stderr
+    with Store(db) as s:
+        before = store_checksum(s)
+    dry = jar("import", str(good), "--format", "neighbours", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "Would import 10 neighbour rows for 1 LAs (1 new, 0 replaced, 0 unchanged)" in dry.stdout
+    with Store(db) as s:
+        assert store_checksum(s) == before  # no batch, no audit entry, no rows
     imported = jar("import", str(good))  # no --format: read from the header
     assert imported.returncode == 0, imported.stderr
     assert "Imported 10 neighbour rows for 1 LAs" in imported.stdout
