@@ -281,7 +281,7 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
         for (rank, col, c_col), neighbour in zip(rank_cols, cells, strict=True):
             column = header[col]
             if neighbour in NOT_PUBLISHED:
-                fault(row_no, column, neighbour or None, "neighbour missing: each LA has ten")
+                fault(row_no, column, neighbour or None, f"neighbour missing: each LA has {layout.neighbours}")
                 continue
             if neighbour == number:
                 fault(row_no, column, neighbour, "an LA cannot be its own neighbour")
@@ -305,6 +305,8 @@ def read_dfe_neighbours(path: Path | str, ref: Reference) -> pd.DataFrame:
         if dropped:
             short.append(f"{label} ({code}): {layout.neighbours - len(dropped)} neighbours; dropped "
                          + ", ".join(dropped))
+    if not rows and not faults:
+        fault(None, None, None, f"no LA's neighbour list below the header (row {header_row + 1})")
     if faults:
         raise ImportFailed(faults)
     frame = pd.DataFrame(rows, columns=COLUMNS)

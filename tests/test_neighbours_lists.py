@@ -155,6 +155,11 @@ def test_a_file_of_no_known_layout_is_refused_naming_the_layouts(tmp_path: Path)
     assert "neighbour_layouts.csv" in f.rule
 
 
+def test_a_file_with_a_header_and_no_lists_is_refused(tmp_path: Path) -> None:
+    f = only_fault(write_csv(tmp_path / "empty.csv", [["", "Old SNs:"]]))
+    assert "no LA's neighbour list below the header" in f.rule
+
+
 def test_an_old_xls_workbook_and_a_missing_file_are_faults_not_tracebacks(tmp_path: Path) -> None:
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
