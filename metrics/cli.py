@@ -165,17 +165,40 @@ def _actor(store: Store, username: str | None) -> User:
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
+    """DfE's statistical-neighbour lists (any layout in data/mappings/neighbour_layouts.csv), merged per LA."""
+    from metrics.io.faults import ImportFailed
     from metrics.io.service import run_neighbours_import
 
+    dry_run = bool(getattr(args, "dry_run", False))
     with Store(_db(args)) as store:
         actor = _actor(store, args.user)
-        frame = run_neighbours_import(store, actor, args.path, dry_run=getattr(args, "dry_run", False))
-    verb = "Would import" if getattr(args, "dry_run", False) else "Imported"
-    print(f"{verb} {len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs")
-    if frame.attrs.get("pending"):
-        print(f"  note: {frame.attrs['pending']}", file=sys.stderr)
-    for line in frame.attrs.get("skipped", []):
-        print(f"  skipped (abolished LA, listed under 'Old SNs'): {line}")
+        try:
+            frame = run_neighbours_import(store, actor, args.path, dry_run=dry_run)
+        except ImportFailed as exc:
+            print(f"jar import: {exc}", file=sys.stderr)
+            return 1
+    a = frame.attrs
+    lists = f"{len(a['new'])} new, {len(a['replaced'])} replaced, {len(a['unchanged'])} unchanged"
+    counted = f"{len(frame)} neighbour rows for {frame['area_code'].nunique()} LAs"
+    if dry_run:
+        print(f"Would import {counted} ({lists}); dry run, nothing written")
+    elif a["batch_id"] is None:
+        print(f"Nothing imported: the store already holds these lists ({counted})")
+    else:
+        print(f"Imported {counted} as batch {a['batch_id']} ({lists}); other LAs' lists are kept")
+    print(f"  layout: {a['layout']}")
+    names = {x.area_code: x.name for x in load_reference().local_authorities}
+    for label, codes in (("new", a["new"]), ("replaced", a["replaced"])):
+        if codes:
+            shown = ", ".join(f"{names.get(c, c)} ({c})" for c in codes[:12])
+            more = f" and {len(codes) - 12} more" if len(codes) > 12 else ""
+            print(f"  {'would be ' if dry_run else ''}{label}: {shown}{more}")
+    if a.get("pending"):
+        print(f"  note: {a['pending']}", file=sys.stderr)
+    for line in a["skipped"] + a["unlisted"]:
+        print(f"  skipped {line}")
+    for line in a["short"]:
+        print(f"  short list, {line}")
     return 0
 
 
@@ -195,14 +218,20 @@ def cmd_import_ofsted(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_neighbour_file(path: str) -> bool:
+    from metrics.neighbours import looks_like_neighbours
+
+    return looks_like_neighbours(path)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from metrics.io.faults import ImportFailed
     from metrics.io.service import run_import
 
     if args.format == "ofsted":
         return cmd_import_ofsted(args)
-    if args.format == "neighbours":
-        # The issue lists DfE's neighbour workbook among the imports: same door, own reader.
+    if args.format == "neighbours" or (args.format is None and _is_neighbour_file(args.path)):
+        # DfE's neighbour lists: the same door, their own reader.
         return cmd_import_neighbours(args)
 
     def progress(rows: int, message: str) -> None:
@@ -419,10 +448,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None)
     p.set_defaults(func=cmd_check_reference)
 
-    p = sub.add_parser("import-neighbours", parents=[common], help="import DfE's statistical-neighbour workbook")
+    p = sub.add_parser("import-neighbours", parents=[common],
+                       help="import DfE's statistical-neighbour lists (workbook or CSV), replacing only the LAs listed")
     p.add_argument("path")
     p.add_argument("--user", default=None, help=USER_HELP)
-    p.add_argument("--dry-run", action="store_true", help="read and validate only")
+    p.add_argument("--dry-run", action="store_true", help="validate and show what would change; write nothing")
     p.set_defaults(func=cmd_import_neighbours)
 
     p = sub.add_parser("import", parents=[common], help="import a published data file (all or nothing)")
@@ -432,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default=None, help="default: detected from the file (fingertips_tidy: a tidy Fingertips extract; "
                    "healthdata: FingertipsNext's healthdata layout; lait_counts: the counts and denominators LAIT "
                    "publishes beside a rate, with --mapping; neighbours: DfE's statistical-neighbour "
-                   "workbook; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
+                   "lists, workbook or CSV; ofsted: Ofsted's ILACS inspection outcomes, CSV or the overview workbook)")
     p.add_argument("--mapping", help="mapping file (DfE tidy CSV, lait_counts: required; Fingertips, LAIT, "
                    "fingertips_tidy, healthdata: optional, replacing the reviewed default)")
     p.add_argument("--dry-run", action="store_true", help="validate and show what would change")

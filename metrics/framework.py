@@ -458,6 +458,93 @@ def load_area_code_changes(data_dir: Path | str | None = None) -> dict[str, str]
     return {r.old_code: r.new_code for r in rows}
 
 
+class FormerLA(_Row):
+    """An LA abolished by a merger or split, which older published files still list.
+
+    Unlike a re-code (:class:`AreaCodeChange`) its figures and its place in a
+    statistical-neighbour list describe an area that no current LA matches.
+    """
+
+    la_number: str
+    area_code: str
+    name: str
+    ended_year: int
+    successor_codes: tuple[str, ...]
+    reason: str
+
+    @field_validator("successor_codes", mode="before")
+    @classmethod
+    def _split_codes(cls, value: object) -> object:
+        return tuple(c.strip() for c in value.split(";") if c.strip()) if isinstance(value, str) else value
+
+
+def load_former_las(data_dir: Path | str | None = None) -> dict[str, FormerLA]:
+    """DfE LA number -> the abolished LA it named (``reference/former_las.csv``).
+
+    Checked against the current areas: a former LA's number is not a current
+    LA's, and each successor is a current LA.
+    """
+    base = Path(data_dir) if data_dir else DATA_DIR
+    rows = read_rows(base / "reference" / "former_las.csv", FormerLA)
+    _unique(rows, "la_number", "former_las.csv")
+    areas = read_rows(base / "reference" / "areas.csv", Area)
+    current = {a.la_number for a in areas if a.area_type == "la" and a.la_number}
+    las = {a.area_code for a in areas if a.area_type == "la"}
+    for r in rows:
+        if r.la_number in current:
+            raise ReferenceDataError(f"former_las.csv: LA number {r.la_number} ({r.name}) is a current LA's")
+        missing = [c for c in r.successor_codes if c not in las]
+        if not r.successor_codes or missing:
+            raise ReferenceDataError(
+                f"former_las.csv: {r.name}'s successor_codes {';'.join(r.successor_codes)!r} must name current LAs")
+    return {r.la_number: r for r in rows}
+
+
+class NeighbourLayout(_Row):
+    """How one publisher's statistical-neighbour file is laid out (``mappings/neighbour_layouts.csv``).
+
+    ``la_column``, ``name_column`` and ``closeness_column`` list the header names
+    each column goes by (``;``-separated, the first one present wins: DfE's
+    workbook has both "LA num" and "LA number"). ``neighbour_column`` and
+    ``closeness_column`` stand for 1..``neighbours`` with ``{rank}``; a closeness
+    is the first column after its neighbour's that bears one of those names (DfE's
+    LAIT layout repeats ``SNP``).
+    """
+
+    layout: str
+    title: str
+    la_column: tuple[str, ...]
+    name_column: tuple[str, ...]
+    neighbour_column: str
+    closeness_column: tuple[str, ...]
+    neighbours: int = Field(ge=1)
+    old_section_marker: str = ""
+
+    @field_validator("la_column", "name_column", "closeness_column", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = tuple(n.strip() for n in value.split(";") if n.strip())
+            if not names:
+                raise ValueError("names at least one header")
+            return names
+        return value
+
+    @field_validator("neighbour_column")
+    @classmethod
+    def _has_rank(cls, value: str) -> str:
+        if "{rank}" not in value:
+            raise ValueError("must contain {rank}")
+        return value
+
+
+def load_neighbour_layouts(data_dir: Path | str | None = None) -> list[NeighbourLayout]:
+    base = Path(data_dir) if data_dir else DATA_DIR
+    rows = read_rows(base / "mappings" / "neighbour_layouts.csv", NeighbourLayout)
+    _unique(rows, "layout", "neighbour_layouts.csv")
+    return rows
+
+
 def load_demo_params(data_dir: Path | str | None = None) -> dict[str, DemoParams]:
     """Parameters of the synthetic demo, one row per catalogue indicator."""
     base = Path(data_dir) if data_dir else DATA_DIR

@@ -150,14 +150,20 @@ def area_info(store: Store, area_code: str) -> dict[str, object] | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def neighbour_source(store: Store) -> str | None:
-    """Prefer DfE's published list when it has been imported, else the model's."""
-    sources = set(store.df("SELECT DISTINCT source FROM area_neighbour")["source"])
+def neighbour_source(store: Store, la_code: str | None = None) -> str | None:
+    """Prefer DfE's published list when it has been imported (for ``la_code``, if given), else the model's.
+
+    Per LA because DfE's lists are merged per LA: an LA its file did not list
+    (one created after the model ran) keeps the model's list.
+    """
+    sql = "SELECT DISTINCT source FROM area_neighbour"
+    frame = store.df(sql + " WHERE area_code = ?", [la_code]) if la_code else store.df(sql)
+    sources = set(frame["source"])
     return "dfe" if "dfe" in sources else ("model" if "model" in sources else None)
 
 
 def neighbours(store: Store, la_code: str) -> list[str]:
-    src = neighbour_source(store)
+    src = neighbour_source(store, la_code)
     frame = store.df(
         "SELECT neighbour_code FROM area_neighbour WHERE area_code = ? AND source = ? ORDER BY rank",
         [la_code, src],
@@ -337,18 +343,18 @@ def client_group_names(store: Store) -> list[tuple[str, str]]:
 
 
 def neighbour_codes(store: Store, la_code: str) -> list[str]:
-    """:func:`neighbours` from a table kept per data version: DfE's list when imported, else the model's."""
+    """:func:`neighbours` from a table kept per data version: the LA's DfE list when imported, else the model's."""
     return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
 
 
 def _read_neighbour_codes(store: Store) -> dict[str, tuple[str, ...]]:
     rows = store.cursor().execute(
         """
-        SELECT area_code, list(neighbour_code ORDER BY rank) FROM area_neighbour
+        SELECT area_code, list(neighbour_code ORDER BY rank) FROM area_neighbour n
         WHERE source = (
             SELECT CASE WHEN bool_or(source = 'dfe') THEN 'dfe'
                         WHEN bool_or(source = 'model') THEN 'model' END
-            FROM area_neighbour)
+            FROM area_neighbour m WHERE m.area_code = n.area_code)
         GROUP BY area_code
         """
     ).fetchall()

@@ -436,6 +436,7 @@ TABLES: tuple[str, ...] = (
     "indicator_nsf",
     "area",
     "area_neighbour",
+    "area_neighbour_history",
     "import_batch",
     "observation",
     "observation_history",

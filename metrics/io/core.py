@@ -695,15 +695,21 @@ def rollback_batch(store: Store, batch_id: int, user: str | None = None) -> int:
     if later is not None:
         raise ValueError(f"batch {batch_id} was partly replaced by batch {later}: roll back batch {later} first")
     with store.transaction() as tx:
-        removed = tx.execute("SELECT count(*) FROM observation WHERE batch_id = ?", [batch_id]).fetchone()[0]
-        tx.execute("DELETE FROM observation WHERE batch_id = ?", [batch_id])
-        tx.execute(
-            f"""INSERT INTO observation BY NAME
-                SELECT {", ".join(CANONICAL)}, batch_id FROM observation_history WHERE superseded_by = ?""",
-            [batch_id],
-        )
-        tx.execute("DELETE FROM observation_history WHERE superseded_by = ?", [batch_id])
-        refresh_derived(tx)
+        if row.iloc[0]["format"] == "neighbours":
+            # Neighbour lists, not observations: the lists it replaced come back from their own history.
+            from metrics.neighbours import restore_neighbour_lists
+
+            removed = restore_neighbour_lists(tx, batch_id)
+        else:
+            removed = tx.execute("SELECT count(*) FROM observation WHERE batch_id = ?", [batch_id]).fetchone()[0]
+            tx.execute("DELETE FROM observation WHERE batch_id = ?", [batch_id])
+            tx.execute(
+                f"""INSERT INTO observation BY NAME
+                    SELECT {", ".join(CANONICAL)}, batch_id FROM observation_history WHERE superseded_by = ?""",
+                [batch_id],
+            )
+            tx.execute("DELETE FROM observation_history WHERE superseded_by = ?", [batch_id])
+            refresh_derived(tx)
         tx.execute(
             "UPDATE import_batch SET status = 'rolled_back', note = concat_ws('; ', note, ?) WHERE batch_id = ?",
             [f"rolled back by {user or getpass.getuser()} at {dt.datetime.now():%Y-%m-%d %H:%M}", batch_id],

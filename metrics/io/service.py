@@ -114,26 +114,35 @@ def run_rollback(store: Store, actor: User, batch_id: int) -> int:
 
 
 def run_neighbours_import(store: Store, actor: User, path: Path | str, *, dry_run: bool = False) -> pd.DataFrame:
-    """Read DfE's statistical-neighbour workbook and (unless ``dry_run``) replace the store's lists.
+    """Read a DfE statistical-neighbour file and (unless ``dry_run``) merge its lists into the store.
 
     The same door as any import: an analyst (or the operator), audited, its
-    batch copied to the team's history. A dry run reads and validates only.
+    batch copied to the team's history. A dry run reads, validates and compares
+    with the store only: no batch and no audit entry (it changes nothing); its
+    ``attrs`` say which LAs' lists would be new, replaced or unchanged.
     """
-    from metrics.framework import load_reference
-    from metrics.neighbours import import_dfe_neighbours, read_dfe_neighbours
+    from metrics.neighbours import import_dfe_neighbours, preview_dfe_neighbours
 
     name = Path(path).name
     actor = authorise(store, actor, "import_data", name)
     if dry_run:
-        return read_dfe_neighbours(path, load_reference())
+        return preview_dfe_neighbours(store, path)
     try:
         frame = import_dfe_neighbours(store, path, actor.username)
+    except ImportFailed as exc:
+        _audit(store, actor, "import", name, "failed",
+               {"format": "neighbours", "faults": exc.total, "first": str(exc.faults[0]) if exc.faults else ""})
+        raise
     except (ValueError, OSError) as exc:
         _audit(store, actor, "import", name, "failed", {"format": "neighbours", "error": str(exc)[:500]})
         raise
-    pending = record_after_commit(store, "import", actor.username, frame.attrs["batch_id"])
+    batch_id = frame.attrs["batch_id"]
+    pending = record_after_commit(store, "import", actor.username, batch_id)
     frame.attrs["pending"] = pending
-    detail: dict[str, object] = {"batch_id": frame.attrs["batch_id"], "format": "neighbours", "rows": len(frame)}
+    detail: dict[str, object] = {"batch_id": batch_id, "format": "neighbours", "rows": len(frame),
+                                 "new": len(frame.attrs["new"]), "replaced": len(frame.attrs["replaced"]),
+                                 "unchanged": len(frame.attrs["unchanged"]),
+                                 "skipped": len(frame.attrs["skipped"]) + len(frame.attrs["unlisted"]), "short": len(frame.attrs["short"])}
     if pending:
         detail["shared_history"] = "pending"
     _audit(store, actor, "import", name, "ok", detail)
