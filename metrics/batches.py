@@ -313,6 +313,7 @@ HISTORY_HEADERS: dict[str, str] = {
     "rolled_back_at": "Rolled back at", "rollback_data_version": "Data version after rollback",
     "store_id": "Store", "store_path": "Store file", "dataset": "Data set", "recorded_via": "Recorded by",
     "in_store": "In this store", "synced": "Synced",
+    "fetch_series": "Fetched series", "source_url": "Downloaded from", "fetched_at": "Downloaded at",
 }
 
 
