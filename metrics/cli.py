@@ -216,7 +216,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     """The publishers' APIs into the store: every series validated before any is written."""
-    from metrics.fetch import fetch, parse_since
+    from metrics.fetch import SERIES_FILE, fetch, parse_since
     from metrics.io.faults import ImportFailed
 
     def say(message: str) -> None:
@@ -227,7 +227,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         actor = _actor(store, args.user)
         try:
             report = fetch(store, actor, args.publisher, series_ids=args.series, since=since,
-                           dry_run=args.dry_run, say=say)
+                           dry_run=args.dry_run, say=say,
+                           series_file=args.series_file or SERIES_FILE)
         except ImportFailed as exc:
             print(f"jar fetch: {exc}", file=sys.stderr)
             return 1
@@ -462,6 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip series the publisher has not updated since DATE (2025-06-01), or since each "
                    "series' last fetch ('last')")
     p.add_argument("--dry-run", action="store_true", help="download and validate, show what would change, write nothing")
+    p.add_argument("--series-file", default=None, metavar="CSV",
+                   help="which series to fetch (default: data/fetch_series.csv)")
     p.add_argument("--user", default=None, help=USER_HELP)
     p.set_defaults(func=cmd_fetch)
 
