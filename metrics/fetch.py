@@ -290,14 +290,14 @@ def _header(body: bytes) -> list[str]:
 
 
 def _published_time(text: object) -> dt.datetime | None:
-    """An API's ISO timestamp as a naive UTC time (or None when absent or unreadable)."""
+    """An API's ISO timestamp as a naive local time, as the store's times are (None when absent or unreadable)."""
     if not isinstance(text, str) or not text.strip():
         return None
     try:
         when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
 
 
 # --- one series at a time --------------------------------------------------------------------
