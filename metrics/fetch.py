@@ -54,12 +54,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from metrics.auth import User
+from metrics.auth import User, authorise
 from metrics.framework import REPO_ROOT
 from metrics.io.core import ImportResult
 from metrics.io.dfe import GEOGRAPHY, MappingRow, read_mapping
 from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.io.fingertips import REQUIRED as FINGERTIPS_REQUIRED
+from metrics.io.rules import MAX_FILE_BYTES
 from metrics.store import BatchOrigin, Store
 
 SERIES_FILE = REPO_ROOT / "data" / "fetch_series.csv"
@@ -251,7 +252,10 @@ class Http:
             last = attempt == self.attempts
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) only
-                    return Download(url, response.read(), dt.datetime.now())
+                    body = response.read(MAX_FILE_BYTES + 1)
+                if len(body) > MAX_FILE_BYTES:
+                    raise FetchError(f"{what}: {url} sent more than the {MAX_FILE_BYTES:,} bytes an import reads")
+                return Download(url, body, dt.datetime.now())
             except urllib.error.HTTPError as exc:
                 if exc.code not in RETRY_STATUS:
                     raise FetchError(f"{what}: {url} answered HTTP {exc.code} {exc.reason}") from None
@@ -341,6 +345,9 @@ class Client:
         self.http = http
         self.fingertips = fingertips_api or os.environ.get(FINGERTIPS_ENV, "").strip() or FINGERTIPS_API
         self.ees = ees_api or os.environ.get(EES_ENV, "").strip() or EES_API
+        for base in (self.fingertips, self.ees):
+            if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+                raise FetchError(f"API address {base!r}: not an http(s) address (${FINGERTIPS_ENV}, ${EES_ENV})")
         self._area_types: dict[int, str] | None = None
         self._ees_json: dict[str, Any] = {}
 
@@ -602,6 +609,8 @@ def fetch(
 
     if publisher not in PUBLISHERS:
         raise FetchError(f"unknown publisher {publisher!r}; one of {', '.join(PUBLISHERS)}")
+    # Asked before anything is downloaded: a viewer is refused at once, not after the downloads.
+    actor = authorise(store, actor, "import_data", f"jar fetch {publisher}")
     client = client or Client(Http.from_env(say))
     chosen = select_series(load_series(series_file), publisher, series_ids)
     report = FetchReport(publisher, dry_run)

@@ -375,3 +375,17 @@ def test_refresh_snapshot_names_the_files_to_download_by_hand(
     err = capsys.readouterr().err
     assert "files to download by hand" in err and "lait: download bds_long_0.parquet from https://" in err
     assert "cla_rate: download" not in err  # fetched
+
+
+def test_only_analysts_fetch_and_a_refusal_downloads_nothing(
+        api: FakeApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrics.auth import PermissionDenied, User
+    from tests.accounts import add_account
+
+    add_account(store, "ian", "inspector")
+    with pytest.raises(PermissionDenied):
+        fetch(store, User("ian", "inspector"), "fingertips", series_file=SERIES)
+    assert api.seen == []
+    monkeypatch.setenv(FINGERTIPS_ENV, "file:///etc/")
+    with pytest.raises(FetchError, match="not an http"):
+        _fetch(store, "fingertips")
