@@ -628,6 +628,7 @@ def fetch(
             say(f"  downloaded {got.size / 1e6:.2f} MB, SHA-256 {got.sha256[:12]}…"
                 + (f", updated by the publisher {got.updated:%Y-%m-%d %H:%M}" if got.updated else ""))
             fetched.append(got)
+        fetched = [f for f in fetched if not _lacks_denominators(f, folder, report)]
         # Every file is checked before any is written: one bad series stops the whole fetch.
         importable = [f for f in fetched if f.series.role == "import"]
         failures: list[str] = []
@@ -658,6 +659,18 @@ def fetch(
                 "would import" if dry_run else "imported" if result.batch_id is not None else "unchanged")
             report.outcomes.append(Outcome(sid, status, result.summary(), result, f))
     return report
+
+
+def _lacks_denominators(f: Fetched, folder: Path, report: FetchReport) -> bool:
+    """Whether a series' mapping needs a denominator file that could not be fetched (then it is reported)."""
+    for row in _mapping_rows(f.series):
+        if row.denominator_file and not (folder / row.denominator_file).is_file():
+            report.outcomes.append(Outcome(
+                f.series.series_id, "not on the API",
+                f"its denominators ({row.denominator_file}) are not on the API: download them by hand beside "
+                f"{f.series.file} and run: jar import {f.series.file} --format dfe --mapping {f.series.mapping}"))
+            return True
+    return False
 
 
 def _format(s: FetchSeries) -> str:

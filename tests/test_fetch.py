@@ -389,3 +389,16 @@ def test_only_analysts_fetch_and_a_refusal_downloads_nothing(
     monkeypatch.setenv(FINGERTIPS_ENV, "file:///etc/")
     with pytest.raises(FetchError, match="not an http"):
         _fetch(store, "fingertips")
+
+
+def test_a_series_whose_denominators_are_not_on_the_api_is_left_for_a_hand_import(
+        api: FakeApi, store: Store) -> None:
+    cin = (FIXTURES / "ees_data_sets_cin.json").read_text(encoding="utf-8")
+    without_population = cin.replace("Population estimates of children aged 0 to 17", "Something else")
+    api.add(f"/ees/v1/publications/{PUB['cin']}/data-sets?page=1&pageSize=40", Reply(body=without_population.encode()))
+    by_id = {o.series_id: o for o in _fetch(store, "ees").outcomes}
+    assert by_id["ons_population_0_17"].status == "not on the API"
+    c1 = by_id["c1_referrals"]
+    assert c1.status == "not on the API" and "ons_mid-year_population_estimates_2012_to_2024.csv" in c1.message
+    assert by_id["cla_rate"].status == "imported"  # the others still come in
+    assert store.scalar("SELECT count(*) FROM observation WHERE indicator_id = 'REREF12'") == 0
