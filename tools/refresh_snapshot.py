@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     series = {s.series_id: s for s in load_series(args.series_file)}
     downloads = args.out / "downloads"
+    if downloads.exists():  # a file left by an earlier run must not stand in for one not fetched now
+        shutil.rmtree(downloads)
     fetched: dict[str, Path] = {}  # snapshot source_id -> the fetched file
     with tempfile.TemporaryDirectory(prefix="refresh-") as tmp:
         db = init_store(Path(tmp) / "refresh.duckdb")
