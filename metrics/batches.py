@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 COLUMNS: tuple[str, ...] = (
     "batch_id", "source_file", "file_hash", "format", "imported_at", "imported_by",
     "rows_read", "rows_written", "rows_replaced", "rows_skipped", "status", "note",
+    "fetch_series", "source_url", "fetched_at",
 )
 # What an import fixes for good: a difference here means another store's batch under the same key.
 FIXED: tuple[str, ...] = (
