@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -253,6 +254,9 @@ class Http:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s) only
                     body = response.read(MAX_FILE_BYTES + 1)
+                    encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+                if encoding == "gzip":  # a server may compress unasked; the import reads plain CSV
+                    body = _gunzip(body, what, url)
                 if len(body) > MAX_FILE_BYTES:
                     raise FetchError(f"{what}: {url} sent more than the {MAX_FILE_BYTES:,} bytes an import reads")
                 return Download(url, body, dt.datetime.now())
@@ -280,6 +284,17 @@ class Http:
             return json.loads(got.body.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise FetchError(f"{what}: {url} did not answer JSON: the API changed?") from None
+
+
+def _gunzip(body: bytes, what: str, url: str) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as fh:
+            plain = fh.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError):
+        raise FetchError(f"{what}: {url} sent a damaged gzip body") from None
+    if len(plain) > MAX_FILE_BYTES:
+        raise FetchError(f"{what}: {url} sent more than the {MAX_FILE_BYTES:,} bytes an import reads")
+    return plain
 
 
 def _url(base: str, path: str, query: dict[str, object] | None = None) -> str:

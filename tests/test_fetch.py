@@ -402,3 +402,15 @@ def test_a_series_whose_denominators_are_not_on_the_api_is_left_for_a_hand_impor
     assert c1.status == "not on the API" and "ons_mid-year_population_estimates_2012_to_2024.csv" in c1.message
     assert by_id["cla_rate"].status == "imported"  # the others still come in
     assert store.scalar("SELECT count(*) FROM observation WHERE indicator_id = 'REREF12'") == 0
+
+
+def test_a_gzipped_csv_is_imported_as_the_plain_file(api: FakeApi, store: Store) -> None:
+    import gzip
+
+    plain = (FIXTURES / "ees_cla_rate.csv").read_bytes()
+    api.add(f"/ees/v1/data-sets/{SETS['cla_rate']}/csv",
+            Reply(body=gzip.compress(plain), content_type="text/csv", headers={"Content-Encoding": "gzip"}))
+    by_id = {o.series_id: o for o in _fetch(store, "ees", series_ids=["cla_rate"]).outcomes}
+    assert by_id["cla_rate"].status == "imported"
+    digest = store.scalar("SELECT file_hash FROM import_batch WHERE fetch_series = 'cla_rate'")
+    assert digest == hashlib.sha256(plain).hexdigest()
