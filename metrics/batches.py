@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 COLUMNS: tuple[str, ...] = (
     "batch_id", "source_file", "file_hash", "format", "imported_at", "imported_by",
     "rows_read", "rows_written", "rows_replaced", "rows_skipped", "status", "note",
+    "fetch_series", "source_url", "fetched_at",
 )
 # What an import fixes for good: a difference here means another store's batch under the same key.
 FIXED: tuple[str, ...] = (
@@ -313,6 +314,7 @@ HISTORY_HEADERS: dict[str, str] = {
     "rolled_back_at": "Rolled back at", "rollback_data_version": "Data version after rollback",
     "store_id": "Store", "store_path": "Store file", "dataset": "Data set", "recorded_via": "Recorded by",
     "in_store": "In this store", "synced": "Synced",
+    "fetch_series": "Fetched series", "source_url": "Downloaded from", "fetched_at": "Downloaded at",
 }
 
 

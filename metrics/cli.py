@@ -251,6 +251,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """The publishers' APIs into the store: every series validated before any is written."""
+    from metrics.fetch import SERIES_FILE, fetch, parse_since
+    from metrics.io.faults import ImportFailed
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    since = parse_since(args.since)
+    with Store(_db(args)) as store:
+        actor = _actor(store, args.user)
+        try:
+            report = fetch(store, actor, args.publisher, series_ids=args.series, since=since,
+                           dry_run=args.dry_run, say=say,
+                           series_file=args.series_file or SERIES_FILE)
+        except ImportFailed as exc:
+            print(f"jar fetch: {exc}", file=sys.stderr)
+            return 1
+    for line in report.lines():
+        print(line)
+    print(report.summary())
+    return 0
+
+
 def _years(periods: Sequence[str] | None) -> list[int] | None:
     from metrics.io.values import parse_period
 
@@ -470,6 +494,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report and skip rows for areas not in the store (e.g. abolished LAs)")
     p.add_argument("--user", default=None, help=USER_HELP)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("fetch", parents=[common],
+                       help="download the catalogue's series from Fingertips' or DfE's API and import them")
+    p.add_argument("publisher", choices=["fingertips", "ees"],
+                   help="fingertips: OHID's Fingertips; ees: DfE's explore-education-statistics")
+    p.add_argument("--series", nargs="+", action="extend", metavar="ID",
+                   help="only these series of data/fetch_series.csv (default: every series to import)")
+    p.add_argument("--since", metavar="DATE",
+                   help="skip series the publisher has not updated since DATE (2025-06-01), or since each "
+                   "series' last fetch ('last')")
+    p.add_argument("--dry-run", action="store_true", help="download and validate, show what would change, write nothing")
+    p.add_argument("--series-file", default=None, metavar="CSV",
+                   help="which series to fetch (default: data/fetch_series.csv)")
+    p.add_argument("--user", default=None, help=USER_HELP)
+    p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("export", parents=[common], help="export observations (Fingertips CSV layout, or XLSX)")
     p.add_argument("--out", required=True, help="file to write")

@@ -8,10 +8,12 @@ one transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -388,6 +390,15 @@ def load_reference_tables(cur: duckdb.DuckDBPyConnection, ref: Reference) -> Non
     cur.executemany("INSERT INTO area VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
+@dataclass(frozen=True)
+class BatchOrigin:
+    """Where a downloaded file came from: the fetch series, the address(es) and when."""
+
+    series: str
+    url: str
+    fetched_at: dt.datetime
+
+
 def new_batch(
     cur: duckdb.DuckDBPyConnection,
     source_file: str,
@@ -396,17 +407,21 @@ def new_batch(
     file_hash: str | None = None,
     note: str | None = None,
     synthetic: bool = False,
+    origin: BatchOrigin | None = None,
 ) -> int:
     """Record an import batch (provenance) and return its id.
 
     ``synthetic`` marks rows made up for demonstration: the banner, pack and
     exports call figures synthetic exactly when they come from such a batch.
+    ``origin`` is set for a file ``jar fetch`` downloaded (:mod:`metrics.fetch`).
     """
     batch_id = cur.execute("SELECT COALESCE(max(batch_id), 0) + 1 FROM import_batch").fetchone()[0]
     cur.execute(
-        "INSERT INTO import_batch (batch_id, source_file, file_hash, format, imported_by, note, synthetic)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, source_file, file_hash, fmt, user, note, synthetic],
+        "INSERT INTO import_batch (batch_id, source_file, file_hash, format, imported_by, note, synthetic,"
+        " fetch_series, source_url, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, source_file, file_hash, fmt, user, note, synthetic,
+         origin.series if origin else None, origin.url if origin else None,
+         origin.fetched_at if origin else None],
     )
     return int(batch_id)
 

@@ -220,9 +220,10 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert shared.migrate_pg(con) == 3  # again: nothing to do
+        assert shared.migrate_pg(con) == 4  # again: nothing to do
     assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
-        (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql")]
+        (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql"),
+        (4, "004_import_batch_fetch.sql")]
     tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
     assert {"app_user", "audit_log", "review", "judgement", "import_batch"} <= tables
     # The four moved here, a review before its judgements (the copy's order); batches stay DuckDB's.

@@ -40,7 +40,7 @@ from metrics.periods import period_label
 from metrics.spreadsheet import FORMULA_RULE
 from metrics.spreadsheet import IMPORT_FORMULA_START as FORMULA_START  # the one guard
 from metrics.stats import proportion_ci, rate_ci, suppress
-from metrics.store import OBSERVATION_KEY, Store, new_batch
+from metrics.store import OBSERVATION_KEY, BatchOrigin, Store, new_batch
 
 KEY = list(OBSERVATION_KEY)  # the one declaration is the store's
 VALUES = [
@@ -416,6 +416,7 @@ def import_source(
     unknown_areas: str = "fault",
     progress: Progress | None = None,
     derive: bool = True,
+    origin: BatchOrigin | None = None,
 ) -> ImportResult:
     """Validate the whole file, then write it in one transaction (or raise, writing nothing).
 
@@ -515,7 +516,8 @@ def import_source(
                     SELECT DISTINCT ON ({", ".join(KEY)}) * FROM _stage ORDER BY {", ".join(KEY)}, _row"""
             )
         _canonical_labels(cur, source)
-        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say, derive)
+        return _merge(store, source, rows_read, skipped, sorted(skipped_areas), dry_run, user, say, derive,
+                      origin)
     finally:
         cur.execute("DROP TABLE IF EXISTS _stage")
         if memory_limit == _default_memory_limit():
@@ -585,7 +587,7 @@ def _default_memory_limit() -> str:
 
 def _merge(
     store: Store, source: Source, rows_read: int, skipped: int, skipped_areas: list[str], dry_run: bool, user: str,
-    say: Progress, derive: bool = True,
+    say: Progress, derive: bool = True, origin: BatchOrigin | None = None,
 ) -> ImportResult:
     cur = store.cursor()
     counts = cur.execute(
@@ -624,7 +626,8 @@ def _merge(
     say(rows_read, f"writing {new:,} new and {replaced:,} replaced rows in one transaction")
     with store.transaction() as tx:
         notes = [*notes_now, *([yielded_text(yielded, yielded_to)] if yielded else [])]
-        batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(notes) or None)
+        batch = new_batch(tx, source.name, source.format, user, digest, "; ".join(notes) or None,
+                          origin=origin)
         for iid, (level, _) in levels.items():
             tx.execute("UPDATE indicator SET confidence_level = ? WHERE indicator_id = ?", [level, iid])
         if new_inds is not None and not new_inds.empty:

@@ -32,7 +32,7 @@ from metrics.io.core import ImportResult, Progress, import_source, rollback_batc
 from metrics.io.faults import Fault, ImportFailed
 from metrics.io.formats import open_source
 from metrics.shared import shared_for
-from metrics.store import Store, StoreBusy
+from metrics.store import BatchOrigin, Store, StoreBusy
 
 if TYPE_CHECKING:
     from metrics.ofsted import OfstedImport
@@ -56,6 +56,7 @@ def run_import(
     unknown_areas: str = "fault",
     progress: Progress | None = None,
     derive: bool = True,
+    origin: BatchOrigin | None = None,
 ) -> ImportResult:
     """Validate and (unless ``dry_run``) write one file for ``actor``.
 
@@ -63,13 +64,15 @@ def run_import(
     the file would replace. Refusals, failures and successes all reach the audit
     log (a dry run does not: it changes nothing). An import that changed nothing
     still brings the team's batch history up to date, so any import repairs it.
+    ``origin`` says where a downloaded file came from (``jar fetch``); it is kept on the batch.
     """
     actor = authorise(store, actor, "import_data", Path(path).name)
     try:
         try:
             source = open_source(store, path, fmt, mapping)
             result = import_source(store, source, dry_run=dry_run, user=actor.username,
-                                   unknown_areas=unknown_areas, progress=progress, derive=derive)
+                                   unknown_areas=unknown_areas, progress=progress, derive=derive,
+                                   origin=origin)
         except StoreBusy as exc:
             raise ImportFailed([Fault(Path(path).name, None, None, None, str(exc))]) from exc
     except ImportFailed as exc:
@@ -84,6 +87,8 @@ def run_import(
         detail = {"batch_id": result.batch_id, "format": result.format, "rows_read": result.rows_read,
                   "new": result.new, "replaced": result.replaced, "unchanged": result.unchanged,
                   "yielded": result.yielded, "skipped": result.skipped}
+        if origin is not None:
+            detail.update(fetch_series=origin.series, source_url=origin.url)
         if pending:
             detail["shared_history"] = "pending"
         _audit(store, actor, "import", Path(path).name, "ok", detail)
