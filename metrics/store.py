@@ -269,15 +269,19 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None else row[0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the store's version, each in a transaction."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Apply every migration newer than the store's version, each in a transaction.
+
+    ``upto`` stops at that version: a store as an older release left it, for
+    testing the migrations that follow.
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
     have = current_version(con) or 0
-    pending = [m for m in _migrations() if m[0] > have]
+    pending = [m for m in _migrations() if m[0] > have and (upto is None or m[0] <= upto)]
     # The derived tables are refilled once, with the last migration in the run that
     # needs it: the derived code reads today's schema, which earlier steps lack.
     refill = max((v for v, _, _ in pending if v in DERIVED_FROM), default=None)

@@ -8,7 +8,7 @@ import duckdb
 
 from metrics.framework import Reference
 from metrics.periods import period_label
-from metrics.store import Store, load_reference_tables, new_batch
+from metrics.store import Store, load_reference_tables, migrate
 
 INSERT = "INSERT INTO observation VALUES (" + ", ".join(["?"] * 17) + ")"
 HISTORY = "INSERT INTO observation_history BY NAME SELECT * REPLACE (? AS period_label), ? AS superseded_by FROM observation LIMIT 1"
@@ -29,16 +29,17 @@ POOLED = [  # three-year ranges stay as published
 
 
 def _old_store(path: Path, reference: Reference) -> None:
-    s = Store(path)
-    with s.transaction() as cur:
-        load_reference_tables(cur, reference)
-        batch = new_batch(cur, "old.csv", "test", "tester")
+    """A store as release 10 of the schema left it, holding the labels each file used."""
+    with duckdb.connect(str(path)) as con:
+        assert migrate(con, upto=10) == 10
+        con.execute("BEGIN TRANSACTION")
+        load_reference_tables(con, reference)
+        con.execute("INSERT INTO import_batch (batch_id, source_file, format, imported_by) VALUES (1, 'old.csv', 'test', 'tester')")
         for iid, area, year, label in OLD_ROWS + POOLED:
-            cur.execute(INSERT, [iid, area, year, label, "all", "persons", "", 5, 100, 5.0,
-                                 None, None, None, None, False, None, batch])
-        cur.execute(HISTORY, ["2023/24", batch])
-        cur.execute("DELETE FROM schema_version WHERE version >= 11")
-    s.close()
+            con.execute(INSERT, [iid, area, year, label, "all", "persons", "", 5, 100, 5.0,
+                                 None, None, None, None, False, None, 1])
+        con.execute(HISTORY, ["2023/24", 1])
+        con.execute("COMMIT")
 
 
 def test_migration_gives_each_single_period_its_types_label(tmp_path: Path, reference: Reference) -> None:
