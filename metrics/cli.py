@@ -251,6 +251,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_changes(args: argparse.Namespace) -> int:
+    """What changed for an area since an earlier data version (a batch, or the data on a date)."""
+    import datetime as dt
+
+    from metrics.changes import changes_since, changes_table, version_at, versions
+    from metrics.results import Selection
+
+    with Store(_db(args), read_only=True) as store:
+        if args.since_batch is not None:
+            found = [v for v in versions(store) if v.batch_id == args.since_batch]
+            if not found:
+                raise ValueError(f"no committed import batch {args.since_batch} (see jar history)")
+            since = found[0]
+        else:
+            try:
+                day = dt.date.fromisoformat(args.since)
+            except ValueError as exc:
+                raise ValueError(f"--since {args.since!r}: give a date as YYYY-MM-DD") from exc
+            since = version_at(store, day)
+            if since is None:
+                raise ValueError(f"the store held no data on {day:%d %B %Y}: its first import came later")
+        sel = Selection(args.area, args.benchmark, None, args.group)  # type: ignore[arg-type]
+        changes = changes_since(store, sel, since.batch_id)
+    print(f"Changes for {args.area} against {sel.benchmark} since {since.label}: {len(changes)}")
+    if not changes.empty:
+        print(changes_table(changes).to_string(index=False))
+    return 0
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     """The publishers' APIs into the store: every series validated before any is written."""
     from metrics.fetch import SERIES_FILE, fetch, parse_since
@@ -547,6 +576,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="copy users, audit log, reviews, judgements and batches into PostgreSQL")
     p.add_argument("--dry-run", action="store_true", help="check and count, then write nothing")
     p.set_defaults(func=cmd_migrate_shared)
+
+    p = sub.add_parser("changes", parents=[common],
+                       help="what changed for an area since an earlier data version (new figures, comparisons, "
+                            "bands, red-reds, revisions)")
+    p.add_argument("--area", required=True, help="area code, e.g. E06000020")
+    since = p.add_mutually_exclusive_group(required=True)
+    since.add_argument("--since", help="a date (YYYY-MM-DD): the data as the last import before it left them")
+    since.add_argument("--since-batch", type=int, help="an import batch (see jar history)")
+    p.add_argument("--benchmark", default="england",
+                   choices=["england", "region", "neighbours", "parent", "good_or_outstanding"])
+    p.add_argument("--group", default="all", help="client group (default: all children)")
+    p.set_defaults(func=cmd_changes)
 
     p = sub.add_parser("pack", parents=[common], help="write the pre-inspection data pack (PDF or XLSX)")
     p.add_argument("--area", required=True, help="area code, e.g. E06000020")
