@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, ofsted, results, summary, weak_areas
+from metrics import catalogue, changes, ofsted, results, summary, weak_areas
 from metrics.results import Selection
 
 
@@ -108,3 +108,23 @@ def _board_summary(data_key: str, sel: Selection) -> summary.Summary:
 def board_summary(sel: Selection) -> summary.Summary:
     """The plain-English summary of the area's results (:mod:`metrics.summary`)."""
     return _board_summary(version(), sel)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _versions(data_key: str) -> list[changes.Version]:
+    return changes.versions(get_store())
+
+
+def versions() -> list[changes.Version]:
+    """The store's data versions (committed imports), newest first."""
+    return _versions(version())
+
+
+@st.cache_data(max_entries=32, show_spinner="Rebuilding the data as they were…")
+def _changes(data_key: str, sel: Selection, batch_id: int) -> pd.DataFrame:
+    return changes.changes_since(get_store(), sel, batch_id)
+
+
+def changes_since(sel: Selection, batch_id: int) -> pd.DataFrame:
+    """What changed for ``sel`` since the data after ``batch_id`` (:mod:`metrics.changes`)."""
+    return _changes(version(), sel, batch_id)

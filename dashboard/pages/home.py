@@ -15,8 +15,9 @@ from dashboard.components import (
     ofsted_summary,
 )
 from dashboard.format import COMPARISON_TEXT, TREND_TEXT
-from dashboard.selection import selection_bar
+from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
+from metrics.changes import changes_table
 from metrics.results import OUTCOME_COUNT_WORDS, OUTCOME_LISTS, outcome_lists, outcome_scorecard
 
 # Long names wrap instead of being cut off with "…", at any width; the five cards
@@ -46,6 +47,29 @@ here = st.query_params.to_dict()  # the current selection, carried into every li
 
 st.header(f"{area_name}: summary for the board")
 board_summary(cache.board_summary(sel), here, f"{sel.area_code}_{sel.period_year or 'latest'}")
+
+st.header("What changed since an earlier data version")
+known = {str(v.batch_id): v.label for v in cache.versions()}
+asked = param("since", "")
+since = st.selectbox(
+    "Compare with the data as this import left them", list(known), format_func=known.get,
+    index=list(known).index(asked) if asked in known else None, placeholder="Choose an import (a data version)",
+    key="since", help="Each import is a data version: choose the last one before your previous board meeting.")
+if since is None:
+    st.caption("Choose an import to list new figures, changed comparisons, band moves, new and resolved "
+               "'worse and getting worse' indicators, and earlier figures the publishers revised.")
+else:
+    if since != asked:
+        remember(since=since)
+    moved = cache.changes_since(sel, int(since))
+    if moved.empty:
+        st.info("Nothing changed for this selection since that import.", icon=":material/info:")
+    else:
+        # every change in view, no scrolling box inside the page
+        with st.container(key="changes"):
+            st.dataframe(changes_table(moved), hide_index=True, height=min(38 + 35 * len(moved), 2000))
+        download_csv(changes_table(moved), f"{sel.area_code}_changes_since_batch_{since}.csv",
+                     label="Download the changes (CSV)")
 
 st.header(f"{area_name}: the five Every Child Matters outcomes")
 ofsted_summary(cache.inspections(sel.area_code))

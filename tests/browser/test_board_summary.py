@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
+from metrics.changes import changes_since, changes_table
 from metrics.results import Selection
 from metrics.store import Store
 from metrics.summary import area_summary
-from tests.browser.helpers import assert_no_serious_violations, download_buttons, wait_for_app
+from tests.browser.helpers import (
+    assert_no_serious_violations,
+    download_buttons,
+    grid,
+    keyed,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +53,25 @@ def test_a_sentence_link_opens_its_figures_for_the_same_selection(published_serv
     page.wait_for_url(re.compile(r"/trends\?"))
     wait_for_app(page)
     assert page.get_by_role("heading", name=re.compile("Trend")).count() >= 1
+
+
+def test_what_changed_lists_every_change_since_the_chosen_import(published_server: str, page,
+                                                                 published_db: Path) -> None:
+    with Store(published_db, read_only=True) as store:
+        expected = changes_table(changes_since(store, Selection(AREA), 3))
+    assert not expected.empty
+    page.goto(published_server + URL + "&since=3")
+    wait_for_app(page)
+    shown = grid(keyed(page, "changes"))
+    assert len(shown) == len(expected)
+    assert [r["Indicator"] for r in shown] == list(expected["Indicator"])
+    assert [r["Now"] for r in shown] == list(expected["Now"])
+    assert "Download the changes (CSV)" in download_buttons(page)
+    assert_no_serious_violations(page)
+
+
+def test_what_changed_asks_for_a_version_first(published_server: str, page) -> None:
+    page.goto(published_server + URL)
+    wait_for_app(page)
+    assert page.get_by_text("Choose an import to list new figures").count() == 1
+    assert keyed(page, "changes").count() == 0  # nothing is worked out until a version is chosen
