@@ -55,6 +55,29 @@ indicator for that one period (indicators without a figure for it are then blank
 """
 )
 
+st.header("The summary for the board, and what changed")
+st.markdown(
+    """
+The *Outcome scorecard* opens with a **summary in plain English**, written from the statistics on
+the page (no language model): how many indicators are significantly worse, better or similar, the
+outcome with most worse, each indicator that is both worse and getting worse, what is getting
+significantly better, the largest gaps between a client group and all children, and Ofsted's
+latest judgement. Every sentence gives its figures and what they are compared with, and links to
+the page that shows them. "Significantly" is said only where a test found it: the figure's
+confidence interval does not include the comparator's value, or the trend over the latest five
+periods is significant. Figures with no confidence interval are never called better or worse. The
+summary downloads as Markdown or a Word document to paste into a board paper, and is the first page
+of the data pack.
+
+**What changed since an earlier data version.** Each import is a data version. Choose the last
+import before your previous board meeting and the scorecard lists, for the selected area and
+benchmark: indicators with a new period (with the figure it replaces), comparisons that changed
+(similar to worse...), band moves, indicators newly worse and getting worse or no longer so, and
+earlier figures a publisher revised, each with the old and the new figure. The same list is printed
+by `jar changes --area E06000020 --since 2026-09-01`.
+"""
+)
+
 st.header("Which data you are looking at")
 st.markdown(
     """
