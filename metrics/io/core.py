@@ -407,6 +407,27 @@ def _canonical_labels(cur: duckdb.DuckDBPyConnection, source: Source) -> None:
     cur.unregister("_relabel")
 
 
+#: Words a reader brings with the indicators it adds (LAIT's data dictionary): shown on
+#: pages and written into every export, so checked as the rows' own text is.
+NEW_INDICATOR_TEXT = ("short_title", "title", "definition", "numerator_definition", "denominator_definition",
+                      "unit", "source")
+
+
+def _refuse_formula_titles(source: Source) -> None:
+    new = source.new_indicators
+    assert new is not None
+    faults = []
+    for col in NEW_INDICATOR_TEXT:
+        if col not in new:
+            continue
+        text = new[col].astype("string").fillna("")
+        for iid, value in zip(new["indicator_id"][text.str.startswith(FORMULA_START)],
+                              text[text.str.startswith(FORMULA_START)], strict=True):
+            faults.append(Fault(source.name, None, col, value, f"{FORMULA_RULE} (indicator {iid}'s {col})"))
+    if faults:
+        raise ImportFailed(faults)
+
+
 def import_source(
     store: Store,
     source: Source,
@@ -431,6 +452,7 @@ def import_source(
         "SELECT indicator_id, value_type, multiplier, disclosure_threshold FROM indicator"
     ).set_index("indicator_id")
     if source.new_indicators is not None and not source.new_indicators.empty:
+        _refuse_formula_titles(source)
         extra = source.new_indicators.set_index("indicator_id")[
             ["value_type", "multiplier", "disclosure_threshold"]
         ]

@@ -465,6 +465,19 @@ def _lait_file(tmp_path: Path, store: Store, **columns: object) -> Path:
     return path
 
 
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"https://attacker.example\",\"x\")", "@SUM(A1:A9)", "+1+cmd|' /C calc'!A0"],
+                         ids=["hyperlink", "at", "plus"])
+def test_a_lait_measure_titled_like_a_formula_is_refused(store: Store, checksum: dict, tmp_path: Path,
+                                                         title: str) -> None:
+    """A measure the catalogue lacks becomes an indicator named by the file; that name reaches every
+    page and export, so it is refused as the rows' own text would be."""
+    path = _lait_file(tmp_path, store, Short_Desc="Not_in_the_catalogue", Data_item=title)
+    with pytest.raises(ImportFailed) as exc:
+        import_source(store, open_source(store, path))
+    assert any(f.value == title and "formula" in f.rule for f in exc.value.faults), [str(f) for f in exc.value.faults]
+    assert store_checksum(store) == checksum
+
+
 def _cli_fault(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     code = main(argv)
     err = capsys.readouterr().err
