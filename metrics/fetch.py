@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 
 from metrics.auth import User, authorise
 from metrics.framework import REPO_ROOT
@@ -62,6 +62,7 @@ from metrics.io.dfe import GEOGRAPHY, MappingRow, read_mapping
 from metrics.io.faults import Fault, ImportFailed, printable
 from metrics.io.fingertips import REQUIRED as FINGERTIPS_REQUIRED
 from metrics.io.rules import MAX_FILE_BYTES
+from metrics.io.values import MappingFileRow
 from metrics.store import BatchOrigin, Store
 
 SERIES_FILE = REPO_ROOT / "data" / "fetch_series.csv"
@@ -98,10 +99,8 @@ def _split(value: object) -> list[str]:
     return [p.strip() for p in str(value).split(";") if p.strip()]
 
 
-class FetchSeries(BaseModel):
+class FetchSeries(MappingFileRow):
     """One row of ``data/fetch_series.csv``: one publisher's series and how it is imported."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     series_id: str
     publisher: Literal["fingertips", "ees"]
@@ -120,13 +119,6 @@ class FetchSeries(BaseModel):
     manual_url: str | None = None  # where a person downloads the file by hand
     comment: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blanks(cls, raw: object) -> object:
-        # A blank cell means "use the default", as everywhere in data/.
-        if not isinstance(raw, dict):
-            return raw
-        return {k: v for k, v in raw.items() if k is not None and not (isinstance(v, str) and v.strip() == "")}
 
     @field_validator("fingertips_ids", "area_types", mode="before")
     @classmethod

@@ -60,19 +60,21 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
 from metrics.catalogue import la_codes_by_number
 from metrics.display import round_half_up
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import (
+    MappingFileRow,
     check_header,
     locate_decode_error,
     number_rule,
     parse_numbers,
     parse_period,
     ragged_rows,
+    read_mapping_rows,
 )
 from metrics.periods import period_label
 from metrics.store import Store
@@ -104,10 +106,8 @@ def parse_filters(text: str | None) -> dict[str, str]:
     return out
 
 
-class MappingRow(BaseModel):
+class MappingRow(MappingFileRow):
     """One line of a DfE mapping file: where one indicator's figures are in the file."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     indicator_id: str
     client_group_id: str = "all"
@@ -127,13 +127,6 @@ class MappingRow(BaseModel):
     denominator_lag: int = 0
     comment: str | None = None  # free text for the reader of the mapping file
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blanks(cls, raw: object) -> object:
-        # A blank cell means "use the default", as everywhere in data/.
-        if not isinstance(raw, dict):
-            return raw
-        return {k: v for k, v in raw.items() if k is not None and not (isinstance(v, str) and v.strip() == "")}
 
     @field_validator("filters", "denominator_filters", mode="before")
     @classmethod
@@ -166,30 +159,7 @@ class MappingRow(BaseModel):
 
 def read_mapping(path: Path) -> tuple[list[tuple[int, MappingRow]], list[Fault]]:
     """The mapping file's rows (with their line numbers), or faults naming the line."""
-    rows: list[tuple[int, MappingRow]] = []
-    faults: list[Fault] = []
-    if not path.is_file():  # a folder too: never an IsADirectoryError
-        return rows, [Fault(path.name, None, None, None, "mapping file not found")]
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return rows, [locate_decode_error(path)]
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
-            return rows, [Fault(path.name, 1, None, None, "mapping file lacks an indicator_id column")]
-        for line, raw in enumerate(reader, start=2):
-            if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-                continue
-            try:
-                rows.append((line, MappingRow.model_validate(raw)))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    col = ".".join(str(p) for p in err["loc"]) or None
-                    faults.append(Fault(path.name, line, col, raw.get(col) if col else None, err["msg"]))
-    if not rows and not faults:
-        faults.append(Fault(path.name, None, None, None, "mapping file has no rows"))
-    return rows, faults
+    return read_mapping_rows(path, MappingRow)
 
 
 def open_dfe(path: Path | str, store: Store, mapping: Path | str) -> Source:

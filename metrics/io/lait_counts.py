@@ -33,20 +33,19 @@ kept in history). Areas and periods are read as the LAIT reader reads them.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import model_validator
 
 from metrics.display import round_half_up
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.lait import REQUIRED, area_lookup, read_lait_period
-from metrics.io.values import locate_decode_error, number_rule, parse_numbers
+from metrics.io.values import MappingFileRow, number_rule, parse_numbers, read_mapping_rows
 from metrics.store import Store
 
 COMPUTABLE = ("proportion", "crude_rate")
@@ -57,10 +56,8 @@ COLUMNS = {
 ROLES = ("value", "count", "denominator")
 
 
-class LaitCountsRow(BaseModel):
+class LaitCountsRow(MappingFileRow):
     """One line of ``lait_counts.csv``: the three LAIT measures behind one indicator."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     indicator_id: str
     client_group_id: str | None = None
@@ -69,12 +66,6 @@ class LaitCountsRow(BaseModel):
     denominator_measure: str
     comment: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _blanks(cls, raw: object) -> object:
-        if not isinstance(raw, dict):
-            return raw
-        return {k: v for k, v in raw.items() if k is not None and not (isinstance(v, str) and v.strip() == "")}
 
     @model_validator(mode="after")
     def _distinct(self) -> LaitCountsRow:
@@ -88,30 +79,7 @@ class LaitCountsRow(BaseModel):
 
 def read_counts_mapping(path: Path) -> tuple[list[tuple[int, LaitCountsRow]], list[Fault]]:
     """The mapping's rows with their line numbers, or faults naming line, column and value."""
-    rows: list[tuple[int, LaitCountsRow]] = []
-    faults: list[Fault] = []
-    if not path.is_file():
-        return rows, [Fault(path.name, None, None, None, "mapping file not found")]
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return rows, [locate_decode_error(path)]
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
-            return rows, [Fault(path.name, 1, None, None, "mapping file lacks an indicator_id column")]
-        for line, raw in enumerate(reader, start=2):
-            if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
-                continue
-            try:
-                rows.append((line, LaitCountsRow.model_validate(raw)))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    col = ".".join(str(p) for p in err["loc"]) or None
-                    faults.append(Fault(path.name, line, col, raw.get(col) if col else None, err["msg"]))
-    if not rows and not faults:
-        faults.append(Fault(path.name, None, None, None, "mapping file has no rows"))
-    return rows, faults
+    return read_mapping_rows(path, LaitCountsRow)
 
 
 def mapped_measures(path: Path) -> list[str]:

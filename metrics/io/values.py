@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.rules import MAX_COLUMNS
@@ -191,3 +193,52 @@ def parse_period(text: object) -> tuple[int, str, str | None] | None:
         return int(s), s, qualifier
     return None
 
+
+
+class MappingFileRow(BaseModel):
+    """A row of a reviewed mapping file under ``data/``: known columns only, and a blank
+    cell means "use the default", as everywhere in ``data/``."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, raw: object) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        return {k: v for k, v in raw.items() if k is not None and not (isinstance(v, str) and v.strip() == "")}
+
+
+Row = TypeVar("Row", bound=MappingFileRow)
+
+
+def read_mapping_rows(path: Path, model: type[Row]) -> tuple[list[tuple[int, Row]], list[Fault]]:
+    """A mapping file's rows with their line numbers, or faults naming line, column and value.
+
+    Blank lines are skipped; a file that is missing, not UTF-8, without an
+    ``indicator_id`` column or without rows is one fault, never a traceback.
+    """
+    rows: list[tuple[int, Row]] = []
+    faults: list[Fault] = []
+    if not path.is_file():  # a folder too: never an IsADirectoryError
+        return rows, [Fault(path.name, None, None, None, "mapping file not found")]
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return rows, [locate_decode_error(path)]
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
+            return rows, [Fault(path.name, 1, None, None, "mapping file lacks an indicator_id column")]
+        for line, raw in enumerate(reader, start=2):
+            if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
+                continue
+            try:
+                rows.append((line, model.model_validate(raw)))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    col = ".".join(str(p) for p in err["loc"]) or None
+                    faults.append(Fault(path.name, line, col, raw.get(col) if col else None, err["msg"]))
+    if not rows and not faults:
+        faults.append(Fault(path.name, None, None, None, "mapping file has no rows"))
+    return rows, faults
