@@ -56,8 +56,8 @@ class SnapshotSource(BaseModel):
     #: The reader that imports it; ``lait_dictionary`` is read by the LAIT reader beside its data.
     #: ``lait_counts`` reads the counts and denominators LAIT publishes beside a rate
     #: (its extract keeps only the measures its mapping names).
-    format: Literal["lait", "lait_dictionary", "lait_counts", "dfe", "fingertips", "neighbours", "denominators",
-                    "ofsted"]
+    format: Literal["lait", "lait_dictionary", "lait_counts", "dfe", "fingertips", "fingertips_tidy", "neighbours",
+                    "denominators", "ofsted"]
     #: The publisher's file name: the extract is written back under this name.
     file: str
     #: How the extract is written back: as the publisher published it.
