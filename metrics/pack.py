@@ -332,7 +332,8 @@ def collect_pack(store: Store, area_code: str, period_year: int | None = None,
         outcomes=list(outcomes.itertuples(index=False, name=None)),
         ofsted=inspections(store, area_code) if info["area_type"] == "la" else [],
         summary=summarise(str(info["name"]), sel, res, groups,
-                          latest_inspection(store, area_code) if info["area_type"] == "la" else None),
+                          latest_inspection(store, area_code) if info["area_type"] == "la" else None,
+                          str(info["area_type"])),
     )
 
 

@@ -252,11 +252,12 @@ def outcome_sentences(results: pd.DataFrame, outcome_id: str, bench: str) -> lis
 
 
 def summarise(area_name: str, sel: Selection, results: pd.DataFrame, groups: pd.DataFrame | None = None,
-              inspection: Inspection | None = None) -> Summary:
+              inspection: Inspection | None = None, area_type: str = "la") -> Summary:
     """The summary of an area's results (:func:`metrics.results.area_results`) for ``sel``.
 
     ``groups``: :func:`metrics.subgroups.client_group_results` for the same selection;
-    ``inspection``: the area's latest Ofsted inspection.
+    ``inspection``: the area's latest Ofsted inspection (Ofsted inspects LAs only, so
+    other areas get no sentence about it).
     """
     r = _visible(results)
     if r.empty:
@@ -264,8 +265,13 @@ def summarise(area_name: str, sel: Selection, results: pd.DataFrame, groups: pd.
                        [Sentence(f"No figures are held for {area_name} for this selection.", "home")], {}, {}, "")
     bench = str(results["benchmark_name"].dropna().iloc[0]) if results["benchmark_name"].notna().any() else "England"
     when = sel.period_text if sel.period_year else "latest available figures"
-    sentences = [*_lead(area_name, when, bench, r), *_most_worse(r, bench), *_red_red(r, bench),
-                 *_improving(r), *_group_gaps(groups), *_ofsted(area_name, inspection)]
+    if area_type == "england" and sel.benchmark == "england":
+        lead = [Sentence("England is what every other area is compared with here, so its own figures are not "
+                         "tested against it: choose another area, or see how client groups compare below.", "home")]
+    else:
+        lead = [*_lead(area_name, when, bench, r), *_most_worse(r, bench), *_red_red(r, bench)]
+    sentences = [*lead, *_improving(r), *_group_gaps(groups),
+                 *(_ofsted(area_name, inspection) if area_type == "la" else [])]
     order = list(pd.unique(results["outcome_id"]))
     names = dict(zip(results["outcome_id"], results["outcome_name"], strict=True))
     outcomes = {str(o): outcome_sentences(results, str(o), bench) for o in order}
@@ -280,8 +286,10 @@ def summarise(area_name: str, sel: Selection, results: pd.DataFrame, groups: pd.
 def area_summary(store: Store, sel: Selection) -> Summary:
     """:func:`summarise` with its inputs read from ``store``."""
     info = area_infos(store, [sel.area_code]).get(sel.area_code, {})
+    area_type = str(info.get("area_type", "la"))
     return summarise(str(info.get("name", sel.area_code)), sel, area_results(store, sel),
-                     client_group_results(store, sel), latest_inspection(store, sel.area_code))
+                     client_group_results(store, sel),
+                     latest_inspection(store, sel.area_code) if area_type == "la" else None, area_type)
 
 
 _MARKDOWN_ACTIVE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>!#|"})

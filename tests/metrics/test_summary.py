@@ -226,3 +226,11 @@ def test_each_outcome_paragraph_counts_what_the_tests_found(frame: pd.DataFrame)
             assert ("none of the" in first or "is not significantly" in first) and f"{tested} tested" in first
         else:
             assert f"{worse} of {tested} tested" in first and f"and {better} significantly better" in first
+
+
+def test_england_is_not_tested_against_itself_and_only_las_get_an_ofsted_sentence(published: Store) -> None:
+    england = [s.text for s in area_summary(published, Selection(area_code="E92000001")).sentences]
+    assert "not tested against it" in england[0] and not any("tested against England," in t for t in england)
+    region = [s.text for s in area_summary(published, Selection(area_code="E12000005")).sentences]
+    assert region[0].startswith("West Midlands, latest available figures: of ")
+    assert not any("Ofsted" in t for t in england + region)
