@@ -166,7 +166,7 @@ class Relations:
 
 
 def _smallest_members(rel: Relations, wanted: np.ndarray, choosable: np.ndarray,
-                      count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      count: np.ndarray, parts_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(cell, relation) of the member to hide in each wanted relation, where one is choosable.
 
     The GSS choice: the smallest non-zero count, a part before the total (hiding the
@@ -174,6 +174,8 @@ def _smallest_members(rel: Relations, wanted: np.ndarray, choosable: np.ndarray,
     on ties the first cell.
     """
     sel = wanted[rel.relation] & choosable[rel.cell]
+    if parts_only:
+        sel &= ~rel.total
     if not sel.any():
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     r, c, t = rel.relation[sel], rel.cell[sel], rel.total[sel]
@@ -191,12 +193,20 @@ def complementary_suppression(
     """(hidden mask, the relation that forced each secondary cell or -1) over many relations at once.
 
     The GSS rule applied to every additive relation together, iterated to a fixed
-    point: while a relation has exactly one member a reader cannot see (counting
-    absent members) and that member is hidden, the smallest other member is hidden
-    too (:func:`_smallest_members`). ``unknown`` marks cells with no published
-    count (missing, and not derivable from value and denominator): when such a cell
-    is the only unseen member of a relation a reader can work it out, so it counts
-    as seen from then on. Each pass is a few numpy operations over the memberships.
+    point. A relation needs one more hidden cell when
+
+    * exactly one of its members is unseen by a reader (counting absent members)
+      and that member is hidden: subtraction gives it back; or
+    * exactly one of its parts is unseen and that part is hidden, the rule of
+      :func:`secondary_suppression` ("at least two suppressed cells among the
+      parts"): a hidden total protects a lone part only while the total stays
+      underivable, and around a total of 1 or 2 the other parts are often zeros.
+
+    The smallest seen member is hidden, a part before the total
+    (:func:`_smallest_members`). ``unknown`` marks cells with no published count
+    (missing, and not derivable from value and denominator): when such a cell is
+    the only unseen member of a relation a reader can work it out, so it counts as
+    seen from then on. Each pass is a few numpy operations over the memberships.
 
     The rule alone does not stop every linear combination (three relations in a
     cycle can pin down a cell each holds twice); :func:`protect_by_recovery_check`
@@ -206,24 +216,39 @@ def complementary_suppression(
     hidden = np.asarray(primary, dtype=bool).copy()
     seen = ~hidden & ~np.asarray(unknown, dtype=bool)
     forced = np.full(len(hidden), -1, dtype=np.int64)
-    stuck = np.zeros(relations.n_relations, dtype=bool)  # exposed, with nothing left to hide
+    n_rel = relations.n_relations
+    has_total = np.bincount(relations.relation[relations.total], minlength=n_rel) > 0
+    absent_parts = relations.absent - ~has_total
+    part = ~relations.total
+    # Relations found exposed with nothing left to hide (never on real tables).
+    stuck = np.zeros(n_rel, dtype=bool)
+    stuck_parts = np.zeros(n_rel, dtype=bool)
     while True:
         unseen_member = ~seen[relations.cell]
-        n_unseen = np.bincount(relations.relation, weights=unseen_member,
-                               minlength=relations.n_relations) + relations.absent
+        n_unseen = np.bincount(relations.relation, weights=unseen_member, minlength=n_rel) + relations.absent
         single = (n_unseen == 1)[relations.relation] & unseen_member
         cells = relations.cell[single]
         derivable = cells[~hidden[cells]]
-        exposed = np.zeros(relations.n_relations, dtype=bool)
+        exposed = np.zeros(n_rel, dtype=bool)
         exposed[relations.relation[single][hidden[cells]]] = True
         exposed &= ~stuck
-        if not derivable.size and not exposed.any():
+        unseen_part = unseen_member & part
+        n_unseen_parts = np.bincount(relations.relation, weights=unseen_part, minlength=n_rel) + absent_parts
+        lone = (n_unseen_parts == 1)[relations.relation] & unseen_part & hidden[relations.cell]
+        lone_part = np.zeros(n_rel, dtype=bool)
+        lone_part[relations.relation[lone]] = True
+        lone_part &= ~stuck_parts & ~exposed
+        if not derivable.size and not exposed.any() and not lone_part.any():
             return hidden, forced
         seen[derivable] = True
         choosable = seen & np.isfinite(n)
         chosen, by = _smallest_members(relations, exposed, choosable, n)
+        also, also_by = _smallest_members(relations, lone_part, choosable, n, parts_only=True)
         stuck |= exposed
         stuck[by] = False
+        stuck_parts |= lone_part
+        stuck_parts[also_by] = False
+        chosen, by = np.concatenate([chosen, also]), np.concatenate([by, also_by])
         hidden[chosen] = True
         seen[chosen] = False
         forced[chosen] = by
