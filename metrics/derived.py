@@ -80,40 +80,15 @@ _SEXES = ("persons", "male", "female")
 
 _BY_AREA = "indicator_id, period_year, client_group_id, sex, category"
 _BY_SEX = "indicator_id, area_code, period_year, client_group_id, category"
-_KEY_COLS = ", ".join(KEY)
-_SAME_KEY = " AND ".join(f"o.{k} = m.{k}" for k in KEY)
 #: One row per observation in storage order (``rowid``: ties go to the first row),
-#: then one per cell a relation has but the store lacks (an area or a sex with no
-#: row: unknown to readers, but derivable like any missing figure, and the same
-#: cell in every relation it is in), with the integer codes the relations are
-#: built from. Slices are numbered by a join with their distinct values, not a
-#: window sort: a third of the time. Fixed text; the value-type lists are parameters.
+#: with the integer codes the relations are built from. Slices are numbered by a
+#: join with their distinct values, not a window sort: a third of the time.
+#: Fixed text; the value-type lists are parameters.
 CELLS_SQL = f"""
 WITH areas AS (SELECT area_code, parent_code, row_number() OVER (ORDER BY area_code) - 1 AS area_no FROM area),
-counted AS (SELECT o.* FROM observation o JOIN indicator i USING (indicator_id)
-            WHERE NOT list_contains(?::VARCHAR[], i.value_type)),
-family AS (
-    SELECT DISTINCT o.indicator_id, o.period_year, o.client_group_id, o.sex, o.category, a.parent_code
-    FROM counted o JOIN area a USING (area_code) WHERE a.parent_code IS NOT NULL),
-wanted AS (
-    SELECT f.indicator_id, m.area_code, f.period_year, f.client_group_id, f.sex, f.category
-    FROM family f JOIN area m ON m.parent_code = f.parent_code
-    UNION
-    SELECT indicator_id, parent_code, period_year, client_group_id, sex, category FROM family
-    UNION
-    SELECT g.indicator_id, g.area_code, g.period_year, g.client_group_id, x.sex, g.category
-    FROM (SELECT {_BY_SEX} FROM counted WHERE sex IN ('persons', 'male', 'female')
-          GROUP BY ALL HAVING count(*) > 1) g
-    CROSS JOIN (VALUES ('persons'), ('male'), ('female')) x(sex)),
-missing AS (SELECT m.* FROM wanted m WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {_SAME_KEY})),
-cells AS (
-    SELECT o.rowid AS cell, FALSE AS virtual, {_KEY_COLS}, o.count, o.value, o.denominator, o.suppressed
-    FROM observation o
-    UNION ALL
-    SELECT -1, TRUE, {_KEY_COLS}, NULL, NULL, NULL, FALSE FROM missing),
-by_area AS (SELECT *, row_number() OVER () - 1 AS slice_by_area FROM (SELECT DISTINCT {_BY_AREA} FROM cells)),
-by_sex AS (SELECT *, row_number() OVER () - 1 AS slice_by_sex FROM (SELECT DISTINCT {_BY_SEX} FROM cells))
-SELECT o.cell, o.virtual, ba.slice_by_area, bs.slice_by_sex,
+by_area AS (SELECT *, row_number() OVER () - 1 AS slice_by_area FROM (SELECT DISTINCT {_BY_AREA} FROM observation)),
+by_sex AS (SELECT *, row_number() OVER () - 1 AS slice_by_sex FROM (SELECT DISTINCT {_BY_SEX} FROM observation))
+SELECT o.rowid AS cell, ba.slice_by_area, bs.slice_by_sex,
        coalesce(a.area_no, -1) AS area_no, coalesce(p.area_no, -1) AS parent_no,
        CASE o.sex WHEN 'persons' THEN 0 WHEN 'male' THEN 1 WHEN 'female' THEN 2 ELSE -1 END AS sex_no,
        CASE WHEN o.count IS NOT NULL THEN o.count
@@ -121,12 +96,12 @@ SELECT o.cell, o.virtual, ba.slice_by_area, bs.slice_by_sex,
             WHEN i.value_type = ? THEN o.value END AS seen_count,
        o.suppressed AS flagged, coalesce(i.disclosure_threshold, ?)::DOUBLE AS threshold,
        NOT list_contains(?::VARCHAR[], i.value_type) AS additive
-FROM cells o JOIN indicator i USING (indicator_id)
+FROM observation o JOIN indicator i USING (indicator_id)
 JOIN by_area ba USING ({_BY_AREA})
 JOIN by_sex bs USING ({_BY_SEX})
 LEFT JOIN areas a ON a.area_code = o.area_code
 LEFT JOIN areas p ON p.area_code = a.parent_code
-ORDER BY o.virtual, o.cell, {_KEY_COLS}
+ORDER BY o.rowid
 """
 KEYS_SQL = f"""
 SELECT {", ".join(f"o.{k}" for k in KEY)}, h.reason, h.relation
@@ -153,8 +128,8 @@ def hidden_cells(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (tests/metrics/test_disclosure_recovery.py) includes it and checks that.
     Category breakdowns are not assumed to add up to their total.
     """
-    c = cur.execute(CELLS_SQL, [sorted(_NOT_ADDITIVE), sorted(_COUNT_FROM_VALUE), ValueType.COUNT.value,
-                                DEFAULT_DISCLOSURE_THRESHOLD, sorted(_NOT_ADDITIVE)]).fetchnumpy()
+    c = cur.execute(CELLS_SQL, [sorted(_COUNT_FROM_VALUE), ValueType.COUNT.value, DEFAULT_DISCLOSURE_THRESHOLD,
+                                sorted(_NOT_ADDITIVE)]).fetchnumpy()
     if not len(c["cell"]):
         return pd.DataFrame(columns=[*KEY, "reason", "relation"])
     # DuckDB hands NULLs back as masked arrays.
@@ -170,7 +145,7 @@ def hidden_cells(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             n_children[number[parent]] += 1
     relations, described = _relations(c, n_children, codes)
     hidden, forced = protect_by_recovery_check(seen_count, primary, ~np.isfinite(seen_count), relations)
-    rows = np.flatnonzero(hidden & ~np.asarray(c["virtual"], dtype=bool))  # a virtual cell has no count to hide
+    rows = np.flatnonzero(hidden)
     secondary = ~primary[rows]
     found = pd.DataFrame({
         "row_id": c["cell"][rows],
