@@ -136,14 +136,9 @@ def hidden_cells(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     seen_count = np.ma.filled(np.ma.asarray(c["seen_count"], dtype=float), np.nan)
     flagged = np.ma.filled(np.ma.asarray(c["flagged"], dtype=bool), False)
     primary = flagged | np.asarray(suppress(seen_count, c["threshold"].astype(float)), dtype=bool)
-    areas = cur.execute("SELECT area_code, parent_code FROM area ORDER BY area_code").fetchall()
-    codes = np.array([a for a, _ in areas], dtype=object)
-    number = {a: n for n, a in enumerate(codes)}
-    n_children = np.zeros(len(codes) + 1, dtype=np.int64)  # the last slot: no parent
-    for _, parent in areas:
-        if parent in number:
-            n_children[number[parent]] += 1
-    relations, described = _relations(c, n_children, codes)
+    codes = np.array([a for (a,) in cur.execute("SELECT area_code FROM area ORDER BY area_code").fetchall()],
+                     dtype=object)
+    relations, described = _relations(c, codes)
     hidden, forced = protect_by_recovery_check(seen_count, primary, ~np.isfinite(seen_count), relations)
     rows = np.flatnonzero(hidden)
     secondary = ~primary[rows]
@@ -159,8 +154,7 @@ def hidden_cells(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         cur.unregister("_hidden")
 
 
-def _relations(c: dict[str, np.ndarray], n_children: np.ndarray,
-               codes: np.ndarray) -> tuple[Relations, Callable[[int], str | None]]:
+def _relations(c: dict[str, np.ndarray], codes: np.ndarray) -> tuple[Relations, Callable[[int], str | None]]:
     """The area-hierarchy and sex relations between the cells (see :func:`hidden_cells`)."""
     cell = np.arange(len(c["cell"]), dtype=np.int64)  # positions; c["cell"] holds the rowids
     additive = np.asarray(c["additive"], dtype=bool)
@@ -174,17 +168,12 @@ def _relations(c: dict[str, np.ndarray], n_children: np.ndarray,
     pos = np.searchsorted(h_keys, own_key)
     is_total = additive & (pos < len(h_keys)) & (h_keys[np.minimum(pos, len(h_keys) - 1)] == own_key)
     h_parent = h_keys % n_areas
-    present = np.bincount(h_rel, minlength=len(h_keys))
-    has_total = np.zeros(len(h_keys), dtype=bool)
-    has_total[pos[is_total]] = True
-    h_absent = np.maximum(n_children[h_parent] - present, 0) + ~has_total
     # Sex: one relation per slice with more than its persons row, persons the total.
     sexed = additive & (c["sex_no"] >= 0)
     s_slice = c["slice_by_sex"].astype(np.int64)
     size = np.bincount(s_slice[sexed], minlength=int(s_slice.max()) + 1)
     in_sex = sexed & (size[s_slice] > 1)
     s_keys, s_rel = np.unique(s_slice[in_sex], return_inverse=True)
-    s_absent = len(_SEXES) - np.bincount(s_rel, minlength=len(s_keys))
     s_area = np.zeros(len(s_keys), dtype=np.int64)
     s_area[s_rel] = area[in_sex]
     offset = len(h_keys)
@@ -193,7 +182,10 @@ def _relations(c: dict[str, np.ndarray], n_children: np.ndarray,
         relation=np.concatenate([h_rel, pos[is_total], offset + s_rel]).astype(np.int64),
         cell=np.concatenate([cell[part], cell[is_total], cell[in_sex]]),
         total=np.concatenate([np.zeros(part.sum(), dtype=bool), np.ones(is_total.sum(), dtype=bool), s_total]),
-        absent=np.concatenate([h_absent, s_absent]).astype(np.int64),
+        # A member with no row counts as seen, never as protection: a reader may take
+        # it for zero (publishers, like the demo, leave out a sex with no children),
+        # so cells are protected as if they knew it.
+        absent=np.zeros(len(h_keys) + len(s_keys), dtype=np.int64),
     )
 
     def described(r: int) -> str | None:
