@@ -101,7 +101,7 @@ def recoverable(cells: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Keys of the cells with no known count that the sums determine exactly."""
     m = sums(cells, areas).merge(cells, on=KEY, how="left")
     # Sums the reader can check must hold, or the checker is solving the wrong equations.
-    complete = m.groupby("sum_id")["known"].transform(lambda s: s.notna().all())
+    complete = m["known"].notna().groupby(m["sum_id"]).transform("all")
     resid = (m["coef"] * m["known"]).where(complete).groupby(m["sum_id"]).sum()
     assert np.allclose(resid, 0, atol=1e-6), "a published sum does not add up"
     unknown = m[m["known"].isna()].copy()
