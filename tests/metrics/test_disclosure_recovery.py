@@ -55,9 +55,13 @@ def read_export(path: Path) -> pd.DataFrame:
 
 
 def readers_counts(export: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
-    """Counts of the rows of count-based indicators, worked out from value and denominator where blank."""
+    """Counts of children (proportions, rates, counts), worked out from value and denominator where blank.
+
+    A mean's count is not a number of children and does not add up (the check in
+    :func:`recoverable` fails on the demo's means by sex), so means are left out.
+    """
     f = export.merge(indicators, on="indicator_id")
-    f = f[f["value_type"] != "score"].copy()
+    f = f[~f["value_type"].isin(["score", "mean"])].copy()  # counts of children only
     from_value = np.where(f["value_type"].isin(["proportion", "crude_rate"]),
                           f["value"] * f["denominator"] / f["multiplier"],
                           np.where(f["value_type"] == "count", f["value"], np.nan))
@@ -130,7 +134,7 @@ def protected(store: Store) -> pd.DataFrame:
     return store.df(
         """SELECT o.indicator_id, o.area_code, o.period_year, o.client_group_id, o.sex, o.category, o.count
            FROM observation o JOIN indicator i USING (indicator_id)
-           WHERE i.value_type <> 'score'
+           WHERE i.value_type NOT IN ('score', 'mean')
              AND (o.suppressed OR (o.count > 0 AND o.count < i.disclosure_threshold)
                   OR (o.count IS NULL AND i.value_type IN ('proportion', 'crude_rate')
                       AND o.value * o.denominator / i.multiplier > 0
