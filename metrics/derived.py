@@ -1,21 +1,25 @@
 """Tables derived from the observations, rebuilt in the transaction that changes them.
 
 Pages must cost what they show, not what the store holds (a national store with
-every download and breakdown is tens of millions of rows). Three tables make
+every download and breakdown is tens of millions of rows). Four tables make
 that so, each a pure function of ``observation``, ``indicator`` and ``area``:
 
+* ``observation_hidden``: every cell disclosure control hides, and why, decided
+  once over the whole store (:func:`hidden_cells`, migration 012);
 * ``ecm_observation``: the rows pages read (mapped indicators, persons, no
-  category), stored in page order (migration 005), with clusters' secondary
-  suppression applied once here, so a cluster's own profile, its trend, the
-  weak-areas list and the Clusters page all hide the same figures;
+  category), stored in page order (migration 005), with ``observation_hidden``
+  applied, so every page and every export hide the same figures;
 * ``ecm_national``: each indicator's LA quantiles per period and client group;
 * ``ecm_position``: each LA's quartile band and national rank (migration 006).
 
-:func:`refresh_derived` rebuilds all three from scratch inside the caller's
+:func:`refresh_derived` rebuilds all four from scratch inside the caller's
 transaction (demo build, import, rollback, migration), so they commit or roll
 back with the change that made them and cannot drift from their definition.
-A full rebuild, not an incremental one: about a second even for a store 50
-times the national demo, since it reads only ``ecm_observation``.
+A full rebuild, not an incremental one. The quantiles and positions read only
+``ecm_observation`` (about a second even for a store 50 times the national
+demo); disclosure control reads every observation, because a hidden cell must
+be safe against every published total, which costs a few seconds for the
+national demo's 800,000 rows and grows with the store.
 """
 
 from __future__ import annotations
@@ -78,7 +82,6 @@ KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "ca
 _NOT_ADDITIVE = frozenset({ValueType.SCORE.value, ValueType.MEAN.value})
 #: Value types whose value and denominator give the count back (value x denominator / multiplier).
 _COUNT_FROM_VALUE = frozenset({ValueType.PROPORTION.value, ValueType.CRUDE_RATE.value})
-_SEXES = ("persons", "male", "female")
 
 _BY_AREA = "indicator_id, period_year, client_group_id, sex, category"
 _BY_SEX = "indicator_id, area_code, period_year, client_group_id, category"
