@@ -254,7 +254,8 @@ def complementary_suppression(
         forced[chosen] = by
 
 
-def recoverable_cells(unseen: ArrayLike, relations: Relations, tol: float = 1e-9) -> np.ndarray:
+def recoverable_cells(unseen: ArrayLike, relations: Relations, tol: float = 1e-9,
+                      among: ArrayLike | None = None) -> np.ndarray:
     """Mask of unseen cells that the relations determine exactly (by linear algebra).
 
     A reader who knows every seen cell and every relation solves ``A x = b`` for
@@ -262,7 +263,9 @@ def recoverable_cells(unseen: ArrayLike, relations: Relations, tol: float = 1e-9
     Cell ``j`` is determined iff ``e_j`` lies in the row space of ``A``, that is iff
     every null-space vector of ``A`` is zero at ``j``. Computed per connected
     component of unseen cells (numpy SVD), since relations sharing no unseen cell
-    say nothing about each other.
+    say nothing about each other. With ``among``, only components holding one of
+    those cells are solved (a published store's missing figures form large
+    components that hold nothing hidden).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -287,6 +290,10 @@ def recoverable_cells(unseen: ArrayLike, relations: Relations, tol: float = 1e-9
     n_rows = np.bincount(label[:n_r], minlength=len(label))
     n_cols = np.bincount(label[n_r:], minlength=len(label))
     comps = np.unique(entry_label)
+    if among is not None:
+        wanted = np.zeros(len(label), dtype=bool)
+        wanted[label[n_r:][np.asarray(among, dtype=bool)[c_ids]]] = True
+        comps = comps[wanted[comps]]
     # Components of one shape are solved together (numpy's SVD takes a stack of matrices).
     shape = n_rows[comps] * (n_cols.max() + 1) + n_cols[comps]
     for sh in np.unique(shape):
@@ -332,7 +339,7 @@ def protect_by_recovery_check(
     unknown = np.asarray(unknown, dtype=bool)
     hidden, forced = complementary_suppression(n, primary, unknown, relations)
     for _ in range(max_rounds):
-        leak = recoverable_cells(hidden | unknown, relations) & hidden
+        leak = recoverable_cells(hidden | unknown, relations, among=hidden) & hidden
         if not leak.any():
             return hidden, forced
         # One relation per leaking cell, with no absent member (those pin nothing).
