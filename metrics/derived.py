@@ -75,11 +75,10 @@ def refresh_derived(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
-#: Value types whose count is not a number of children (or events) adding up over
-#: areas and sexes: a score is a rating with no count behind it, and a mean's
-#: count is whatever the mean was taken over (the demo's do not add up by sex).
-#: Their cells are hidden only by primary suppression.
-_NOT_ADDITIVE = frozenset({ValueType.SCORE.value, ValueType.MEAN.value})
+#: Value types with no count to add up: a score is a rating with no count behind
+#: it. A mean's count is protected as if it added up over areas and sexes, the safe
+#: side (the demo's add up over areas, not by sex).
+_NOT_ADDITIVE = frozenset({ValueType.SCORE.value})
 #: Value types whose value and denominator give the count back (value x denominator / multiplier).
 _COUNT_FROM_VALUE = frozenset({ValueType.PROPORTION.value, ValueType.CRUDE_RATE.value})
 
