@@ -77,8 +77,9 @@ def _migrations() -> list[tuple[int, str, str]]:
 
 SCHEMA_VERSION = max(v for v, _, _ in _migrations())
 #: Migrations after which :func:`metrics.derived.refresh_derived` must run: 6 adds the
-#: derived tables; 9 changes the band and rank rules they hold; 11 relabels periods they copy.
-DERIVED_FROM = frozenset({6, 9, 11})
+#: derived tables; 9 changes the band and rank rules they hold; 11 relabels periods they copy;
+#: 12 adds the hidden cells.
+DERIVED_FROM = frozenset({6, 9, 11, 12})
 
 
 class Store:
@@ -444,7 +445,7 @@ def duplicate_keys(store: Store) -> int:
 
 
 #: Tables rebuilt from the others by :func:`metrics.derived.refresh_derived`.
-DERIVED_TABLES: tuple[str, ...] = ("ecm_observation", "ecm_national", "ecm_position")
+DERIVED_TABLES: tuple[str, ...] = ("ecm_observation", "observation_hidden", "ecm_national", "ecm_position")
 
 TABLES: tuple[str, ...] = (
     "outcome",

@@ -11,9 +11,12 @@ dashboard should carry its provenance with it.
 Rules, each one a lesson from figures that went wrong after leaving a system:
 
 - values are written exactly as stored (``repr`` of the float: no rounding loss);
-- suppressed rows (flagged in the store, or with a count under the indicator's
+- suppressed rows (those the store's disclosure control hides, ``observation_hidden``,
+  decided once over the whole store by :func:`metrics.derived.hidden_cells`; and,
+  for a frame that did not come from the store, a count under the indicator's
   disclosure threshold) keep their row, so a reader sees the gap, but their value,
-  confidence limits and count are blank and the note is ``c`` — never zero;
+  confidence limits and count are blank and the note is ``c`` — never zero. An
+  export of one cluster hides exactly what an export of everything hides for it;
 - text cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR get a leading
   single quote, so a spreadsheet does not run them as formulas; numbers (negative
   ones too) stay numbers.
@@ -36,7 +39,7 @@ import pandas as pd
 from metrics.catalogue import rows_dataset
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.spreadsheet import neutralise
-from metrics.stats import secondary_suppression, suppress
+from metrics.stats import suppress
 from metrics.store import Store
 
 Format = Literal["csv", "xlsx"]
@@ -61,11 +64,15 @@ AREA_TYPES = {"england": "England", "region": "Region", "la": "Counties & UAs (2
 
 OBSERVATIONS_SQL = """
 SELECT o.*, i.title AS indicator_name, i.disclosure_threshold,
-       a.name AS area_name, a.area_type, a.parent_code, p.name AS parent_name
+       a.name AS area_name, a.area_type, a.parent_code, p.name AS parent_name,
+       h.reason IS NOT NULL AS hidden
 FROM observation o
 JOIN indicator i USING (indicator_id)
 LEFT JOIN area a ON a.area_code = o.area_code
 LEFT JOIN area p ON p.area_code = a.parent_code
+LEFT JOIN observation_hidden h ON h.indicator_id = o.indicator_id AND h.area_code = o.area_code
+     AND h.period_year = o.period_year AND h.client_group_id = o.client_group_id
+     AND h.sex = o.sex AND h.category = o.category
 WHERE (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], o.indicator_id))
   AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], o.area_code))
   AND (?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], o.period_year))
@@ -98,30 +105,49 @@ def select_observations(
     return store.df(OBSERVATIONS_SQL, [ind, ind, areas, areas, yrs, yrs])
 
 
-CLUSTER_SET = ["indicator_id", "parent_code", "period_year", "client_group_id", "sex", "category"]
+#: The observation key, by which a frame's rows are matched to the store's hidden cells.
+OBSERVATION_KEY = ["indicator_id", "area_code", "period_year", "client_group_id", "sex", "category"]
 
 
 def disclosure_mask(frame: pd.DataFrame) -> np.ndarray:
     """Rows whose figures must not leave the system.
 
-    Primary: flagged, or a count under the indicator's threshold. Secondary:
-    clusters split their LA's count, so within one LA's clusters (same indicator,
-    period, group, sex and category) a single hidden cell could be recovered by
-    subtracting the others from the published LA total; the smallest other cell
-    is hidden with it (:func:`metrics.stats.secondary_suppression`).
+    ``hidden``: the store's decision (``observation_hidden``), made once over every
+    observation and every total it belongs to, so no subset recomputes it and an
+    export of part of the store hides exactly what a full export hides there.
+    Also hidden, for a frame that did not come from the store: a flagged row, or a
+    count under the indicator's threshold.
     """
     threshold = frame["disclosure_threshold"].fillna(DEFAULT_DISCLOSURE_THRESHOLD).to_numpy(dtype=float) if "disclosure_threshold" in frame \
-        else np.full(len(frame), 5.0)
+        else np.full(len(frame), float(DEFAULT_DISCLOSURE_THRESHOLD))
     small = np.asarray(suppress(frame["count"].to_numpy(dtype=float), threshold), dtype=bool)
-    flagged = frame["suppressed"].fillna(False).astype(bool).to_numpy() if "suppressed" in frame \
-        else np.zeros(len(frame), dtype=bool)
-    hidden = flagged | small
-    if {"area_type", *CLUSTER_SET} <= set(frame.columns):
-        clusters = (frame["area_type"] == "cluster").to_numpy()
-        if clusters.any():
-            part = frame.loc[clusters, [*CLUSTER_SET, "count"]].assign(_primary=hidden[clusters])
-            hidden[clusters] = secondary_suppression(part, CLUSTER_SET, "count", "_primary").to_numpy()
+    hidden = small.copy()
+    for col in ("suppressed", "hidden"):
+        if col in frame:
+            hidden |= frame[col].fillna(False).astype(bool).to_numpy()
     return hidden
+
+
+def _with_hidden(store: Store, obs: pd.DataFrame) -> pd.DataFrame:
+    """``obs`` with the store's ``hidden`` flag for each row (False for keys the store lacks)."""
+    if "hidden" in obs or not set(OBSERVATION_KEY) <= set(obs.columns):
+        return obs
+    keys = obs[OBSERVATION_KEY].drop_duplicates()
+    cur = store.cursor()
+    cur.register("_keys", keys)
+    try:
+        found = cur.execute(
+            """SELECT k.* FROM _keys k JOIN observation_hidden h
+               ON h.indicator_id = k.indicator_id AND h.area_code = k.area_code
+              AND h.period_year = k.period_year AND h.client_group_id = k.client_group_id
+              AND h.sex = k.sex AND h.category = k.category"""
+        ).df()
+    finally:
+        cur.unregister("_keys")
+    marked = found.assign(hidden=True).astype({"period_year": obs["period_year"].dtype})
+    out = obs.merge(marked, on=OBSERVATION_KEY, how="left")
+    out["hidden"] = out["hidden"].fillna(False).astype(bool)
+    return out
 
 
 def fingertips_frame(obs: pd.DataFrame) -> pd.DataFrame:
@@ -264,7 +290,7 @@ def export_frame(store: Store, obs: pd.DataFrame, path: Path | str, fmt: Format 
         )
         obs = obs.drop(columns=["area_type", "parent_code", "parent_name"], errors="ignore").merge(
             areas, on="area_code", how="left")
-    frame = fingertips_frame(obs)
+    frame = fingertips_frame(_with_hidden(store, obs))
     if fmt == "csv":
         write_csv(frame, path)
     elif fmt == "xlsx":

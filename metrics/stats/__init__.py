@@ -22,7 +22,15 @@ from .aggregate import (
     neighbour_average,
 )
 from .compare import compare_to_benchmark, compare_to_benchmark_two_level, interval_at_level
-from .disclosure import apply_suppression, secondary_suppression, suppress
+from .disclosure import (
+    Relations,
+    apply_suppression,
+    complementary_suppression,
+    protect_by_recovery_check,
+    recoverable_cells,
+    secondary_suppression,
+    suppress,
+)
 from .enums import Comparison, Polarity, TwoLevelComparison, ValueType, as_polarity, as_value_type
 from .funnel import (
     FUNNEL_LABELS,
@@ -91,6 +99,10 @@ __all__ = [
     "recent_trend",
     "recent_trends",
     "secondary_suppression",
+    "complementary_suppression",
+    "protect_by_recovery_check",
+    "recoverable_cells",
+    "Relations",
     "suppress",
     "weak_area_score",
     "wilson_funnel_limit",

@@ -16,6 +16,7 @@ statistics publications and the Government Statistical Service guidance on discl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,16 @@ from numpy.typing import ArrayLike
 
 from ._arrays import to_float
 
-__all__ = ["DEFAULT_THRESHOLD", "apply_suppression", "secondary_suppression", "suppress"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Relations",
+    "apply_suppression",
+    "complementary_suppression",
+    "protect_by_recovery_check",
+    "recoverable_cells",
+    "secondary_suppression",
+    "suppress",
+]
 
 #: Counts from 1 to this minus 1 are suppressed.
 DEFAULT_THRESHOLD = 5
@@ -132,3 +142,219 @@ def apply_suppression(
             out.loc[mask, col] = np.nan
     out["suppressed"] = mask
     return out
+
+
+@dataclass(frozen=True)
+class Relations:
+    """Additive relations ``total = sum(parts)`` between cells, one membership per row.
+
+    ``relation[i]`` and ``cell[i]`` say that cell ``cell[i]`` is a member of relation
+    ``relation[i]``, as its total when ``total[i]``; ``absent[r]`` counts members of
+    relation ``r`` that have no cell at all (an area or sex with no row, a client
+    group's unpublished rest): they are unknown to every reader, so a relation with
+    an absent member pins nothing down.
+    """
+
+    relation: np.ndarray
+    cell: np.ndarray
+    total: np.ndarray
+    absent: np.ndarray
+
+    @property
+    def n_relations(self) -> int:
+        return len(self.absent)
+
+
+def _smallest_members(rel: Relations, wanted: np.ndarray, choosable: np.ndarray,
+                      count: np.ndarray, parts_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(cell, relation) of the member to hide in each wanted relation, where one is choosable.
+
+    The GSS choice: the smallest non-zero count, a part before the total (hiding the
+    total protects the part only if the total is not itself derivable higher up), and
+    on ties the first cell.
+    """
+    sel = wanted[rel.relation] & choosable[rel.cell]
+    if parts_only:
+        sel &= ~rel.total
+    if not sel.any():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    r, c, t = rel.relation[sel], rel.cell[sel], rel.total[sel]
+    n = count[c]
+    order = np.lexsort((c, n, n <= 0, t, r))
+    r, c = r[order], c[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    return c[first], r[first]
+
+
+def complementary_suppression(
+    count: ArrayLike, primary: ArrayLike, unknown: ArrayLike, relations: Relations
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hidden mask, the relation that forced each secondary cell or -1) over many relations at once.
+
+    The GSS rule applied to every additive relation together, iterated to a fixed
+    point. A relation needs one more hidden cell when
+
+    * exactly one of its members is unseen by a reader (counting absent members)
+      and that member is hidden: subtraction gives it back; or
+    * exactly one of its parts is unseen and that part is hidden, the rule of
+      :func:`secondary_suppression` ("at least two suppressed cells among the
+      parts"): a hidden total protects a lone part only while the total stays
+      underivable, and around a total of 1 or 2 the other parts are often zeros.
+
+    The smallest seen member is hidden, a part before the total
+    (:func:`_smallest_members`). ``unknown`` marks cells with no published count
+    (missing, and not derivable from value and denominator): when such a cell is
+    the only unseen member of a relation a reader can work it out, so it counts as
+    seen from then on. Each pass is a few numpy operations over the memberships.
+
+    The rule alone does not stop every linear combination (three relations in a
+    cycle can pin down a cell each holds twice); :func:`protect_by_recovery_check`
+    adds the backstop.
+    """
+    n = to_float(count)
+    hidden = np.asarray(primary, dtype=bool).copy()
+    seen = ~hidden & ~np.asarray(unknown, dtype=bool)
+    forced = np.full(len(hidden), -1, dtype=np.int64)
+    n_rel = relations.n_relations
+    has_total = np.bincount(relations.relation[relations.total], minlength=n_rel) > 0
+    absent_parts = relations.absent - ~has_total
+    part = ~relations.total
+    # Relations found exposed with nothing left to hide (never on real tables).
+    stuck = np.zeros(n_rel, dtype=bool)
+    stuck_parts = np.zeros(n_rel, dtype=bool)
+    while True:
+        unseen_member = ~seen[relations.cell]
+        n_unseen = np.bincount(relations.relation, weights=unseen_member, minlength=n_rel) + relations.absent
+        single = (n_unseen == 1)[relations.relation] & unseen_member
+        cells = relations.cell[single]
+        derivable = cells[~hidden[cells]]
+        exposed = np.zeros(n_rel, dtype=bool)
+        exposed[relations.relation[single][hidden[cells]]] = True
+        exposed &= ~stuck
+        unseen_part = unseen_member & part
+        n_unseen_parts = np.bincount(relations.relation, weights=unseen_part, minlength=n_rel) + absent_parts
+        lone = (n_unseen_parts == 1)[relations.relation] & unseen_part & hidden[relations.cell]
+        lone_part = np.zeros(n_rel, dtype=bool)
+        lone_part[relations.relation[lone]] = True
+        lone_part &= ~stuck_parts & ~exposed
+        if not derivable.size and not exposed.any() and not lone_part.any():
+            return hidden, forced
+        seen[derivable] = True
+        choosable = seen & np.isfinite(n)
+        chosen, by = _smallest_members(relations, exposed, choosable, n)
+        also, also_by = _smallest_members(relations, lone_part, choosable, n, parts_only=True)
+        stuck |= exposed
+        stuck[by] = False
+        stuck_parts |= lone_part
+        stuck_parts[also_by] = False
+        chosen, by = np.concatenate([chosen, also]), np.concatenate([by, also_by])
+        hidden[chosen] = True
+        seen[chosen] = False
+        forced[chosen] = by
+
+
+def recoverable_cells(unseen: ArrayLike, relations: Relations, tol: float = 1e-9,
+                      among: ArrayLike | None = None) -> np.ndarray:
+    """Mask of unseen cells that the relations determine exactly (by linear algebra).
+
+    A reader who knows every seen cell and every relation solves ``A x = b`` for
+    the unseen cells ``x`` (one row of ``A`` per relation with no absent member).
+    Cell ``j`` is determined iff ``e_j`` lies in the row space of ``A``, that is iff
+    every null-space vector of ``A`` is zero at ``j``. Computed per connected
+    component of unseen cells (numpy SVD), since relations sharing no unseen cell
+    say nothing about each other. With ``among``, only components holding one of
+    those cells are solved (a published store's missing figures form large
+    components that hold nothing hidden).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    unseen = np.asarray(unseen, dtype=bool)
+    out = np.zeros(len(unseen), dtype=bool)
+    keep = unseen[relations.cell] & (relations.absent[relations.relation] == 0)
+    if not keep.any():
+        return out
+    rel, cell = relations.relation[keep], relations.cell[keep]
+    sign = np.where(relations.total[keep], 1.0, -1.0)
+    r_ids, r = np.unique(rel, return_inverse=True)
+    c_ids, c = np.unique(cell, return_inverse=True)
+    n_r, n_c = len(r_ids), len(c_ids)
+    # Bipartite graph: relations 0..n_r-1, cells n_r..n_r+n_c-1.
+    graph = coo_matrix((np.ones(len(r)), (r, n_r + c)), shape=(n_r + n_c, n_r + n_c))
+    n_comp, label = connected_components(graph, directed=False)
+    entry_label = label[n_r + c].astype(np.int64)
+    # Each component's rows and columns numbered from 0, all at once.
+    row_key, row_local = _local_numbers(entry_label, r)
+    col_key, col_local = _local_numbers(entry_label, c)
+    n_rows = np.bincount(label[:n_r], minlength=len(label))
+    n_cols = np.bincount(label[n_r:], minlength=len(label))
+    comps = np.unique(entry_label)
+    if among is not None:
+        wanted = np.zeros(len(label), dtype=bool)
+        wanted[label[n_r:][np.asarray(among, dtype=bool)[c_ids]]] = True
+        comps = comps[wanted[comps]]
+    # Components of one shape are solved together (numpy's SVD takes a stack of matrices).
+    shape = n_rows[comps] * (n_cols.max() + 1) + n_cols[comps]
+    for sh in np.unique(shape):
+        group = comps[shape == sh]
+        nr, nc = int(n_rows[group[0]]), int(n_cols[group[0]])
+        slot = np.full(len(label), -1, dtype=np.int64)
+        slot[group] = np.arange(len(group))
+        pick = slot[entry_label] >= 0
+        a = np.zeros((len(group), nr, nc))
+        np.add.at(a, (slot[entry_label[pick]], row_local[pick], col_local[pick]), sign[pick])
+        _, sv, vt = np.linalg.svd(a, full_matrices=True)
+        scale = np.maximum(1.0, sv.max(axis=1, initial=0.0))
+        rank = (sv > tol * scale[:, None]).sum(axis=1)
+        # Cell j is determined iff every null-space row of vt (index >= rank) is 0 at j.
+        null = np.arange(nc)[None, :, None] >= rank[:, None, None]
+        determined = (np.where(null, np.abs(vt), 0.0).max(axis=1) < 1e-7)
+        cells_of = np.full((len(group), nc), -1, dtype=np.int64)
+        cells_of[slot[entry_label[pick]], col_local[pick]] = c[pick]
+        out[c_ids[cells_of[determined]]] = True
+    return out
+
+
+def _local_numbers(label: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(unique (label, id) keys, each entry's id numbered from 0 within its label)."""
+    span = int(ids.max()) + 1
+    keys, inverse = np.unique(label * span + ids, return_inverse=True)
+    key_label = keys // span
+    first = np.searchsorted(key_label, key_label, side="left")
+    return keys, (np.arange(len(keys)) - first)[inverse]
+
+
+def protect_by_recovery_check(
+    count: ArrayLike, primary: ArrayLike, unknown: ArrayLike, relations: Relations, max_rounds: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`complementary_suppression`, then hide more until no hidden cell is recoverable.
+
+    After the fixed point, :func:`recoverable_cells` looks for hidden cells a
+    reader could still solve for; for each, the smallest seen member of one of its
+    relations is hidden too and the fixed point runs again. Hidden cells only ever
+    grow, so this ends; ``max_rounds`` is a guard, never reached on real tables.
+    """
+    n = to_float(count)
+    unknown = np.asarray(unknown, dtype=bool)
+    hidden, forced = complementary_suppression(n, primary, unknown, relations)
+    for _ in range(max_rounds):
+        leak = recoverable_cells(hidden | unknown, relations, among=hidden) & hidden
+        if not leak.any():
+            return hidden, forced
+        # One relation per leaking cell, with no absent member (those pin nothing).
+        member = leak[relations.cell] & (relations.absent[relations.relation] == 0)
+        wanted = np.zeros(relations.n_relations, dtype=bool)
+        first_rel = pd.Series(relations.relation[member]).groupby(relations.cell[member]).first()
+        wanted[first_rel.to_numpy()] = True
+        choosable = ~hidden & ~unknown & np.isfinite(n)
+        chosen, by = _smallest_members(relations, wanted, choosable, n)
+        if not chosen.size:
+            break
+        more = hidden.copy()
+        more[chosen] = True
+        forced[chosen] = by
+        again, forced_again = complementary_suppression(n, more, unknown, relations)
+        forced = np.where(forced >= 0, forced, forced_again)
+        hidden = again
+    raise RuntimeError("disclosure control could not protect every hidden cell")

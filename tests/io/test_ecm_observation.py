@@ -40,15 +40,23 @@ def _in_step(store: Store) -> None:
     assert total > 0
     changed = cur.execute(
         """
-        SELECT a.area_type, d.suppressed, d.note, s.suppressed
+        SELECT h.reason, d.suppressed, d.note, s.suppressed
         FROM ecm_observation d JOIN ecm_observation_source s
           USING (indicator_id, area_code, period_year, client_group_id, sex, category)
-        JOIN area a USING (area_code)
+        LEFT JOIN observation_hidden h
+          USING (indicator_id, area_code, period_year, client_group_id, sex, category)
         WHERE d.suppressed IS DISTINCT FROM s.suppressed OR d.note IS DISTINCT FROM s.note
         """
     ).fetchall()
-    # Only clusters' complementary suppression: hidden, and saying why.
-    assert all(t == "cluster" and sup and note == SECONDARY_NOTE and not was for t, sup, note, was in changed)
+    # Only the store's disclosure control: hidden, and a secondary cell saying why.
+    assert all(reason is not None and sup and not was and (reason == "primary" or note == SECONDARY_NOTE)
+               for reason, sup, note, was in changed)
+    unmarked = cur.execute(
+        """SELECT count(*) FROM ecm_observation d JOIN observation_hidden h
+             USING (indicator_id, area_code, period_year, client_group_id, sex, category)
+           WHERE NOT d.suppressed"""
+    ).fetchone()[0]
+    assert unmarked == 0  # every cell the store hides is hidden on pages
     order = ", ".join(ECM_OBSERVATION_ORDER)
     unordered = cur.execute(
         f"""SELECT count(*) FROM (

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.stats import apply_suppression, proportion_ci, secondary_suppression, suppress
+from metrics.stats import (
+    Relations,
+    apply_suppression,
+    complementary_suppression,
+    proportion_ci,
+    protect_by_recovery_check,
+    recoverable_cells,
+    secondary_suppression,
+    suppress,
+)
 
 NAN = float("nan")
 
@@ -129,3 +138,78 @@ def test_apply_suppression_nullable_counts_and_explicit_columns() -> None:
     assert out["other"].tolist() == [1, 2, 3]
     with pytest.raises(KeyError):
         apply_suppression(df, count_col="n", value_cols=["missing"])
+
+
+def _relations(sums: list[tuple[int, list[int]]]) -> Relations:
+    """Relations from (total cell, part cells) pairs."""
+    rel, cell, total = [], [], []
+    for r, (t, parts) in enumerate(sums):
+        for c in [t, *parts]:
+            rel.append(r)
+            cell.append(c)
+            total.append(c == t)
+    return Relations(np.array(rel), np.array(cell), np.array(total), np.zeros(len(sums), dtype=np.int64))
+
+
+def _determined_by_rank(unseen: np.ndarray, rel: Relations) -> set[int]:
+    """Cells j with rank([A; e_j]) == rank(A): an independent statement of recoverable_cells."""
+    cols = np.flatnonzero(unseen)
+    a = np.zeros((rel.n_relations, len(cols)))
+    pos = {c: i for i, c in enumerate(cols)}
+    for r, c, t in zip(rel.relation, rel.cell, rel.total, strict=True):
+        if c in pos:
+            a[r, pos[c]] += 1.0 if t else -1.0
+    rank = np.linalg.matrix_rank(a)
+    return {int(c) for i, c in enumerate(cols)
+            if np.linalg.matrix_rank(np.vstack([a, np.eye(len(cols))[i]])) == rank}
+
+
+def test_one_hidden_cluster_hides_its_smallest_sibling() -> None:
+    rel = _relations([(0, [1, 2, 3])])  # LA 20 = clusters 3 + 7 + 10
+    hidden, forced = complementary_suppression([20, 3, 7, 10], [False, True, False, False], np.zeros(4, bool), rel)
+    assert hidden.tolist() == [False, True, True, False]
+    assert forced.tolist() == [-1, -1, 0, -1]
+
+
+def test_a_missing_cell_a_reader_can_derive_protects_nothing() -> None:
+    # Cell 3 has no count, but 4 = 3 + 5 gives it; so in 0 = 1 + 2 + 3 the small cell 1 is alone.
+    rel = _relations([(0, [1, 2, 3]), (4, [3, 5])])
+    count = [30, 2, 8, NAN, 25, 5]
+    unknown = np.isnan(np.array(count, dtype=float))
+    hidden, _ = complementary_suppression(count, [False, True, False, False, False, False], unknown, rel)
+    assert hidden.tolist() == [False, True, True, False, False, False]
+
+
+def test_a_cycle_of_sums_gives_cells_away_that_the_two_cell_rule_leaves() -> None:
+    # x + y, x + w and y + w all published: each sum has two hidden cells, yet
+    # x = (T1 + T2 - T3) / 2.
+    rel = _relations([(0, [3, 4]), (1, [3, 5]), (2, [4, 5])])
+    count = [5, 6, 7, 2, 3, 4]
+    primary = [False, False, False, True, True, True]
+    hidden, _ = complementary_suppression(count, primary, np.zeros(6, bool), rel)
+    assert hidden.tolist() == primary  # the rule is content
+    assert recoverable_cells(hidden, rel).tolist() == [False, False, False, True, True, True]
+    assert _determined_by_rank(hidden, rel) == {3, 4, 5}
+    safe, _ = protect_by_recovery_check(count, primary, np.zeros(6, bool), rel)
+    assert not (recoverable_cells(safe, rel) & safe).any()
+    assert _determined_by_rank(safe, rel) == set()
+
+
+def test_tables_with_margins_leave_no_small_cell_recoverable() -> None:
+    # Random two-way tables with row, column and grand totals published: a small
+    # cell hidden by any of the rules must not come back by linear algebra.
+    rng = np.random.default_rng(11)
+    for _ in range(30):
+        n_r, n_c = rng.integers(2, 6, 2)
+        body = rng.choice([0, 1, 2, 3, 8, 20, 40], size=(n_r, n_c)).astype(float)
+        cells = list(body.ravel()) + list(body.sum(axis=1)) + list(body.sum(axis=0)) + [body.sum()]
+        idx = np.arange(n_r * n_c).reshape(n_r, n_c)
+        row_t, col_t, grand = n_r * n_c + np.arange(n_r), n_r * n_c + n_r + np.arange(n_c), len(cells) - 1
+        sums = [(int(row_t[i]), idx[i].tolist()) for i in range(n_r)]
+        sums += [(int(col_t[j]), idx[:, j].tolist()) for j in range(n_c)]
+        sums += [(grand, row_t.tolist()), (grand, col_t.tolist())]
+        rel = _relations(sums)
+        primary = np.asarray(suppress(np.array(cells)), dtype=bool)
+        hidden, _ = protect_by_recovery_check(cells, primary, np.zeros(len(cells), bool), rel)
+        assert (hidden >= primary).all()
+        assert not (_determined_by_rank(hidden, rel) & set(np.flatnonzero(primary).tolist())), (body, hidden)
