@@ -182,10 +182,18 @@ def _relations(c: dict[str, np.ndarray], codes: np.ndarray) -> tuple[Relations, 
     s_area[s_rel] = area[in_sex]
     offset = len(h_keys)
     s_total = c["sex_no"][in_sex] == 0
+    # A sum is published only with its total: parts whose parent (or persons) row the
+    # store lacks are bound by nothing a reader sees, so they make no relation.
+    h_with_total = np.zeros(len(h_keys), dtype=bool)
+    h_with_total[pos[is_total]] = True
+    h_keep = h_with_total[h_rel]
+    s_with_total = np.bincount(s_rel[s_total], minlength=len(s_keys)) > 0
+    s_keep = s_with_total[s_rel]
     relations = Relations(
-        relation=np.concatenate([h_rel, pos[is_total], offset + s_rel]).astype(np.int64),
-        cell=np.concatenate([cell[part], cell[is_total], cell[in_sex]]),
-        total=np.concatenate([np.zeros(part.sum(), dtype=bool), np.ones(is_total.sum(), dtype=bool), s_total]),
+        relation=np.concatenate([h_rel[h_keep], pos[is_total], offset + s_rel[s_keep]]).astype(np.int64),
+        cell=np.concatenate([cell[part][h_keep], cell[is_total], cell[in_sex][s_keep]]),
+        total=np.concatenate([np.zeros(int(h_keep.sum()), dtype=bool), np.ones(is_total.sum(), dtype=bool),
+                              s_total[s_keep]]),
         # A member with no row counts as seen, never as protection: a reader may take
         # it for zero (publishers, like the demo, leave out a sex with no children),
         # so cells are protected as if they knew it.

@@ -286,7 +286,8 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
     # The derived tables are refilled once, with the last migration in the run that
     # needs it: the derived code reads today's schema, which earlier steps lack.
     refill = max((v for v, _, _ in pending if v in DERIVED_FROM), default=None)
-    refill_at = pending[-1][0] if refill is not None else None
+    # A run stopped short of today's schema (``upto``) leaves them to the run that finishes.
+    refill_at = pending[-1][0] if refill is not None and (upto is None or upto >= SCHEMA_VERSION) else None
     for version, name, sql in pending:
         con.execute("BEGIN TRANSACTION")
         try:

@@ -10,13 +10,13 @@
 -- published. The rule is spelled out here, not called, because a migration must
 -- keep meaning what it meant when the store was upgraded.
 
-CREATE TEMP MACRO _one_period(label, yr) AS
+CREATE OR REPLACE TEMP MACRO _one_period(label, yr) AS
     regexp_full_match(label, '[0-9]{4}([-/]?[0-9]{2})?')
     AND CASE WHEN length(label) = 4 THEN TRY_CAST(label AS INTEGER) = yr
              ELSE TRY_CAST(substr(label, 1, 4) AS INTEGER) + 1 = yr
                   AND TRY_CAST(right(label, 2) AS INTEGER) = yr % 100 END;
 
-CREATE TEMP MACRO _canonical(ptype, yr) AS
+CREATE OR REPLACE TEMP MACRO _canonical(ptype, yr) AS
     CASE ptype
         WHEN 'financial' THEN CAST(yr - 1 AS VARCHAR) || '-' || lpad(CAST(yr % 100 AS VARCHAR), 2, '0')
         WHEN 'academic' THEN CAST(yr - 1 AS VARCHAR) || '/' || lpad(CAST(yr % 100 AS VARCHAR), 2, '0')
@@ -34,5 +34,5 @@ WHERE i.indicator_id = o.indicator_id
   AND _one_period(o.period_label, o.period_year)
   AND o.period_label <> _canonical(i.period_type, o.period_year);
 
-DROP MACRO _one_period;
-DROP MACRO _canonical;
+DROP MACRO IF EXISTS _one_period;
+DROP MACRO IF EXISTS _canonical;

@@ -4,9 +4,9 @@
 -- rolling the batch back puts exactly those lists back (as observation_history
 -- does for values).
 
-ALTER TABLE area_neighbour ADD COLUMN batch_id INTEGER;
+ALTER TABLE area_neighbour ADD COLUMN IF NOT EXISTS batch_id INTEGER;
 
-CREATE TABLE area_neighbour_history (
+CREATE TABLE IF NOT EXISTS area_neighbour_history (
     area_code      VARCHAR NOT NULL,
     source         VARCHAR NOT NULL,
     rank           INTEGER NOT NULL,
