@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 
 from metrics.display import SUPPRESSED, fmt_interval, fmt_value
-from metrics.labels import COMPARISON_COLOURS, COMPARISON_WORDS, TREND_WORDS, polarity_text
+from metrics.labels import (
+    COMPARISON_COLOURS,
+    COMPARISON_WORDS,
+    SUPPRESSED_WORDS,
+    TREND_WORDS,
+    polarity_text,
+)
 
 _COMPARISON_SYMBOLS = {"better": "▲", "similar": "●", "worse": "▼", "higher": "↑", "lower": "↓", "not_compared": "–"}
 COMPARISON_TEXT: dict[str, tuple[str, str, str]] = {
@@ -20,7 +26,7 @@ _TREND_SYMBOLS = {"getting_better": "↗ ", "getting_worse": "↘ ", "increasing
                   "no_significant_change": "→ ", "cannot_be_calculated": ""}
 TREND_TEXT: dict[str, str] = {k: _TREND_SYMBOLS[k] + w for k, w in TREND_WORDS.items()}
 BAND_TEXT: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
-SUPPRESSED_NOTE = "c = confidential: count below the disclosure threshold, so not shown."
+SUPPRESSED_NOTE = f"{SUPPRESSED_WORDS}."
 
 
 # Every ASCII punctuation character: CommonMark lets each be escaped with a

@@ -8,6 +8,9 @@ shown without the word.
 
 from __future__ import annotations
 
+#: What "c" means wherever a figure is hidden: pages, the pack and its workbook.
+SUPPRESSED_WORDS = ("c = confidential: a count below the disclosure threshold, or a figure hidden so that "
+                    "such a count cannot be worked out from the totals shown")
 COMPARISON_WORDS: dict[str, str] = {
     "better": "Better",
     "similar": "Similar",

@@ -33,6 +33,7 @@ from metrics.display import MISSING, fmt_value, round_half_up
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
+    SUPPRESSED_WORDS,
     TREND_WORDS,
     confidence_text,
     rgb,
@@ -383,7 +384,7 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         *[(k.capitalize(), v) for k, v in data.versions.items()],
         ("Data", "SYNTHETIC DEMO DATA: describes no real area" if data.dataset.kind == "synthetic"
                  else data.dataset.sentence().replace("Mixed data", "MIXED DATA (some figures SYNTHETIC)", 1)),
-        ("Suppression", "c = confidential: count below the disclosure threshold"),
+        ("Suppression", SUPPRESSED_WORDS),
         ("Accessibility", "The PDF pack is not a tagged PDF (its library cannot write one): this workbook, "
                           "with every figure in its own cell and figures as numbers, is the accessible version"),
         *([("Ofsted", data.ofsted_line)] if data.ofsted_line else []),
