@@ -78,8 +78,10 @@ def test_pack_writes_a_pdf(demo_db: Path, tmp_path: Path) -> None:
     r = jar("pack", "--area", "E06000020", "--period", "2024", "--out", str(out), "--db", str(demo_db))
     assert r.returncode == 0, r.stderr
     assert "Wrote" in r.stdout and "[100%] Done" in r.stderr
-    text = PdfReader(str(out)).pages[0].extract_text()
-    assert "Telford and Wrekin (E06000020)" in text and "Period ending: 2024" in text
+    pages = [p.extract_text() for p in PdfReader(str(out)).pages]
+    assert "Telford and Wrekin: summary for the board" in pages[0]  # the summary in words opens the pack
+    figures = next(t for t in pages if "Pre-inspection data pack: summary" in t)
+    assert "Telford and Wrekin (E06000020)" in figures and "Period ending: 2024" in figures
 
 
 def test_pack_refuses_an_unknown_area(demo_db: Path, tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ else:
     else:
         # every change in view, no scrolling box inside the page
         with st.container(key="changes"):
-            st.dataframe(changes_table(moved), hide_index=True, height=min(38 + 35 * len(moved), 2000))
+            st.dataframe(changes_table(moved), hide_index=True, height=38 + 35 * len(moved))
         download_csv(changes_table(moved), f"{sel.area_code}_changes_since_batch_{since}.csv",
                      label="Download the changes (CSV)")
 
