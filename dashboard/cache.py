@@ -110,6 +110,16 @@ def board_summary(sel: Selection) -> summary.Summary:
     return _board_summary(version(), sel)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _summary_docx(data_key: str, sel: Selection, links: dict[str, str] | None) -> bytes:
+    return summary.to_docx(_board_summary(data_key, sel), links)
+
+
+def summary_docx(sel: Selection, links: dict[str, str] | None) -> bytes:
+    """The summary as a Word document: 50 ms to write, so written once per data version and links."""
+    return _summary_docx(version(), sel, links)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _versions(data_key: str) -> list[changes.Version]:
     return changes.versions(get_store())

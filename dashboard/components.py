@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
@@ -22,7 +23,7 @@ from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
 from metrics.spreadsheet import csv_bytes
 from metrics.store import Store
-from metrics.summary import PAGES, Summary, to_docx, to_markdown
+from metrics.summary import PAGES, Summary, to_markdown
 
 
 def demo_banner(store: Store) -> None:
@@ -135,9 +136,11 @@ def _page_path(page: str) -> str:
     return "" if page == "home" else page  # pages are served at their file's name; home at the root
 
 
-def board_summary(found: Summary, here: dict[str, str], file_stem: str) -> None:
+def board_summary(found: Summary, here: dict[str, str], file_stem: str,
+                  word: Callable[[dict[str, str] | None], bytes]) -> None:
     """The summary for the board: each sentence with a link to the page holding its
-    figures (kept to the current selection), and as Markdown and Word downloads."""
+    figures (kept to the current selection), and as Markdown and Word downloads
+    (``word``: the Word document for the given links, kept by the page's cache)."""
     items = []
     for s in found.sentences:
         link = ""
@@ -155,5 +158,5 @@ def board_summary(found: Summary, here: dict[str, str], file_stem: str) -> None:
     left.download_button("Download the summary (Markdown)", to_markdown(found, links).encode("utf-8"),
                          file_name=f"{file_stem}_summary.md", mime="text/markdown", key="dl-summary-md")
     right.download_button(
-        "Download the summary (Word)", to_docx(found, links), file_name=f"{file_stem}_summary.docx",
+        "Download the summary (Word)", word(links), file_name=f"{file_stem}_summary.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="dl-summary-docx")

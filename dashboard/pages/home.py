@@ -46,7 +46,8 @@ bench_name = res["benchmark_name"].iloc[0] if len(res) else "England"
 here = st.query_params.to_dict()  # the current selection, carried into every link
 
 st.header(f"{area_name}: summary for the board")
-board_summary(cache.board_summary(sel), here, f"{sel.area_code}_{sel.period_year or 'latest'}")
+board_summary(cache.board_summary(sel), here, f"{sel.area_code}_{sel.period_year or 'latest'}",
+              lambda links: cache.summary_docx(sel, links))
 
 st.header("What changed since an earlier data version")
 known = {str(v.batch_id): v.label for v in cache.versions()}
@@ -66,9 +67,10 @@ else:
         st.info("Nothing changed for this selection since that import.", icon=":material/info:")
     else:
         # every change in view, no scrolling box inside the page
+        shown = changes_table(moved)
         with st.container(key="changes"):
-            st.dataframe(changes_table(moved), hide_index=True, height=38 + 35 * len(moved))
-        download_csv(changes_table(moved), f"{sel.area_code}_changes_since_batch_{since}.csv",
+            st.dataframe(shown, hide_index=True, height=38 + 35 * len(moved))
+        download_csv(shown, f"{sel.area_code}_changes_since_batch_{since}.csv",
                      label="Download the changes (CSV)")
 
 st.header(f"{area_name}: the five Every Child Matters outcomes")
