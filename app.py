@@ -10,8 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import cache
+from dashboard.signin import current_user
 from dashboard.state import get_store
 from metrics.catalogue import dataset_status
+from metrics.watchlist import changed_count
 
 st.set_page_config(
     page_title="Children's services outcomes and joint area review",
@@ -30,6 +33,7 @@ pages = [
     st.Page("dashboard/pages/clusters.py", title="Clusters", icon=":material/grid_view:"),
     st.Page("dashboard/pages/client_groups.py", title="Client groups", icon=":material/groups:"),
     st.Page("dashboard/pages/weak_areas.py", title="Weak areas", icon=":material/warning:"),
+    st.Page("dashboard/pages/watchlist.py", title="Watchlist", icon=":material/visibility:"),
     st.Page("dashboard/pages/map.py", title="Map", icon=":material/map:"),
     st.Page("dashboard/pages/pack.py", title="Data pack", icon=":material/picture_as_pdf:"),
     st.Page("dashboard/pages/judgements.py", title="Review judgements", icon=":material/gavel:"),
@@ -47,4 +51,12 @@ st.sidebar.caption(
     f"{Path(_store.path).name}",
     help="The data version changes with every import; quote it when you share a figure.",
 )
+# A signed-in user hears of their watched items that moved, whichever page they open.
+_user = current_user(_store)
+if _user is not None:
+    _moved = changed_count(_store, _user, cache.watch_statuses)
+    if _moved:
+        st.sidebar.warning(f"{_moved} of your watched item{'s' if _moved != 1 else ''} changed since you "
+                           "last looked.", icon=":material/notifications:")
+        st.sidebar.page_link("dashboard/pages/watchlist.py", label="Open your watchlist")
 page.run()

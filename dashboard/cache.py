@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, changes, ofsted, results, summary, weak_areas
+from metrics import catalogue, changes, ofsted, results, summary, watchlist, weak_areas
 from metrics.results import Selection
 
 
@@ -138,3 +138,14 @@ def _changes(data_key: str, sel: Selection, batch_id: int) -> pd.DataFrame:
 def changes_since(sel: Selection, batch_id: int) -> pd.DataFrame:
     """What changed for ``sel`` since the data after ``batch_id`` (:mod:`metrics.changes`)."""
     return _changes(version(), sel, batch_id)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _watch_statuses(data_key: str, items: tuple[watchlist.WatchItem, ...]) -> list[dict[str, str]]:
+    return watchlist.statuses(get_store(), items)
+
+
+def watch_statuses(store: object, items: object) -> list[dict[str, str]]:
+    """Watched items' statuses now (:func:`metrics.watchlist.statuses`), kept per data version:
+    the sidebar asks on every page a signed-in user opens."""
+    return _watch_statuses(version(), tuple(items))  # type: ignore[arg-type]

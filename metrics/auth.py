@@ -82,6 +82,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin"}),
     "publish_data": frozenset({"analyst"}),
+    # Every signed-in role keeps its own watchlist; it changes no figure or verdict.
+    "keep_watchlist": frozenset(ROLES),
 }
 
 #: ``User.source`` of the command-line operator; never stored in ``app_user``.

@@ -1,20 +1,20 @@
-"""Where the shared write-side tables live: users, the audit log, reviews and judgements.
+"""Where the shared write-side tables live: users, the audit log, reviews, judgements and watchlists.
 
 By default they sit in the DuckDB store beside the data, as they always have.
 A DuckDB file has one writer, so several app replicas cannot all record
 judgements or sign users in; setting ``ECM_SHARED_DB`` to a PostgreSQL URL moves
-exactly these four tables (``app_user``, ``audit_log``, ``review``,
-``judgement``) into that server, which every replica can write to at once. The
+exactly these five tables (``app_user``, ``audit_log``, ``review``,
+``judgement``, ``watch_item``) into that server, which every replica can write to at once. The
 indicator data and reference lists stay in DuckDB, and so does each import
 batch's own row: an import writes its batch row and its observations in one
 DuckDB transaction, and that must not be split across two databases. What the
 team needs to *see* of the batches (who imported what, when, and whether it was
 rolled back) is copied into a PostgreSQL ``import_batch`` table right after each
 DuckDB commit; :mod:`metrics.batches` explains that copy and how it is repaired.
-:mod:`metrics.shared_migrate` copies an existing DuckDB deployment's four tables
+:mod:`metrics.shared_migrate` copies an existing DuckDB deployment's five tables
 into PostgreSQL once, keeping their ids.
 
-:mod:`metrics.auth` and :mod:`metrics.judgements` reach these tables only through
+:mod:`metrics.auth`, :mod:`metrics.judgements` and :mod:`metrics.watchlist` reach these tables only through
 :func:`shared_for`, so the same functions and the same role checks run whichever
 store holds them. The SQL they send is written to run on both engines: ``?``
 placeholders (translated for psycopg here), no ``QUALIFY`` or list functions,
@@ -39,11 +39,12 @@ SHARED_ENV = "ECM_SHARED_DB"
 # The tables ECM_SHARED_DB moves into PostgreSQL, in an order that respects their
 # references (a judgement's review comes first). Names in SQL built from this come
 # only from here, never from input.
-SHARED_TABLES: tuple[str, ...] = ("app_user", "audit_log", "review", "judgement")
+SHARED_TABLES: tuple[str, ...] = ("app_user", "audit_log", "review", "judgement", "watch_item")
 
 # (table, id column) pairs whose ids the cursor may hand out; names in SQL built
 # by next_id come only from here, never from input.
-ID_COLUMNS: frozenset[tuple[str, str]] = frozenset({("audit_log", "audit_id"), ("judgement", "judgement_id")})
+ID_COLUMNS: frozenset[tuple[str, str]] = frozenset({("audit_log", "audit_id"), ("judgement", "judgement_id"),
+                                                   ("watch_item", "watch_id")})
 
 # One key for pg_advisory_xact_lock: two processes starting at once must not both
 # create the schema.

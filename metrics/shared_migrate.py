@@ -1,8 +1,8 @@
-"""Copy an existing DuckDB deployment's users, audit log, reviews and judgements into PostgreSQL.
+"""Copy an existing DuckDB deployment's users, audit log, reviews, judgements and watchlists into PostgreSQL.
 
 A team that started on the embedded default and moves to ``ECM_SHARED_DB`` must
 keep its accounts, its verdicts and the record of who did what. ``jar
-migrate-shared`` copies ``app_user``, ``audit_log``, ``review`` and ``judgement``
+migrate-shared`` copies ``app_user``, ``audit_log``, ``review``, ``judgement`` and ``watch_item``
 from the DuckDB store into PostgreSQL, and records the store's import batches
 (:mod:`metrics.batches`), on these terms:
 
@@ -81,7 +81,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _columns(cur: PgCursor, table: str) -> tuple[str, ...]:
-    """``table``'s columns in PostgreSQL, in order; the first is its key (true of all four).
+    """``table``'s columns in PostgreSQL, in order; the first is its key (true of every shared table).
 
     Read from the catalogue rather than listed here, so a column a later shared
     migration adds (to both schemas, which keep the same columns) is copied too;

@@ -466,6 +466,7 @@ TABLES: tuple[str, ...] = (
     "review",
     "app_user",
     "audit_log",
+    "watch_item",
 )
 
 

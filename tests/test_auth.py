@@ -52,6 +52,8 @@ def test_role_matrix(store: Store, role: str, action: str) -> None:
         ("analyst", "import_data"), ("analyst", "rollback_import"), ("analyst", "publish_data"),
         ("inspector", "record_judgement"), ("inspector", "submit_review"),
         ("admin", "manage_users"), ("admin", "view_audit"),
+        # Each user's own watchlist: any signed-in role.
+        *{(r, "keep_watchlist") for r in ("viewer", "inspector", "director", "analyst", "admin")},
     }
     if (role, action) in allowed:
         authorise(store, user, action)

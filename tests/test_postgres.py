@@ -220,14 +220,14 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
     import psycopg
 
     with psycopg.connect(pg_url, autocommit=True) as con:
-        assert shared.migrate_pg(con) == 4  # again: nothing to do
+        assert shared.migrate_pg(con) == 5  # again: nothing to do
     assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
         (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql"),
-        (4, "004_import_batch_fetch.sql")]
+        (4, "004_import_batch_fetch.sql"), (5, "005_watchlist.sql")]
     tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
-    assert {"app_user", "audit_log", "review", "judgement", "import_batch"} <= tables
-    # The four moved here, a review before its judgements (the copy's order); batches stay DuckDB's.
-    assert shared.SHARED_TABLES == ("app_user", "audit_log", "review", "judgement")
+    assert {"app_user", "audit_log", "review", "judgement", "watch_item", "import_batch"} <= tables
+    # The five moved here, a review before its judgements (the copy's order); batches stay DuckDB's.
+    assert shared.SHARED_TABLES == ("app_user", "audit_log", "review", "judgement", "watch_item")
 
 
 @pytest.mark.parametrize("change", [
@@ -270,6 +270,8 @@ def test_role_matrix(pg_url: str, store: Store, role: str, action: str) -> None:
         ("analyst", "import_data"), ("analyst", "rollback_import"), ("analyst", "publish_data"),
         ("inspector", "record_judgement"), ("inspector", "submit_review"),
         ("admin", "manage_users"), ("admin", "view_audit"),
+        # Each user's own watchlist: any signed-in role.
+        *{(r, "keep_watchlist") for r in ("viewer", "inspector", "director", "analyst", "admin")},
     }
     if (role, action) in allowed:
         authorise(store, user, action)
@@ -534,3 +536,24 @@ def _worker(db: str, review_id: str, username: str, n: str, ready: str, go: str)
 
 if __name__ == "__main__" and len(sys.argv) == 8 and sys.argv[1] == "worker":
     _worker(*sys.argv[2:])
+
+
+# The watchlist ---------------------------------------------------------------------------
+
+
+def test_watchlists_live_in_postgres_for_a_read_only_replica(pg_url: str, store: Store) -> None:
+    """A replica cannot write its DuckDB file, yet users keep their watchlists (the fixture checks
+    DuckDB's watch_item stays empty); each change is audited in PostgreSQL."""
+    from metrics.results import Selection, area_results
+    from metrics.watchlist import WatchItem, add_items, mark_seen, remove_items, watchlist
+
+    dora = add_account(store, "dora", "director")
+    shown = area_results(store, Selection("E06000020")).dropna(subset=["value"])["indicator_id"].tolist()[:2]
+    ids = add_items(store, dora, [WatchItem("E06000020", i) for i in shown])
+    assert [r[0] for r in _pg("SELECT indicator_id FROM watch_item WHERE username = 'dora' ORDER BY watch_id")] == shown
+    items = watchlist(store, dora)
+    assert items["indicator_id"].tolist() == shown and not items["changed"].any()
+    assert mark_seen(store, dora) == 0
+    assert remove_items(store, dora, ids[:1]) == 1
+    assert [r for r in _log() if r[1].startswith("watch")] == [("dora", "watch_add", "ok"),
+                                                               ("dora", "watch_remove", "ok")]

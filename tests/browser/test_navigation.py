@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 # Sidebar titles (app.py) of the pages that draw the selection bar, and of those that do not.
 WITH_SELECTION = ["Outcome scorecard", "Area profile", "Compare areas", "Trends", "Clusters", "Client groups",
                   "Weak areas", "Map", "Data pack", "Review judgements"]
-WITHOUT = ["Indicator catalogue", "Data: import and history", "Users and audit log", "User guide and accessibility"]
+WITHOUT = ["Watchlist", "Indicator catalogue", "Data: import and history", "Users and audit log", "User guide and accessibility"]
 # Nothing here is a default: Telford, England, latest available and all children are.
 CHOSEN = {"area": "E06000009", "benchmark": "region", "period": "2023", "group": "lac"}
 SHOWN = {"sel_area": "Blackpool", "sel_benchmark": "Region", "sel_period": "2023", "sel_group": "Looked-after"}
