@@ -28,6 +28,7 @@ from metrics.io.faults import ImportFailed
 from metrics.io.service import run_import, run_neighbours_import, run_rollback
 from metrics.judgements import create_review, record_judgement
 from metrics.store import Store
+from metrics.watchlist import WatchItem, add_items, mark_seen
 from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
 
@@ -82,6 +83,8 @@ KEEPS: dict[str, Callable[[Store, Path], Callable[[], object]]] = {
     "new user": lambda s, t: lambda: create_user(s, create_first_admin(s, "ada", PASSWORD), "sam", "viewer", PASSWORD),
     "judgement": lambda s, t: lambda: record_judgement(
         s, User("ian", "inspector"), create_review(s, User("ian", "inspector"), "E06000020", 2025).review_id, "SS", 2),
+    "watchlist": lambda s, t: lambda: (add_items(s, User("val", "viewer"), [WatchItem("E06000020", "LAC_RATE")]),
+                                       mark_seen(s, User("val", "viewer"))),
 }
 
 

@@ -318,6 +318,11 @@ def _duckdb_deployment(store_path: Path, tmp_path: Path, monkeypatch: pytest.Mon
         record_judgement(s, inspector, review.review_id, "SS", 2, "re-referrals high", ["NI117"])
         record_judgement(s, inspector, review.review_id, "SS", 1, "and rising")
         record_judgement(s, inspector, review.review_id, "BH", 3)
+        from metrics.results import Selection, area_results
+        from metrics.watchlist import WatchItem, add_items
+
+        shown = area_results(s, Selection("E06000020")).dropna(subset=["value"])["indicator_id"].tolist()[:2]
+        add_items(s, User("vic", "viewer"), [WatchItem("E06000020", i) for i in shown])
         # The operating-system user, who needs no account: the copy's user count stays three.
         run_import(s, operator_user(), _fingertips(tmp_path / "one.csv", "120"))
     return review.review_id
@@ -329,8 +334,10 @@ QUERIES = {
     "review": "SELECT review_id, area_code, status, created_by, created_at FROM review ORDER BY 1",
     "judgement": "SELECT judgement_id, review_id, aspect, grade, evidence, indicator_ids, version, supersedes,"
                  " recorded_at FROM judgement ORDER BY 1",
+    "watch_item": "SELECT watch_id, username, area_code, indicator_id, client_group_id, benchmark, added_at,"
+                  " seen_figure, seen_comparison, seen_band, seen_trend FROM watch_item ORDER BY 1",
 }
-SAME_IN_BOTH = ("app_user", "review", "judgement")
+SAME_IN_BOTH = ("app_user", "review", "judgement", "watch_item")
 
 
 def _duck_rows(store_path: Path) -> dict[str, list[tuple]]:
@@ -353,7 +360,7 @@ def test_migrate_shared_copies_keeps_ids_and_is_idempotent(
 
     assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 0
     out = capsys.readouterr().out
-    assert "copied app_user 3 (already there 0)" in out and "judgement 3" in out
+    assert "copied app_user 3 (already there 0)" in out and "judgement 3" in out and "watch_item 2" in out
     assert "secret" not in out and pg_url not in out  # the URL's password is never printed
     copied = {t: pg(q) for t, q in QUERIES.items()}
     assert {t: copied[t] for t in SAME_IN_BOTH} == {t: source[t] for t in SAME_IN_BOTH}

@@ -55,7 +55,7 @@ indicator for that one period (indicators without a figure for it are then blank
 """
 )
 
-st.header("The summary for the board, and what changed")
+st.header("The summary for the board, what changed, and your watchlist")
 st.markdown(
     """
 The *Outcome scorecard* opens with a **summary in plain English**, written from the statistics on
@@ -75,6 +75,15 @@ benchmark: indicators with a new period (with the figure it replaces), compariso
 (similar to worse...), band moves, indicators newly worse and getting worse or no longer so, and
 earlier figures a publisher revised, each with the old and the new figure. The same list is printed
 by `jar changes --area E06000020 --since 2026-09-01`.
+
+**Your watchlist.** Sign in on the *Watchlist* page and add the indicators you follow for an area,
+a cluster or a client group, against the benchmark you choose. Each item keeps its status as you
+last saw it: the figure and its period, the comparison with the benchmark, the national band and
+the trend. When an import moves any of these, the item is listed first with what changed (for
+example "Compared with benchmark: Similar to Worse"), and the sidebar of every page says how many of
+your items changed. Choose *Mark all as seen* once you have read them. Each figure is the
+indicator's latest available period. The list can be downloaded as a CSV file; only you see your
+list, and every change to it is in the audit log.
 """
 )
 
