@@ -102,7 +102,7 @@ def page_work(store: Store, sel: Selection) -> list[tuple[str, Callable[[], obje
         indicator_across_las(store, INDICATOR, sel)
 
     def map_boundaries() -> None:
-        geo._load.cache_clear()  # the first view after a restart reads and converts the file
+        geo.clear_cache()  # the first view after a restart reads and converts the file
         bounds = geo.load_boundaries(BOUNDARIES)
         assert bounds is not None
         _ = bounds.outlines

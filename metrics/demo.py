@@ -248,7 +248,7 @@ def split_by_sex(units: pd.DataFrame, ref: Reference, seed: int = DEFAULT_SEED) 
     return pd.concat(out, ignore_index=True)
 
 
-def _finish(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+def finish_observations(obs: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """Compute value, both CIs and suppression from counts, per the catalogue."""
     meta = pd.DataFrame(
         [
@@ -341,7 +341,7 @@ def build_demo_frame(
         ignore_index=True,
     )
     allrows = allrows.drop(columns=["value_type"], errors="ignore")
-    return _finish(allrows, ref)
+    return finish_observations(allrows, ref)
 
 
 OBS_COLUMNS = [

@@ -114,6 +114,11 @@ def load_boundaries(path: Path | str | None = None) -> Boundaries | None:
     return _load(str(p), p.stat().st_mtime)
 
 
+def clear_cache() -> None:
+    """Forget the boundaries read so far: the next view reads and converts the file again."""
+    _load.cache_clear()
+
+
 @functools.lru_cache(maxsize=2)
 def _load(path: str, _mtime: float) -> Boundaries:
     with open(path, encoding="utf-8") as fh:

@@ -170,7 +170,7 @@ def test_boys_and_girls_add_up_to_persons_at_every_level(demo_store: Store) -> N
 def test_sex_breakdown_does_not_change_persons_figures(reference: Reference) -> None:
     # The split draws from its own random stream: the persons rows are those a
     # demo without the split would have (checked against the unsplit model).
-    from metrics.demo import _finish, generate_observations
+    from metrics.demo import finish_observations, generate_observations
 
     units = generate_observations(reference, seed=7)
     frame = build_demo_frame(reference, seed=7)
@@ -179,7 +179,7 @@ def test_sex_breakdown_does_not_change_persons_figures(reference: Reference) -> 
     mine = persons[persons["area_code"].isin(unit_codes)].sort_values(
         ["indicator_id", "area_code", "period_year", "client_group_id"]
     )
-    direct = _finish(units.drop(columns=["la_code", "value_type"]), reference).sort_values(
+    direct = finish_observations(units.drop(columns=["la_code", "value_type"]), reference).sort_values(
         ["indicator_id", "area_code", "period_year", "client_group_id"]
     )
     np.testing.assert_array_equal(mine["count"].to_numpy(), direct["count"].to_numpy())

@@ -44,7 +44,7 @@ SETS = {"population": "0c8f4c4e-8a3f-4b4f-9d2e-6b1d1a0f7e01", "c1": "0c8f4c4e-8a
 CSVS = {"population": "ees_population.csv", "c1": "ees_c1_referrals.csv", "cla_rate": "ees_cla_rate.csv"}
 
 
-def _recorded(api: FakeApi) -> FakeApi:
+def recorded(api: FakeApi) -> FakeApi:
     api.fixture(FT_TYPES, "fingertips_area_types.json")
     api.fixture(FT_META, "fingertips_metadata_90284.json")
     api.fixture(FT_CSV, "fingertips_90284.csv")
@@ -60,7 +60,7 @@ def _recorded(api: FakeApi) -> FakeApi:
 
 @pytest.fixture()
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
-    with serve(_recorded(FakeApi())) as running:
+    with serve(recorded(FakeApi())) as running:
         monkeypatch.setenv(FINGERTIPS_ENV, running.base("fingertips/api"))
         monkeypatch.setenv(EES_ENV, running.base("ees/v1"))
         monkeypatch.setenv(BACKOFF_ENV, "0.01")

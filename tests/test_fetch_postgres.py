@@ -14,7 +14,7 @@ from metrics.fetch import BACKOFF_ENV, EES_ENV, FINGERTIPS_ENV, fetch
 from metrics.store import Store
 from tests import test_postgres
 from tests.fetch_server import FakeApi, serve
-from tests.test_fetch import FT_CSV, SERIES, _recorded
+from tests.test_fetch import FT_CSV, SERIES, recorded
 
 # The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_postgres.py.
 pg_server = test_postgres.pg_server
@@ -23,7 +23,7 @@ pg_url = test_postgres.pg_url
 
 @pytest.fixture()
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
-    with serve(_recorded(FakeApi())) as running:
+    with serve(recorded(FakeApi())) as running:
         monkeypatch.setenv(FINGERTIPS_ENV, running.base("fingertips/api"))
         monkeypatch.setenv(EES_ENV, running.base("ees/v1"))
         monkeypatch.setenv(BACKOFF_ENV, "0.01")
@@ -41,6 +41,6 @@ def test_the_team_history_shows_where_a_fetched_batch_came_from(
     fetched = history[history["fetch_series"].notna()]
     assert len(fetched) == 1 and bool(fetched["synced"].iloc[0])
     assert fetched["source_url"].iloc[0].endswith(FT_CSV.removeprefix("/fingertips/api/"))
-    rows = test_postgres._pg("SELECT fetch_series, source_url, fetched_at FROM import_batch"
+    rows = test_postgres.pg_rows("SELECT fetch_series, source_url, fetched_at FROM import_batch"
                              " WHERE fetch_series IS NOT NULL", url=pg_url)
     assert len(rows) == 1 and rows[0][0] == "fingertips_injury_0_14" and rows[0][2] is not None

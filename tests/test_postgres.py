@@ -190,7 +190,7 @@ def store(replica_db: Path) -> Iterator[Store]:
     s.close()
 
 
-def _pg(sql_text: str, params: list | None = None, url: str | None = None) -> list[tuple]:
+def pg_rows(sql_text: str, params: list | None = None, url: str | None = None) -> list[tuple]:
     """Run SQL directly on ``url`` (default: the database ``ECM_SHARED_DB`` names now); its rows, if any."""
     import psycopg
 
@@ -201,7 +201,7 @@ def _pg(sql_text: str, params: list | None = None, url: str | None = None) -> li
 
 
 def _log() -> list[tuple]:
-    return _pg("SELECT username, action, outcome FROM audit_log ORDER BY audit_id")
+    return pg_rows("SELECT username, action, outcome FROM audit_log ORDER BY audit_id")
 
 
 @pytest.fixture()
@@ -221,10 +221,10 @@ def test_schema_is_created_once_and_the_backend_is_postgres(pg_url: str, store: 
 
     with psycopg.connect(pg_url, autocommit=True) as con:
         assert shared.migrate_pg(con) == 5  # again: nothing to do
-    assert _pg("SELECT version, name FROM schema_version ORDER BY version") == [
+    assert pg_rows("SELECT version, name FROM schema_version ORDER BY version") == [
         (1, "001_shared.sql"), (2, "002_import_batch.sql"), (3, "003_audit_append_only.sql"),
         (4, "004_import_batch_fetch.sql"), (5, "005_watchlist.sql")]
-    tables = {r[0] for r in _pg("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
+    tables = {r[0] for r in pg_rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")}
     assert {"app_user", "audit_log", "review", "judgement", "watch_item", "import_batch"} <= tables
     # The five moved here, a review before its judgements (the copy's order); batches stay DuckDB's.
     assert shared.SHARED_TABLES == ("app_user", "audit_log", "review", "judgement", "watch_item")
@@ -243,14 +243,14 @@ def test_the_audit_log_refuses_changes_and_deletions(pg_url: str, store: Store, 
 
     with pytest.raises(PermissionDenied):
         authorise(store, add_account(store, "val", "viewer"), "import_data")  # one refused entry
-    before = _pg("SELECT * FROM audit_log ORDER BY audit_id")
+    before = pg_rows("SELECT * FROM audit_log ORDER BY audit_id")
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
-        _pg(change)
-    assert _pg("SELECT * FROM audit_log ORDER BY audit_id") == before
+        pg_rows(change)
+    assert pg_rows("SELECT * FROM audit_log ORDER BY audit_id") == before
     # Adding stays possible: the next action is recorded as ever.
     with pytest.raises(PermissionDenied):
         authorise(store, User("val", "viewer"), "import_data")
-    assert len(_pg("SELECT * FROM audit_log")) == len(before) + 1
+    assert len(pg_rows("SELECT * FROM audit_log")) == len(before) + 1
 
 
 def test_without_the_variable_the_duckdb_store_holds_them(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,7 +290,7 @@ def test_users_logins_and_the_audit_log(pg_url: str, store: Store) -> None:
     create_user(store, admin, "ivy", "inspector", "another long secret")
     with pytest.raises(ValueError, match="already exists"):
         create_user(store, admin, "ivy", "viewer", PASSWORD)
-    hashes = dict(_pg("SELECT username, password_hash FROM app_user"))
+    hashes = dict(pg_rows("SELECT username, password_hash FROM app_user"))
     assert all(h.startswith("$argon2id$") for h in hashes.values()) and hashes["ian"] != hashes["ivy"]
     assert "password_hash" not in list_users(store).columns
     assert list(list_users(store)["username"]) == ["ada", "ian", "ivy"]
@@ -361,8 +361,8 @@ def test_only_inspectors_write_judgements(pg_url: str, store: Store, inspectors:
         record_judgement(store, other, review.review_id, "SS", 2)
     with pytest.raises(PermissionDenied):
         submit_review(store, other, review.review_id)
-    assert _pg("SELECT count(*) FROM judgement") == [(0,)]
-    assert _pg("SELECT count(*) FROM review") == [(1,)]
+    assert pg_rows("SELECT count(*) FROM judgement") == [(0,)]
+    assert pg_rows("SELECT count(*) FROM review") == [(1,)]
     assert [r for r in _log() if r[2] == "refused"] == [
         ("someone", "record_judgement", "refused"), ("someone", "record_judgement", "refused"),
         ("someone", "submit_review", "refused")]
@@ -384,7 +384,7 @@ def test_versions_history_and_reviews_list(pg_url: str, store: Store, inspectors
     assert history[history["aspect"] == "SS"][["version", "grade", "recorded_by"]].values.tolist() == [
         [2, 1, "ivy"], [1, 2, "ian"]]
     assert list(history[history["aspect"] == "SS"].iloc[1]["indicator_ids"]) == ["NI117"]
-    audit = _pg("SELECT detail FROM audit_log WHERE action = 'record_judgement' ORDER BY audit_id")
+    audit = pg_rows("SELECT detail FROM audit_log WHERE action = 'record_judgement' ORDER BY audit_id")
     assert len(audit) == 3 and '"previous_grade": 2' in audit[1][0]
     reviews = list_reviews(store, "E06000020")
     assert set(reviews["review_id"]) == {"E06000020-2025-1", "E06000020-2025-2"}
@@ -399,13 +399,13 @@ def test_submitted_review_is_locked(pg_url: str, store: Store, inspectors: None)
         submit_review(store, INSPECTOR, review.review_id)
     _grade_all(store, review.review_id)
     submit_review(store, INSPECTOR, review.review_id)
-    before = _pg("SELECT count(*) FROM judgement")
+    before = pg_rows("SELECT count(*) FROM judgement")
     with pytest.raises(ReviewLocked):
         record_judgement(store, INSPECTOR, review.review_id, "SS", 4)
     with pytest.raises(ReviewLocked):
         submit_review(store, INSPECTOR, review.review_id)
-    assert _pg("SELECT count(*) FROM judgement") == before
-    assert _pg("SELECT status, submitted_by FROM review") == [("submitted", "ian")]
+    assert pg_rows("SELECT count(*) FROM judgement") == before
+    assert pg_rows("SELECT status, submitted_by FROM review") == [("submitted", "ian")]
 
 
 def test_grade_counts_and_grades_beside_the_data(pg_url: str, store: Store, inspectors: None) -> None:
@@ -464,10 +464,10 @@ def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, insp
 
     # Both ran the first-run admin command at once: exactly one of them won.
     assert sorted(r["first_admin"] for r in results.values()) == [False, True]
-    assert _pg("SELECT count(*) FROM app_user WHERE role = 'admin'") == [(1,)]
+    assert pg_rows("SELECT count(*) FROM app_user WHERE role = 'admin'") == [(1,)]
     # Both opened a review of the same area and year at once: two numbers, neither lost.
     assert sorted(r["review"] for r in results.values()) == ["E06000043-2025-1", "E06000043-2025-2"]
-    rows = _pg("SELECT judgement_id, aspect, version, supersedes, recorded_by FROM judgement"
+    rows = pg_rows("SELECT judgement_id, aspect, version, supersedes, recorded_by FROM judgement"
                " WHERE review_id = %s ORDER BY aspect, version", [review.review_id])
     assert len(rows) == 2 * PER_PROCESS  # nothing lost
     for aspect in names:
@@ -477,10 +477,10 @@ def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, insp
         assert [r[3] for r in chain] == [None] + [r[0] for r in chain[:-1]], aspect  # each supersedes the last
         mine = sorted(v for w in results.values() for a, v in w["versions"] if a == aspect)
         assert mine == list(range(1, expected + 1))  # the versions each process was told are the stored ones
-    audit = _pg("SELECT username, count(*) FROM audit_log WHERE action = 'record_judgement' AND target = %s"
+    audit = pg_rows("SELECT username, count(*) FROM audit_log WHERE action = 'record_judgement' AND target = %s"
                 " GROUP BY username ORDER BY username", [review.review_id])
     assert audit == [("ian", PER_PROCESS), ("ivy", PER_PROCESS)]  # the audit is complete
-    assert _pg("SELECT count(*) FROM audit_log WHERE action = 'create_review'") == [(3,)]
+    assert pg_rows("SELECT count(*) FROM audit_log WHERE action = 'create_review'") == [(3,)]
     assert len(current_judgements(store, review.review_id)) == len(names)
 
 
@@ -502,9 +502,9 @@ def test_threads_that_come_and_go_share_a_small_pool(pg_url: str, store: Store, 
         for t in threads:
             t.join()
     assert errors == []
-    versions = _pg("SELECT version FROM judgement WHERE review_id = %s ORDER BY version", [review.review_id])
+    versions = pg_rows("SELECT version FROM judgement WHERE review_id = %s ORDER BY version", [review.review_id])
     assert [v for (v,) in versions] == list(range(1, 41))
-    open_connections = _pg("SELECT count(*) FROM pg_stat_activity"
+    open_connections = pg_rows("SELECT count(*) FROM pg_stat_activity"
                            " WHERE datname = current_database() AND pid <> pg_backend_pid()")[0][0]
     assert open_connections <= shared.PgShared.max_idle
 
@@ -550,7 +550,7 @@ def test_watchlists_live_in_postgres_for_a_read_only_replica(pg_url: str, store:
     dora = add_account(store, "dora", "director")
     shown = area_results(store, Selection("E06000020")).dropna(subset=["value"])["indicator_id"].tolist()[:2]
     ids = add_items(store, dora, [WatchItem("E06000020", i) for i in shown])
-    assert [r[0] for r in _pg("SELECT indicator_id FROM watch_item WHERE username = 'dora' ORDER BY watch_id")] == shown
+    assert [r[0] for r in pg_rows("SELECT indicator_id FROM watch_item WHERE username = 'dora' ORDER BY watch_id")] == shown
     items = watchlist(store, dora)
     assert items["indicator_id"].tolist() == shown and not items["changed"].any()
     assert mark_seen(store, dora) == 0

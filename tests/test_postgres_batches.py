@@ -94,9 +94,9 @@ def analyst(pg_url: str, store: Store) -> User:
 def pg(pg_url: str) -> Query:
     """Run SQL on the test's database directly, whatever ``ECM_SHARED_DB`` says at that moment.
 
-    (``tests.test_postgres._pg`` reads the variable by default, which these tests unset to write to DuckDB.)
+    (``tests.test_postgres.pg_rows`` reads the variable by default, which these tests unset to write to DuckDB.)
     """
-    return lambda text, params=None: test_postgres._pg(text, params, url=pg_url)
+    return lambda text, params=None: test_postgres.pg_rows(text, params, url=pg_url)
 
 
 @pytest.fixture()

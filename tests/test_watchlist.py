@@ -37,7 +37,7 @@ PASSWORD = "a long and unusual passphrase"
 MOVED, NEW_PERIOD, STILL = "NI62", "NI147", "LAC_RATE"
 
 
-def _revision(store: Store, path: Path) -> Path:
+def revision_file(store: Store, path: Path) -> Path:
     """The revision tests/test_changes.py imports: NI62 for 2024-25 worse, and NI147 for 2025-26 for every LA."""
     rows = [{"indicator_id": "NI62", "area_code": AREA, "client_group_id": "lac", "period": "2024-25",
              "count": 90, "denominator": 411}]
@@ -73,7 +73,7 @@ def moved(published_db: Path, tmp_path_factory: pytest.TempPathFactory):
     before = area_results(store, Selection(AREA)).set_index("indicator_id")
     ids = add_items(store, dora, [WatchItem(AREA, i) for i in (MOVED, NEW_PERIOD, STILL)])
     vic_ids = add_items(store, vic, [WatchItem(AREA, MOVED)])
-    run_import(store, analyst, _revision(store, tmp / "revision.csv"), fmt="template")
+    run_import(store, analyst, revision_file(store, tmp / "revision.csv"), fmt="template")
     yield store, dora, vic, ids, vic_ids, before, before_batch
     store.close()
 

@@ -23,7 +23,7 @@ MAX_SHOT_HEIGHT = 6000
 
 
 @contextlib.contextmanager
-def _streamlit(env: dict[str, str], log_name: str) -> Iterator[str]:
+def streamlit_server(env: dict[str, str], log_name: str) -> Iterator[str]:
     """The real server (:func:`dashboard.server.serve`) with ``env``, logging to the test artifacts."""
     try:
         with serve(env, ARTIFACTS / log_name) as (url, _proc):
@@ -40,7 +40,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     ``var/boundaries.geojson`` cannot change what the map page shows here.
     """
     nowhere = tmp_path_factory.mktemp("no-boundaries") / "absent.geojson"
-    with _streamlit({"ECM_DB": str(demo_db), BOUNDARIES_ENV: str(nowhere)}, "server.log") as url:
+    with streamlit_server({"ECM_DB": str(demo_db), BOUNDARIES_ENV: str(nowhere)}, "server.log") as url:
         yield url
 
 
@@ -48,7 +48,7 @@ def server(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def published_server(published_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server on the published national store (real figures and Ofsted's judgements)."""
     nowhere = tmp_path_factory.mktemp("no-boundaries-published") / "absent.geojson"
-    with _streamlit({"ECM_DB": str(published_db), BOUNDARIES_ENV: str(nowhere)}, "published-server.log") as url:
+    with streamlit_server({"ECM_DB": str(published_db), BOUNDARIES_ENV: str(nowhere)}, "published-server.log") as url:
         yield url
 
 
@@ -62,7 +62,7 @@ def boundaries_file() -> Path:
 def map_server(demo_db: Path, boundaries_file: Path) -> Iterator[str]:
     """A second server with the boundaries configured; started only by the map tests."""
     env = {"ECM_DB": str(demo_db), BOUNDARIES_ENV: str(boundaries_file)}
-    with _streamlit(env, "map-server.log") as url:
+    with streamlit_server(env, "map-server.log") as url:
         yield url
 
 

@@ -24,7 +24,7 @@ from metrics.judgements import (
     record_judgement,
 )
 from metrics.store import Store
-from tests.browser.conftest import ARTIFACTS, _streamlit
+from tests.browser.conftest import ARTIFACTS, streamlit_server
 from tests.browser.helpers import assert_no_serious_violations, choose, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -91,7 +91,7 @@ def test_each_aspect_saves_only_its_own_evidence_and_no_grade_saves_nothing(db: 
         review = create_review(store, INSPECTOR, "E06000020", 2025)
         names = list(aspects(store).values())
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with _streamlit({"ECM_DB": str(db), "ECM_WRITABLE": "1"}, "judgement-form-server.log") as url:
+    with streamlit_server({"ECM_DB": str(db), "ECM_WRITABLE": "1"}, "judgement-form-server.log") as url:
         _open_record_tab(page, url, "E06000020")
         assert page.locator('[data-testid="stRadio"] input:checked').count() == 0  # no default grade
 
@@ -169,7 +169,7 @@ def test_submit_lists_what_will_be_locked_and_needs_an_explicit_confirm(db: Path
             record_judgement(store, INSPECTOR, review.review_id, aspect, 1 + i % 4, "", ["NI55"] * (i % 2))
         names = list(aspects(store).values())
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with _streamlit({"ECM_DB": str(db), "ECM_WRITABLE": "1"}, "judgement-submit-server.log") as url:
+    with streamlit_server({"ECM_DB": str(db), "ECM_WRITABLE": "1"}, "judgement-submit-server.log") as url:
         _open_record_tab(page, url, "E06000043")
         page.get_by_role("button", name="Submit and lock this review…").click()
         page.get_by_text("Check before you submit").wait_for()

@@ -11,7 +11,7 @@ import pytest
 
 from metrics.publish import publish
 from metrics.store import Store
-from tests.browser.conftest import _streamlit
+from tests.browser.conftest import streamlit_server
 from tests.browser.helpers import wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def test_two_replicas_pick_up_a_new_publish(demo_db: Path, tmp_path: Path, brows
     publish(authoring, folder)
     env = {"ECM_DB": str(folder)}
     with contextlib.ExitStack() as stack:
-        urls = [stack.enter_context(_streamlit(env, f"replica-{i}.log")) for i in (1, 2)]
+        urls = [stack.enter_context(streamlit_server(env, f"replica-{i}.log")) for i in (1, 2)]
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(30_000)

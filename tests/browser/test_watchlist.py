@@ -13,9 +13,9 @@ import pytest
 from metrics.auth import User, create_first_admin, create_user
 from metrics.io.service import run_import
 from metrics.store import Store
-from tests.browser.conftest import ARTIFACTS, _streamlit
+from tests.browser.conftest import ARTIFACTS, streamlit_server
 from tests.browser.helpers import assert_no_serious_violations, wait_for_app
-from tests.test_watchlist import AREA, _revision
+from tests.test_watchlist import AREA, revision_file
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long test password"
@@ -52,7 +52,7 @@ def _watch(page, text: str) -> None:
 def test_watch_import_see_the_changes_export_and_mark_seen(db: Path, page, tmp_path: Path) -> None:
     env = {"ECM_DB": str(db), "ECM_WRITABLE": "1"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with _streamlit(env, "watchlist-server.log") as url:
+    with streamlit_server(env, "watchlist-server.log") as url:
         _sign_in(page, url)
         page.get_by_text("You watch nothing yet").wait_for()
         _watch(page, "3+ placements")
@@ -63,10 +63,10 @@ def test_watch_import_see_the_changes_export_and_mark_seen(db: Path, page, tmp_p
         assert_no_serious_violations(page)
 
     with Store(db) as store:
-        run_import(store, User("ann", "analyst"), _revision(store, tmp_path / "r.csv"),
+        run_import(store, User("ann", "analyst"), revision_file(store, tmp_path / "r.csv"),
                    fmt="template")
 
-    with _streamlit(env, "watchlist-server-2.log") as url:
+    with streamlit_server(env, "watchlist-server-2.log") as url:
         _sign_in(page, url)
         page.get_by_text("2 of your 2 watched items changed since you last looked.").first.wait_for()
         sidebar = page.locator('[data-testid="stSidebar"]')

@@ -18,7 +18,7 @@ import pytest
 from metrics.auth import User, create_first_admin, create_user
 from metrics.judgements import create_review
 from metrics.store import Store
-from tests.browser.conftest import _streamlit
+from tests.browser.conftest import streamlit_server
 from tests.browser.helpers import axe_violations, grid, wait_for_app
 from tests.io.conftest import ci, row, write_fingertips
 
@@ -46,7 +46,7 @@ def writable_db(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="module")
 def writable_server(writable_db: Path) -> Iterator[str]:
-    with _streamlit({"ECM_DB": str(writable_db), "ECM_WRITABLE": "1"}, "writable-server.log") as url:
+    with streamlit_server({"ECM_DB": str(writable_db), "ECM_WRITABLE": "1"}, "writable-server.log") as url:
         yield url
 
 
