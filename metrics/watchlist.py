@@ -27,7 +27,7 @@ from metrics.auth import User, audit, authorise, now
 from metrics.display import MISSING, fmt_value
 from metrics.labels import COMPARISON_WORDS, TREND_WORDS
 from metrics.results import BENCHMARK_CHOICES, Selection, area_results_many
-from metrics.shared import shared_for
+from metrics.shared import DuckShared, PgShared, shared_for
 from metrics.spreadsheet import csv_bytes
 from metrics.store import Store
 
@@ -103,7 +103,12 @@ def _check_item(store: Store, item: WatchItem) -> None:
     if item.benchmark not in BENCHMARK_CHOICES:
         raise WatchlistError(f"No benchmark is called {item.benchmark!r}: choose one of "
                              f"{', '.join(BENCHMARK_CHOICES)}.")
-    if statuses(store, [item])[0]["figure"] == NOT_PUBLISHED:
+
+
+def _check_published(store: Store, item: WatchItem, status: dict[str, str]) -> None:
+    if status["figure"] == NOT_PUBLISHED:
+        title = store.scalar("SELECT short_title FROM indicator WHERE indicator_id = ?", [item.indicator_id])
+        group = store.scalar("SELECT name FROM client_group WHERE client_group_id = ?", [item.client_group])
         raise WatchlistError(f"{title} is not published for {str(group).lower()}, so it cannot be watched for them.")
 
 
@@ -125,8 +130,20 @@ def add_items(store: Store, actor: User, items: Sequence[WatchItem]) -> list[int
     for item in items:
         _check_item(store, item)
     status = statuses(store, items)
-    version, when = store.data_version(), now()
+    for item, st in zip(items, status, strict=True):
+        _check_published(store, item, st)
     shared = shared_for(store)
+    try:
+        return _insert_items(shared, actor, items, status, store.data_version())
+    except shared.conflicts:
+        # Another session of this user added one of these at the same moment: it is
+        # there now, so a second pass finds it and adds only the rest.
+        return _insert_items(shared, actor, items, status, store.data_version())
+
+
+def _insert_items(shared: DuckShared | PgShared, actor: User, items: Sequence[WatchItem], status: list[dict[str, str]],
+                  version: str) -> list[int]:
+    when = now()
     ids: list[int] = []
     with shared.transaction() as cur:
         held = cur.execute("SELECT count(*) FROM watch_item WHERE username = ?", [actor.username]).fetchone()[0]

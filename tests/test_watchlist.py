@@ -220,3 +220,14 @@ def test_a_read_only_store_without_postgres_refuses_changes_in_words(published_d
         assert watchlist(store, dora).empty  # reading still works
         with pytest.raises(WatchlistError, match="read-only"):
             add_items(store, dora, [WatchItem(AREA, STILL)])
+
+
+def test_a_full_list_refuses_more_and_keeps_what_it_has(moved, monkeypatch: pytest.MonkeyPatch) -> None:
+    import metrics.watchlist as watch
+
+    store, dora, _, _, _, _, _ = moved
+    held = len(watchlist(store, dora))
+    monkeypatch.setattr(watch, "MAX_ITEMS", held + 1)
+    with pytest.raises(WatchlistError, match=f"at most {held + 1} items"):
+        add_items(store, dora, [WatchItem(AREA, "NI113"), WatchItem(AREA, "NI114")])
+    assert len(watchlist(store, dora)) == held
