@@ -49,7 +49,3 @@ def get_store() -> Store:
         st.info(str(exc))
         st.stop()
         raise  # st.stop() ends the run; this line only tells the type checker
-
-
-def data_version() -> str:
-    return get_store().data_version()

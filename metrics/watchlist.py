@@ -299,7 +299,7 @@ def change_lines(frame: pd.DataFrame) -> list[str]:
 def watchlist_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The watchlist as a reader sees it (and as the CSV holds it): words only, no codes."""
     return pd.DataFrame({
-        "Changed": ["Changed" if c else "No change" for c in frame["changed"]],
+        "Changed": ["Yes" if c else "No" for c in frame["changed"]],
         "Indicator": frame["short_title"],
         "Area": frame["area_name"],
         "What changed since you last looked": frame["what_changed"].replace("", "–"),

@@ -24,7 +24,7 @@ import functools
 import getpass
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -774,7 +774,3 @@ def canonical_frame(rows: dict[str, object] | pd.DataFrame, start_row: int = 2) 
     f["category"] = f["category"].fillna("").astype(str)
     return f
 
-
-def iter_chunks(frames: Iterator[pd.DataFrame]) -> Iterator[Chunk]:
-    for frame in frames:
-        yield Chunk(frame)

@@ -80,7 +80,7 @@ def test_watch_import_see_the_changes_export_and_mark_seen(db: Path, page, tmp_p
         text = Path(got.value.path()).read_text(encoding="utf-8")
         assert "Compared with benchmark: Similar to Worse" in text
         rows = text.splitlines()[1:]
-        assert "(2025-26)" in text and sum(r.startswith("Changed,") for r in rows) == 2, text
+        assert "(2025-26)" in text and sum(r.startswith("Yes,") for r in rows) == 2, text
         page.get_by_role("button", name="Mark all as seen").click()
         page.get_by_text("Marked 2 changed items as seen.").wait_for()
         page.get_by_text("None of your 2 watched items changed since you last looked.").wait_for()
