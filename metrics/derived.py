@@ -170,7 +170,9 @@ def _relations(c: dict[str, np.ndarray], codes: np.ndarray) -> tuple[Relations, 
     h_keys, h_rel = np.unique(part_key, return_inverse=True)
     own_key = c["slice_by_area"].astype(np.int64) * n_areas + np.where(area >= 0, area, n_areas - 1)
     pos = np.searchsorted(h_keys, own_key)
-    is_total = additive & (pos < len(h_keys)) & (h_keys[np.minimum(pos, len(h_keys) - 1)] == own_key)
+    # No part has a parent row (e.g. a store of England figures alone): no cell is a total.
+    is_total = (additive & (pos < len(h_keys)) & (h_keys[np.minimum(pos, len(h_keys) - 1)] == own_key)
+                if len(h_keys) else np.zeros(len(cell), dtype=bool))
     h_parent = h_keys % n_areas
     # Sex: one relation per slice with more than its persons row, persons the total.
     sexed = additive & (c["sex_no"] >= 0)

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv
 from dashboard.format import plain
-from dashboard.selection import selection_bar
+from dashboard.selection import no_data_yet, selection_bar
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import PermissionDenied
@@ -29,6 +29,8 @@ FLASH = "watch-flash"
 store = get_store()
 st.title("Watchlist")
 demo_banner(store)
+if not cache.years():
+    no_data_yet()  # nothing to watch before the first import
 st.write("Keep a list of the figures you follow: an indicator for an area, a cluster or a client group, "
          "against a benchmark. After each import, the items whose figure, comparison, band or trend moved "
          "are listed first here until you mark them as seen.")
