@@ -1,5 +1,7 @@
 """Significance on real data: which catalogue indicators carry confidence intervals on the
-published store's recent LA rows, and the LAIT counts behind NI 67 read back against LAIT's file.
+published store's recent LA rows (how many: issue 13 item 8), the LAIT counts behind NI 67
+read back against LAIT's file, and FingertipsNext's healthdata (SMOK_DEL, ABS_LOWINC) read
+back against its file.
 
 The store is built from the shipped snapshot alone; the comparison with the publisher's
 file reads ../shared with DuckDB, independently of the reader, and skips without it.
