@@ -40,6 +40,8 @@ DEFAULT_PUBLISHED_DB = REPO_ROOT / "var" / "ecm_published.duckdb"
 BUILDER = "jar build-published"
 
 Progress = Callable[[float, str], None]
+#: Files another source's reader reads from beside its own file: not imported themselves.
+COMPANIONS = ("lait_dictionary", "denominators", "healthdata_indicators")
 
 
 class SnapshotError(RuntimeError):
@@ -55,9 +57,11 @@ class SnapshotSource(BaseModel):
     step: int
     #: The reader that imports it; ``lait_dictionary`` is read by the LAIT reader beside its data.
     #: ``lait_counts`` reads the counts and denominators LAIT publishes beside a rate
-    #: (its extract keeps only the measures its mapping names).
-    format: Literal["lait", "lait_dictionary", "lait_counts", "dfe", "fingertips", "fingertips_tidy", "neighbours",
-                    "denominators", "ofsted"]
+    #: (its extract keeps only the measures its mapping names). ``healthdata`` is FingertipsNext's
+    #: healthdata file (its extract keeps only the indicators its mapping imports), read with
+    #: ``healthdata_indicators``, FingertipsNext's indicator list, beside it.
+    format: Literal["lait", "lait_dictionary", "lait_counts", "dfe", "fingertips", "fingertips_tidy", "healthdata",
+                    "healthdata_indicators", "neighbours", "denominators", "ofsted"]
     #: The publisher's file name: the extract is written back under this name.
     file: str
     #: How the extract is written back: as the publisher published it.
@@ -179,8 +183,10 @@ def build_published(
             for i, s in enumerate(sources):
                 say(0.05 + 0.9 * i / len(sources), f"Importing {s.title}")
                 path = _write_back(s, snapshot_dir / s.extract, folder)
-                if s.format in ("lait_dictionary", "denominators"):
-                    continue  # read by another reader from beside its file (LAIT's dictionary, ONS population)
+                if s.format in COMPANIONS:
+                    # read by another reader from beside its file (LAIT's dictionary, ONS population,
+                    # FingertipsNext's indicator list)
+                    continue
                 if s.format == "neighbours":
                     frame = run_neighbours_import(store, actor, path)
                     steps.append(f"{s.file}: {len(frame):,} neighbour rows")

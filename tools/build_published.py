@@ -30,6 +30,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from metrics.framework import load_healthdata_mapping  # noqa: E402
 from metrics.io.core import file_hash  # noqa: E402
 from metrics.io.lait_counts import mapped_measures  # noqa: E402
 from metrics.ofsted import extract_columns  # noqa: E402
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         if s.format == "lait_counts" and s.mapping:
             # Only the measures the mapping pairs: the whole LAIT file is the lait source's extract.
             frame = frame[frame["Short Desc"].isin(mapped_measures(ROOT / s.mapping))].reset_index(drop=True)
+        if s.format == "healthdata" and s.mapping:
+            # Only the indicators the reviewed mapping imports; the rest would be skipped by rule.
+            imported = {str(m.fingertips_id) for m in load_healthdata_mapping(ROOT / s.mapping) if m.indicator_id}
+            frame = frame[frame["IndicatorId"].isin(imported)].reset_index(drop=True)
         out = SNAPSHOT_DIR / s.extract
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(out, index=False, compression="zstd", compression_level=19)

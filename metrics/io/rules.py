@@ -23,8 +23,15 @@ import pandas as pd
 
 from metrics.framework import load_unbounded_proportions
 
-# A CI limit may differ from its value by binary noise only (relative).
+# A CI limit may differ from its value by binary noise only (relative) ...
 CI_TOLERANCE = 1e-6
+# ... or, where the value is published to fewer places than its limits, by what
+# rounding the value explains: half a unit of its last decimal, as the publisher
+# rounds (FingertipsNext's England 2022/23 absolute low income: 15.6 beside a 95% CI
+# of 15.52 to 15.59; the unrounded value, 15.55 or more, is inside it). The places
+# are the value's shortest decimal form (15.6 -> 0.05, 16 -> 0.5): a value scaled or
+# computed on the way has many places and so, in effect, no allowance. See
+# :func:`rounding_allowance`.
 # Periods before this year are refused as implausible (``0001``, ``1066``, a
 # mistyped ``1025``). The catalogue has no first year per indicator; the oldest
 # series here (LAIT, DfE's children's social care statistics) start in the 2000s,
@@ -146,6 +153,10 @@ def check_rows(
         for lo, hi, level in CI_PAIRS:
             low, high = num[lo], num[hi]
             outside = ~np.isnan(value) & ((~np.isnan(low) & (low > value + tol)) | (~np.isnan(high) & (high < value - tol)))
+            if outside.any():  # only the few rows outside: the allowance is per value
+                slack = np.maximum(tol, rounding_allowance(value, outside))
+                outside = outside & ((~np.isnan(low) & (low > value + slack))
+                                     | (~np.isnan(high) & (high < value - slack)))
             add(outside, "value",
                 lambda r, lo=lo, hi=hi, level=level: (
                     f"value {fmt(r['value'])} lies outside its {level} CI {fmt(r[lo])} to {fmt(r[hi])}"
@@ -169,6 +180,26 @@ def check_rows(
                        f"{name('denominator')} {fmt(r['denominator'])} (= {fmt(_expected(r))}; rounding "
                        f"explains {COUNT_SLACK:g} either way in each and {VALUE_RELATIVE_SLACK:.0%} + "
                        f"{VALUE_ABSOLUTE_SLACK:g} in the value)"))
+    return out
+
+
+def rounding_allowance(value: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """Half a unit of each value's last decimal place, as the value is written at its shortest.
+
+    ``15.6`` -> 0.05, ``16`` -> 0.5, ``15.52`` -> 0.005; a value with no short form
+    (``0.1 + 0.2``, or one computed from a count) gets about 1e-17 of itself, no
+    allowance at all. Computed only where ``where`` is true (0 elsewhere): the rule
+    needs it for the rare value outside its CI, not for every row of a large file.
+    """
+    out = np.zeros(len(value), dtype=float)
+    rows = np.flatnonzero(np.ones(len(value), dtype=bool) if where is None else where)
+    for i in rows:
+        v = float(value[i])
+        if not np.isfinite(v):
+            continue
+        text = np.format_float_positional(abs(v), unique=True, trim="-")
+        places = len(text.partition(".")[2])
+        out[i] = 0.5 * 10.0 ** -places
     return out
 
 

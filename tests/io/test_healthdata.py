@@ -110,16 +110,65 @@ def test_real_file_detected_by_header(real_file: Path) -> None:
     assert detect_format(real_file) == "healthdata"
 
 
+def half_unit(text: str) -> float:
+    """Half a unit of the last decimal place of a number as written ("15.6" -> 0.05)."""
+    return 0.5 * 10.0 ** -len(text.strip().partition(".")[2])
+
+
+def outside_rounding(r: dict[str, str]) -> bool:
+    """Outside its CI by more than rounding the published value to its places explains."""
+    value, low, high = number(r["Value"]), number(r["LowerCI"]), number(r["UpperCI"])
+    slack = half_unit(r["Value"]) if r["Value"] else 0.0
+    return not math.isnan(value) and (value + slack < low or value - slack > high)
+
+
 def test_real_file_refused_only_where_published_value_leaves_its_ci(
     reference_store: Store, real_file: Path, real_rows: list[dict[str, str]]
 ) -> None:
     """FingertipsNext publishes some values rounded to fewer places than their CIs (15.6
-    with 15.52 to 15.59): the one rule set refuses those rows and nothing else."""
-    expected = {line for line, r in mapped(real_rows) if outside_ci(r)}
-    if not expected:
-        pytest.skip("this copy of the file has no value outside its CI")
-    failed = refused(reference_store, real_file, unknown_areas="skip")
-    assert {(f.row, f.column) for f in failed.faults} == {(line, "Value") for line in expected}
+    with 15.52 to 15.59): rounding explains those, half a unit of the value's last place,
+    so the one rule set refuses only a value outside its CI by more than that, and the
+    rounded ones are stored as published."""
+    rounded = [(line, r) for line, r in mapped(real_rows) if outside_ci(r)]
+    expected = {line for line, r in rounded if outside_rounding(r)}
+    if expected:
+        failed = refused(reference_store, real_file, unknown_areas="skip")
+        assert {(f.row, f.column) for f in failed.faults} == {(line, "Value") for line in expected}
+        return
+    assert rounded, "the real file has the 15.6 beside 15.52 to 15.59 this rule was made for"
+    import_file(reference_store, real_file, unknown_areas="skip")
+    for _line, r in rounded:
+        iid = {m.fingertips_id: m.indicator_id for m in load_healthdata_mapping() if m.indicator_id}[
+            int(r["IndicatorId"])]
+        year = int(r["Year"]) + (0 if iid == "NI112" else 1)  # NI112 is calendar; the others start a financial year
+        category = f"{r['Category'].strip(chr(34))}: {r['CategoryType']}" if r["CategoryType"] else ""
+        got = stored(reference_store, iid, r["AreaCode"], year, r["Sex"].lower(), category)
+        assert (got["value"], got["lower95"], got["upper95"]) == (
+            float(r["Value"]), float(r["LowerCI"]), float(r["UpperCI"]))
+
+
+@pytest.mark.parametrize(("value", "imports"), [
+    ("15.6", True),    # 15.55 to 15.65 as published: 15.55-15.59 is inside the CI
+    ("15.7", False),   # 15.65 at least: above 15.59 whatever the rounding
+    ("15.66", False),  # two places: 15.655 at least
+    ("15.5", True),    # 15.45 to 15.55: reaches 15.52
+    ("15.4", False),
+    ("16", True),      # a whole number: 15.5 to 16.5 reaches 15.59
+])
+def test_a_value_rounded_to_fewer_places_than_its_ci_is_allowed_its_rounding_only(
+    reference_store: Store, tmp_path: Path, value: str, imports: bool,
+) -> None:
+    r = row(IndicatorId="93085", Year="2022", Age="All ages", AreaCode="E06000009", Count="1645057",
+            Denominator="10575320", Value=value, LowerCI="15.52", UpperCI="15.59")
+    path = write(tmp_path / "rounded", [r])
+    if imports:
+        assert import_file(reference_store, path).new == 1
+        got = stored(reference_store, "SMOK_DEL", "E06000009", 2023, "female")
+        assert got["value"] == float(value) and (got["lower95"], got["upper95"]) == (15.52, 15.59)
+    else:
+        failed = refused(reference_store, path)
+        assert [(f.row, f.column) for f in failed.faults] == [(2, "Value")]
+        assert f"value {value} lies outside its 95% CI 15.52 to 15.59" in str(failed.faults[0])
 
 
 @pytest.fixture
