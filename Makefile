@@ -10,6 +10,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 CHROMIUM ?= /usr/bin/chromium
+# Test processes (pytest-xdist), one per core here; each test file runs whole in one of them,
+# so its module fixtures (a PostgreSQL server, a store) are built once.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test browser postgres lint bench lock clean
 
@@ -19,7 +22,7 @@ run: install
 
 test: install-test browser postgres
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 install: $(VENV)/.installed
 
