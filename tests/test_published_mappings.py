@@ -96,3 +96,26 @@ def test_unbounded_proportions_are_published_proportions(published: Store) -> No
         outside = published.scalar(
             "SELECT count(*) FROM observation WHERE indicator_id = ? AND (value > 100 OR value < 0)", [iid])
         assert outside > 0, iid
+
+
+@pytest.mark.parametrize("file", ["UD_NEETNK_LA_dashboard_2022_final.csv", "UD_NEETNK_LA_dashboard_2023_final.csv",
+                                  "UD_NEETNK_LA_dashboard_final.csv"])
+def test_16_17_neet_or_not_known_is_nccis_figure(published: Store, file: str) -> None:
+    """NI117 for every LA in NCCIS's scorecard file equals its published percentage (values only:
+    no count, since the percentage is rounded)."""
+    rows = _rows(("nccis", file), geographic_level="Local authority", Age="16-17")
+    assert len(rows) >= 150
+    year = int(rows[0]["time_period"])
+    ours = published.df(
+        """SELECT area_code, value, count FROM observation WHERE indicator_id = 'NI117' AND period_year = ?
+           AND client_group_id = 'all' AND sex = 'persons' AND category = ''""", [year])
+    ours = {r.area_code: (r.value, r.count) for r in ours.itertuples()}
+    checked = 0
+    for r in rows:
+        if r["new_la_code"] not in ours:
+            continue  # an LA since merged away (Northamptonshire), or since given a new code (Barnsley, Sheffield)
+        value, count = ours[r["new_la_code"]]
+        assert value == pytest.approx(float(r["NEET_not_known_percent"])), (file, r["la_name"])
+        assert count != count  # NaN: no count
+        checked += 1
+    assert checked >= 145
