@@ -22,6 +22,7 @@ from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, 
 from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
 from metrics.spreadsheet import csv_bytes
+from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store
 from metrics.summary import PAGES, Summary, to_markdown
 
@@ -66,7 +67,7 @@ def method_note(benchmark_name: str) -> None:
         "table's CI column says which). Better/worse follows each indicator's polarity; activity "
         "measures with no polarity are marked higher/lower and have no band or rank. Quartile bands "
         "A (best) to D (worst) among the local authorities, LAIT's rule: a value on a cut point "
-        "takes the band below it. Trend: the latest five periods with a valid value (the table "
+        f"takes the band below it. Trend: the latest {TREND_POINTS} periods with a valid value (the table "
         "lists them), chi-square test at 99.8%."
     )
 

@@ -315,3 +315,28 @@ def judgements_with_data(
             rows.append({c: int(card.iloc[0][c]) if len(card) else 0 for c in counts})
         frame = pd.concat([frame, pd.DataFrame(rows, columns=counts, index=frame.index)], axis=1)
     return frame.sort_values(["grade", "area_name"]).reset_index(drop=True)
+
+
+def grade_label(grade: int) -> str:
+    """A JAR grade as every table prints it: "3 – Good"."""
+    return f"{grade} – {GRADES[grade]}"
+
+
+def review_beside_data(store: Store, results: pd.DataFrame, current: pd.DataFrame | None) -> pd.DataFrame:
+    """Each aspect of a review with its current grade (or "not graded") and, for an outcome,
+    what the area's figures say: how many indicators are worse, similar and better than the
+    benchmark, and getting worse or better (``results``: :func:`metrics.results.area_results`)."""
+    from metrics.results import outcome_scorecard
+
+    card = outcome_scorecard(results).set_index("outcome_id")
+    rows = []
+    for aspect, name in aspects(store).items():
+        j = current[current["aspect"] == aspect] if current is not None else current
+        row = {"Aspect": name, "Grade": grade_label(int(j.iloc[0]["grade"])) if j is not None and len(j)
+               else "not graded"}
+        if aspect in card.index:
+            c = card.loc[aspect]
+            row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"
+            row["Data: getting worse / better"] = f"{c.worsening} / {c.improving}"
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -20,6 +20,7 @@ from metrics.judgements import (
     judgements_across_areas,
     judgements_with_data,
     record_judgement,
+    review_beside_data,
     submission_summary,
     submit_review,
 )
@@ -184,3 +185,25 @@ def test_submit_refuses_when_a_judgement_changed_after_the_summary_was_checked(s
     submit_review(store, INSPECTOR, review.review_id,
                   expect=dict(zip(checked["aspect"], checked["version"].astype(int), strict=True)))
     assert store.scalar("SELECT status FROM review WHERE review_id = ?", [review.review_id]) == "submitted"
+
+
+def test_an_areas_review_beside_its_data(store: Store) -> None:
+    """Each aspect once, its current grade in words (or "not graded"), and for each outcome the
+    scorecard's own counts, so the page shows what the library computes."""
+    from metrics.results import Selection, area_results, outcome_scorecard
+
+    review = create_review(store, INSPECTOR, "E06000020", 2025)
+    record_judgement(store, INSPECTOR, review.review_id, "SS", 1, "first")
+    record_judgement(store, INSPECTOR, review.review_id, "SS", 2, "revised")
+    res = area_results(store, Selection("E06000020", period_year=2025))
+    table = review_beside_data(store, res, current_judgements(store, review.review_id)).set_index("Aspect")
+    names = aspects(store)
+    assert list(table.index) == list(names.values())
+    assert table.loc[names["SS"], "Grade"] == f"2 – {GRADES[2]}"
+    assert (table.drop(index=names["SS"])["Grade"] == "not graded").all()
+    card = outcome_scorecard(res).set_index("outcome_id")
+    for outcome in card.index:
+        c = card.loc[outcome]
+        assert table.loc[names[outcome], "Data: worse / similar / better than benchmark"] == \
+            f"{c.worse} / {c.similar} / {c.better}"
+    assert review_beside_data(store, res, None)["Grade"].eq("not graded").all()

@@ -19,15 +19,17 @@ from metrics.judgements import (
     create_review,
     current_judgements,
     grade_counts,
+    grade_label,
     judgement_history,
     judgements_with_data,
     list_reviews,
     record_judgement,
+    review_beside_data,
     submission_summary,
     submit_review,
 )
 from metrics.ofsted import latest_overall
-from metrics.results import BENCHMARKS, latest_year, outcome_scorecard
+from metrics.results import BENCHMARKS, latest_year
 from metrics.shared import writes_enabled
 
 store = get_store()
@@ -36,7 +38,6 @@ demo_banner(store)
 sel = selection_bar()
 area_name = cache.areas().set_index("area_code").loc[sel.area_code, "name"]
 names = aspects(store)
-grade_label = {g: f"{g} – {n}" for g, n in GRADES.items()}
 FORM_COUNTER, FLASH = "judge-form-n", "judge-flash"  # session state of the record tab
 SUMMARY_COLUMNS = {"aspect_name": "Aspect", "grade_name": "Grade", "indicators": "Indicators relied on",
                    "recorded_by": "Recorded by", "version": "Version"}
@@ -59,23 +60,13 @@ with tab_area:
         rid = st.selectbox("Review", list(labels), format_func=labels.__getitem__, key="view-review")
         current = current_judgements(store, rid)
     res = cache.area_results(sel)
-    card = outcome_scorecard(res).set_index("outcome_id")
-    rows = []
-    for aspect, name in names.items():
-        j = current[current["aspect"] == aspect] if current is not None else ()
-        row = {"Aspect": name, "Grade": grade_label[int(j.iloc[0]["grade"])] if len(j) else "not graded"}
-        if aspect in card.index:
-            c = card.loc[aspect]
-            row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"
-            row["Data: getting worse / better"] = f"{c.worsening} / {c.improving}"
-        rows.append(row)
     bench_name = res["benchmark_name"].iloc[0] if len(res) else "England"
     groups = cache.client_groups()
     group_name = dict(zip(groups["client_group_id"], groups["name"], strict=True)).get(sel.client_group, "")
     st.caption(f"Grades beside the data: counts of {plain(area_name)}'s indicators against "
                f"{plain(bench_name)} (95% CI vs benchmark value), period ending {sel.period_text}, "
                f"{plain(group_name).lower()}.")
-    table = pd.DataFrame(rows)
+    table = review_beside_data(store, res, current)
     st.dataframe(table, hide_index=True, key="judgements-table")
     download_csv(table, f"{rid or sel.area_code}_judgements.csv")
     if rid is not None and current is not None:
@@ -133,7 +124,7 @@ with tab_record:
             wkey = f"{rid}-{aspect}-{n}"
             with st.form("judgement"):
                 grades = list(GRADES)
-                grade = st.radio("Grade", grades, format_func=grade_label.__getitem__, horizontal=True,
+                grade = st.radio("Grade", grades, format_func=grade_label, horizontal=True,
                                  index=None if saved is None else grades.index(int(saved["grade"])),
                                  key=f"judge-grade-{wkey}")
                 evidence = st.text_area("Evidence notes", max_chars=20_000, key=f"judge-evidence-{wkey}",
