@@ -45,14 +45,32 @@ def _compare(
 
 
 
-def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
-    """An LA's clusters, in code order (from every cluster, kept per data version)."""
-    every = store.memo("clusters", lambda: store.df(
+def _clusters(store: Store) -> pd.DataFrame:
+    """Every cluster with its LA, kept per data version."""
+    return store.memo("clusters", lambda: store.df(
         "SELECT parent_code, area_code, name, description FROM area WHERE area_type = 'cluster'"
         " ORDER BY area_code"
     ))
+
+
+def clusters_of(store: Store, la_code: str) -> pd.DataFrame:
+    """An LA's clusters, in code order (from every cluster, kept per data version)."""
+    every = _clusters(store)
     mine = every[every["parent_code"].to_numpy(dtype=object) == la_code]
     return mine.drop(columns="parent_code").reset_index(drop=True)
+
+
+def cluster_la(store: Store, area_code: str) -> str:
+    """The LA a clusters view is about: a cluster's own LA, else the area itself."""
+    every = _clusters(store)
+    parent = every.loc[every["area_code"].to_numpy(dtype=object) == area_code, "parent_code"]
+    return str(parent.iloc[0]) if len(parent) else area_code
+
+
+def las_with_clusters(store: Store) -> list[str]:
+    """The codes of the LAs that have clusters defined, in code order."""
+    every = _clusters(store)
+    return sorted(str(c) for c in every["parent_code"].dropna().unique())
 
 
 def has_cluster_figures(store: Store, la_code: str) -> bool:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard import cache
 from dashboard.charts import readable
+from dashboard.charts.clusters import cluster_tartan
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import COMPARISON_TEXT, comparison_label, fmt_value
+from dashboard.format import comparison_label, fmt_value
 from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.subgroups import (
+    cluster_la,
     cluster_results,
     cluster_template_csv,
     clusters_of,
     has_cluster_figures,
+    las_with_clusters,
 )
 
 store = get_store()
@@ -28,12 +30,10 @@ sel = selection_bar(without={
              "groups page has the groups.",
 })
 areas = cache.areas().set_index("area_code")
-code = sel.area_code
-if areas.loc[code, "area_type"] == "cluster":
-    code = str(areas.loc[code, "parent_code"])
+code = cluster_la(store, sel.area_code)
 clusters = clusters_of(store, code)
 if clusters.empty:
-    with_clusters = areas[areas["area_type"] == "cluster"]["parent_code"].unique()
+    with_clusters = las_with_clusters(store)
     st.info(f"{areas.loc[code, 'name']} has no clusters defined. LAs with clusters: "
             + ", ".join(areas.loc[c, "name"] for c in with_clusters) + ".")
     st.stop()
@@ -67,16 +67,7 @@ st.caption(f"Significance: each cluster's confidence interval (95%, or 99.8% whe
            "indicators with no polarity are marked higher/lower. Cluster counts add up to the LA's.")
 for c in clusters.itertuples():
     st.markdown(f"**{c.name}**: {c.description}")
-codes = {"better": 1, "similar": 0, "worse": -1}
-pivot = res.pivot_table(index="short_title", columns="name", values="comparison", aggfunc="first")
-z = pivot.apply(lambda col: col.map(lambda v: codes.get(v)))
-text = pivot.apply(lambda col: col.map(lambda v: comparison_label(v) if isinstance(v, str) else "–"))
-fig = go.Figure(go.Heatmap(
-    z=z.to_numpy(dtype=float), x=list(pivot.columns), y=list(pivot.index), text=text.to_numpy(),
-    texttemplate="%{text}", colorscale=[[0, COMPARISON_TEXT["worse"][2]], [0.5, "#EEEEEE"],
-                                        [1, COMPARISON_TEXT["better"][2]]],
-    zmin=-1, zmax=1, showscale=False, hoverinfo="text"))
-fig.update_layout(height=max(300, 40 * len(pivot) + 120), title=f"{onames[outcome]}: clusters against the LA")
+fig = cluster_tartan(res, f"{onames[outcome]}: clusters against the LA")
 st.plotly_chart(readable(fig), key="tartan")
 dp = res["decimal_places"].fillna(1).astype(int)
 table = res.assign(
