@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.format import (
-    BAND_TEXT,
     SUPPRESSED_NOTE,
     TREND_TEXT,
     comparison_label,
@@ -18,6 +17,7 @@ from dashboard.format import (
     fmt_value,
 )
 from metrics.catalogue import dataset_status
+from metrics.display import band_text, rank_text
 from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, trend_periods_text
 from metrics.ofsted import Inspection, inspections_frame
 from metrics.results import by_band
@@ -97,8 +97,8 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
             "Benchmark": [fmt_value(v, int(d)) for v, d in zip(rows["benchmark_value"], rows["decimal_places"], strict=True)],
             "Compared with benchmark": [comparison_label(c) for c in rows["comparison"]],
             "Without an interval": [BAND_POSITION_WORDS.get(p, "–") if p else "–" for p in by_band(rows)],
-            "Band": [BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in rows["band"]],
-            "Rank": [f"{int(r)} of {int(n)}" if r == r else "–" for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
+            "Band": [band_text(b) for b in rows["band"]],
+            "Rank": [rank_text(r, n) for r, n in zip(rows["rank"], rows["n_ranked"], strict=True)],
             "Trend": [TREND_TEXT.get(t, t) for t in rows["trend"]],
             "Trend periods": [trend_periods_text(p) for p in rows["trend_periods"]],
             "Polarity": [polarity_text(p) for p in rows["polarity"]],

@@ -10,6 +10,7 @@ import re
 
 from metrics.display import SUPPRESSED, fmt_interval, fmt_value
 from metrics.labels import (
+    BAND_WORDS,
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
     SUPPRESSED_WORDS,
@@ -25,7 +26,7 @@ COMPARISON_TEXT: dict[str, tuple[str, str, str]] = {
 _TREND_SYMBOLS = {"getting_better": "↗ ", "getting_worse": "↘ ", "increasing": "↑ ", "decreasing": "↓ ",
                   "no_significant_change": "→ ", "cannot_be_calculated": ""}
 TREND_TEXT: dict[str, str] = {k: _TREND_SYMBOLS[k] + w for k, w in TREND_WORDS.items()}
-BAND_TEXT: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
+BAND_TEXT = BAND_WORDS
 SUPPRESSED_NOTE = f"{SUPPRESSED_WORDS}."
 
 

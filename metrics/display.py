@@ -61,6 +61,19 @@ def fmt_value(value: object, places: int = 1, suppressed: bool = False) -> str:
     return f"{d:,.{places}f}"
 
 
+def band_text(band: object, missing: str = MISSING) -> str:
+    """A quartile band as every page prints it: "A (best quartile)", ..., or ``missing``."""
+    from metrics.labels import BAND_WORDS
+
+    return BAND_WORDS.get(band, missing) if isinstance(band, str) else missing
+
+
+def rank_text(rank: object, ranked: object, missing: str = MISSING) -> str:
+    """A national rank as every page prints it: "12 of 152" (1 the best), or ``missing``."""
+    r, n = _finite(rank), _finite(ranked)
+    return f"{int(r)} of {int(n)}" if r is not None and n is not None else missing
+
+
 def fmt_interval(lower: object, upper: object, places: int = 1) -> str:
     """A confidence interval as printed: "lower to upper", or MISSING when either end is missing."""
     if _finite(lower) is None or _finite(upper) is None:

@@ -96,6 +96,9 @@ def confidence_text(level: float) -> str:
     return f"{level:g}%"
 
 
+#: Quartile bands in words: A is always the best quarter of LAs (polarity applied).
+BAND_WORDS: dict[str, str] = {"A": "A (best quartile)", "B": "B", "C": "C", "D": "D (worst quartile)"}
+
 #: A figure with no significance test, placed by its national quartile band.
 BAND_POSITION_WORDS: dict[str, str] = {
     "best_quarter": "Not tested; band A: among the best quarter of LAs",

@@ -6,10 +6,11 @@ import streamlit as st
 
 from dashboard.charts.compare import funnel_chart, ranked_bars
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import BAND_TEXT, comparison_label, fmt_interval, fmt_value, polarity_text
+from dashboard.format import comparison_label, fmt_interval, fmt_value, polarity_text
 from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import funnel_data, indicator_across_las, indicator_meta
+from metrics.display import band_text, rank_text
 
 store = get_store()
 st.title("Compare areas")
@@ -40,8 +41,8 @@ st.caption(
 chosen = las[las["selected"]]
 if not chosen.empty:
     r = chosen.iloc[0]
-    rank = "no rank" if r["rank"] != r["rank"] else f"rank {int(r['rank'])} of {int(r['n_ranked'])}"
-    band = f"band {BAND_TEXT.get(r['band'], r['band'])}" if isinstance(r["band"], str) else "no quartile band"
+    rank = "no rank" if r["rank"] != r["rank"] else f"rank {rank_text(r['rank'], r['n_ranked'])}"
+    band = f"band {band_text(r['band'])}" if isinstance(r["band"], str) else "no quartile band"
     st.markdown(
         f"**{r['name']}**: {fmt_value(r['value'], dp, bool(r['suppressed']))} {meta['unit']}; "
         f"{rank}; {band}; {comparison_label(r['comparison'])} compared with {bench} "
@@ -73,7 +74,7 @@ table = las.assign(
     Value=[fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)],
     CI=[("c" if s else fmt_interval(lo, hi, dp))
         for lo, hi, s in zip(las["lower95"], las["upper95"], las["suppressed"], strict=True)],
-    Band=[BAND_TEXT.get(b, "–") if isinstance(b, str) else "–" for b in las["band"]],
+    Band=[band_text(b) for b in las["band"]],
     Compared=[comparison_label(c) for c in las["comparison"]],
 )[["Rank", "Area", "area_code", "Value", "CI", "Band", "Compared"]].rename(
     columns={"area_code": "Code", "CI": "95% CI", "Compared": f"Compared with {bench}"})

@@ -7,7 +7,6 @@ import streamlit as st
 from dashboard.charts.map import choropleth
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.format import (
-    BAND_TEXT,
     COMPARISON_TEXT,
     comparison_label,
     fmt_value,
@@ -17,6 +16,7 @@ from dashboard.format import (
 from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
+from metrics.display import band_text
 from metrics.geo import BOUNDARIES_ENV, load_boundaries
 from metrics.labels import confidence_text
 
@@ -43,7 +43,7 @@ st.caption(
     "black outline."
 )
 las["Compared"] = [comparison_label(c) for c in las["comparison"]]
-las["Band"] = [BAND_TEXT.get(b, "No band") if isinstance(b, str) else "No band" for b in las["band"]]
+las["Band"] = [band_text(b, "No band") for b in las["band"]]
 las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)]
 chosen_row = las[las["selected"]]
 if not chosen_row.empty:
