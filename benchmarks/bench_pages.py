@@ -41,10 +41,10 @@ from metrics.results import (  # noqa: E402
     area_results,
     catalogue_frame,
     latest_year,
-    outcome_scorecard,
     search_catalogue,
     years,
 )
+from metrics.scorecard import outcome_scorecard
 from metrics.store import Store  # noqa: E402
 from metrics.subgroups import client_group_results, cluster_results, clusters_of  # noqa: E402
 from metrics.weak_areas import filter_weak, weak_areas  # noqa: E402

@@ -20,7 +20,7 @@ from metrics.catalogue import dataset_status
 from metrics.display import band_text, rank_text
 from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, trend_periods_text
 from metrics.ofsted import Inspection, inspections_frame
-from metrics.results import by_band
+from metrics.scorecard import by_band
 from metrics.spreadsheet import csv_bytes
 from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store

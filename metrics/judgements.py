@@ -22,6 +22,7 @@ import pandas as pd
 
 from metrics.auth import User, audit, authorise
 from metrics.framework import load_jar_scale
+from metrics.scorecard import outcome_scorecard
 from metrics.shared import shared_for
 from metrics.store import Store
 
@@ -301,7 +302,7 @@ def judgements_with_data(
     pass (:func:`metrics.results.area_results_many`), not one pass per area: the
     table can hold all 153 LAs.
     """
-    from metrics.results import Selection, area_results_many, outcome_scorecard
+    from metrics.results import Selection, area_results_many
 
     frame = judgements_across_areas(store, period_year)
     frame = frame[frame["aspect"] == aspect].reset_index(drop=True)
@@ -326,8 +327,6 @@ def review_beside_data(store: Store, results: pd.DataFrame, current: pd.DataFram
     """Each aspect of a review with its current grade (or "not graded") and, for an outcome,
     what the area's figures say: how many indicators are worse, similar and better than the
     benchmark, and getting worse or better (``results``: :func:`metrics.results.area_results`)."""
-    from metrics.results import outcome_scorecard
-
     card = outcome_scorecard(results).set_index("outcome_id")
     rows = []
     for aspect, name in aspects(store).items():

@@ -21,7 +21,8 @@ import pandas as pd
 
 from metrics.display import MISSING, fmt_value
 from metrics.ofsted import Inspection, format_date, latest_inspection
-from metrics.results import Selection, area_infos, area_results, by_band
+from metrics.results import Selection, area_infos, area_results
+from metrics.scorecard import by_band
 from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store
 from metrics.subgroups import client_group_results

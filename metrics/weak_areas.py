@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.display import fmt_value
-from metrics.results import Selection, area_infos, area_results_long, by_band, client_group_names
+from metrics.results import Selection, area_infos, area_results_long, client_group_names
+from metrics.scorecard import by_band
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 

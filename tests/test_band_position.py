@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.framework import REPO_ROOT
-from metrics.results import Selection, area_results, by_band, outcome_scorecard
+from metrics.results import Selection, area_results
+from metrics.scorecard import by_band, outcome_scorecard
 from metrics.store import Store
 
 CASES = [

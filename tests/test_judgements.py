@@ -130,7 +130,8 @@ def test_grade_counts_across_areas_use_each_areas_latest_submitted_review(store:
 
 
 def test_grades_beside_the_data(store: Store) -> None:
-    from metrics.results import Selection, area_results, outcome_scorecard
+    from metrics.results import Selection, area_results
+    from metrics.scorecard import outcome_scorecard
 
     for area, grade in (("E06000020", 1), ("E06000043", 3)):
         review = create_review(store, INSPECTOR, area, 2025)
@@ -190,7 +191,8 @@ def test_submit_refuses_when_a_judgement_changed_after_the_summary_was_checked(s
 def test_an_areas_review_beside_its_data(store: Store) -> None:
     """Each aspect once, its current grade in words (or "not graded"), and for each outcome the
     scorecard's own counts, so the page shows what the library computes."""
-    from metrics.results import Selection, area_results, outcome_scorecard
+    from metrics.results import Selection, area_results
+    from metrics.scorecard import outcome_scorecard
 
     review = create_review(store, INSPECTOR, "E06000020", 2025)
     record_judgement(store, INSPECTOR, review.review_id, "SS", 1, "first")

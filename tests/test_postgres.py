@@ -409,7 +409,8 @@ def test_submitted_review_is_locked(pg_url: str, store: Store, inspectors: None)
 
 
 def test_grade_counts_and_grades_beside_the_data(pg_url: str, store: Store, inspectors: None) -> None:
-    from metrics.results import Selection, area_results, outcome_scorecard
+    from metrics.results import Selection, area_results
+    from metrics.scorecard import outcome_scorecard
 
     for area, grade in (("E06000020", 1), ("E06000043", 3), ("E10000032", 1)):
         review = create_review(store, INSPECTOR, area, 2025)

@@ -149,7 +149,7 @@ def test_real_ons_boundaries_cover_the_demo_las(demo_store: Store) -> None:
 
 
 def test_scorecard_counts_each_outcome_by_hand() -> None:
-    from metrics.results import OUTCOME_COUNT_COLUMNS, outcome_scorecard
+    from metrics.scorecard import OUTCOME_COUNT_COLUMNS, outcome_scorecard
 
     results = pd.DataFrame({
         "outcome_id": ["BH", "BH", "BH", "SS", "SS"],

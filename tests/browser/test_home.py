@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from metrics.results import Selection, area_results, outcome_scorecard
+from metrics.results import Selection, area_results
+from metrics.scorecard import outcome_scorecard
 from metrics.store import Store
 from tests.browser.helpers import axe_violations, wait_for_app
 

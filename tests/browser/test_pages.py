@@ -112,7 +112,7 @@ def test_every_page_has_banner_download_url_and_passes_axe(server: str, page, na
 
 
 def test_home_scorecard_table_matches_cards(server: str, page, demo_store: Store) -> None:
-    from metrics.results import outcome_scorecard
+    from metrics.scorecard import outcome_scorecard
 
     page.goto(server + PAGES["home"])
     wait_for_app(page)

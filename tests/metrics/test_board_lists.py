@@ -11,14 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.results import (
-    OUTCOME_COUNT_COLUMNS,
-    OUTCOME_LISTS,
-    Selection,
-    area_results,
-    outcome_lists,
-    outcome_scorecard,
-)
+from metrics.results import Selection, area_results
+from metrics.scorecard import OUTCOME_COUNT_COLUMNS, OUTCOME_LISTS, outcome_lists, outcome_scorecard
 from metrics.store import Store
 from metrics.weak_areas import (
     PRIORITY,

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from metrics.display import fmt_value
 from metrics.ofsted import format_date, latest_inspection
-from metrics.results import Selection, area_results, by_band
+from metrics.results import Selection, area_results
+from metrics.scorecard import by_band
 from metrics.store import Store
 from metrics.subgroups import client_group_results
 from metrics.summary import Sentence, Summary, area_summary, summarise, to_markdown
