@@ -150,38 +150,12 @@ def area_info(store: Store, area_code: str) -> dict[str, object] | None:
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
-def neighbour_source(store: Store, la_code: str | None = None) -> str | None:
-    """Prefer DfE's published list when it has been imported (for ``la_code``, if given), else the model's.
-
-    Per LA because DfE's lists are merged per LA: an LA its file did not list
-    (one created after the model ran) keeps the model's list.
-    """
-    sql = "SELECT DISTINCT source FROM area_neighbour"
-    frame = store.df(sql + " WHERE area_code = ?", [la_code]) if la_code else store.df(sql)
-    sources = set(frame["source"])
-    return "dfe" if "dfe" in sources else ("model" if "model" in sources else None)
-
-
-def neighbours(store: Store, la_code: str) -> list[str]:
-    src = neighbour_source(store, la_code)
-    frame = store.df(
-        "SELECT neighbour_code FROM area_neighbour WHERE area_code = ? AND source = ? ORDER BY rank",
-        [la_code, src],
-    )
-    return frame["neighbour_code"].tolist()
-
-
 def benchmark_areas(store: Store, sel: Selection) -> tuple[list[str], str]:
     """The area codes whose values make the benchmark, and its plain-English name."""
     info = area_info(store, sel.area_code)
     if info is None:
         raise KeyError(f"unknown area {sel.area_code}")
-    return _benchmark_from_info(info, sel, lambda la: neighbours(store, la), lambda: _good_codes(store))
-
-
-def _headline_filter() -> str:
-    # The selected client group, where 'all' means each indicator's headline group.
-    return "o.client_group_id = CASE WHEN $group = 'all' THEN i.headline_group ELSE $group END"
+    return _benchmark_from_info(info, sel, lambda la: neighbour_codes(store, la), lambda: _good_codes(store))
 
 
 def _groups_filter(alias: str) -> str:
@@ -196,39 +170,6 @@ def _groups_filter(alias: str) -> str:
 def _group_params(groups: list[str], group_indicators: list[str]) -> dict[str, object]:
     return {"all": "all" in groups, "groups": [g for g in groups if g != "all"],
             "group_indicators": group_indicators}
-
-
-def area_series(store: Store, sel: Selection, indicator_id: str | None = None) -> pd.DataFrame:
-    """Every period of the area's values (for trends), headline or client group rows."""
-    return store.frame(
-        f"""
-        SELECT o.indicator_id, o.period_year, o.period_label, o.count, o.denominator, o.value,
-               o.lower95, o.upper95, o.lower998, o.upper998, o.suppressed, o.note
-        FROM ecm_observation o JOIN indicator i USING (indicator_id)
-        WHERE o.area_code = $area
-          AND {_headline_filter()}
-          AND ($indicator IS NULL OR o.indicator_id = $indicator)
-        ORDER BY o.indicator_id, o.period_year
-        """,
-        {"area": sel.area_code, "group": sel.client_group, "indicator": indicator_id},
-    )
-
-
-def period_panel(store: Store, sel: Selection, areas: list[str] | None = None) -> pd.DataFrame:
-    """One period's values for every LA plus the named areas, with indicator metadata."""
-    year = sel.period_year or latest_year(store)
-    return store.frame(
-        f"""
-        SELECT o.indicator_id, o.area_code, a.area_type, o.period_year, o.period_label,
-               o.count, o.denominator, o.value, o.lower95, o.upper95, o.lower998, o.upper998,
-               o.suppressed, o.note
-        FROM ecm_observation o JOIN indicator i USING (indicator_id) JOIN area a USING (area_code)
-        WHERE o.period_year = $year
-          AND {_headline_filter()}
-          AND (a.area_type = 'la' OR list_contains($areas, o.area_code))
-        """,
-        {"year": year, "group": sel.client_group, "areas": areas or []},
-    )
 
 
 def mask_suppressed(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
@@ -343,7 +284,9 @@ def client_group_names(store: Store) -> list[tuple[str, str]]:
 
 
 def neighbour_codes(store: Store, la_code: str) -> list[str]:
-    """:func:`neighbours` from a table kept per data version: the LA's DfE list when imported, else the model's."""
+    """The LA's statistical neighbours in rank order, from a table kept per data version: its DfE
+    list when imported, else the model's (DfE's lists are merged per LA, so an LA its file did not
+    list keeps the model's)."""
     return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
 
 

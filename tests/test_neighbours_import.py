@@ -8,9 +8,10 @@ from pathlib import Path
 import openpyxl
 
 from metrics.neighbours import import_dfe_neighbours
-from metrics.results import neighbour_codes, neighbours
+from metrics.results import neighbour_codes
 from metrics.store import Store
 from tests.conftest import shared_path
+from tests.reference_reads import neighbours
 
 
 def test_real_may_2025_workbook_imports_and_skips_only_the_old_section(demo_db: Path, tmp_path: Path) -> None:

@@ -20,9 +20,10 @@ from metrics.io.core import rollback_batch, store_checksum
 from metrics.io.faults import Fault, ImportFailed
 from metrics.io.service import run_neighbours_import, run_rollback
 from metrics.neighbours import read_dfe_neighbours
-from metrics.results import neighbour_codes, neighbours
+from metrics.results import neighbour_codes
 from metrics.store import Store
 from tests.accounts import add_account
+from tests.reference_reads import neighbours
 
 ANALYST = User("ann", "analyst")
 HEADER = ["LA num", "LA Name", "LA number", "GOInd", "GOReg",

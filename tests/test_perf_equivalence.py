@@ -22,13 +22,10 @@ from metrics.results import (
     area_results,
     area_results_long,
     area_results_many,
-    area_series,
     benchmark_areas,
     catalogue_frame,
     latest_year,
     mask_suppressed,
-    neighbours,
-    period_panel,
 )
 from metrics.stats import (
     TrendSeries,
@@ -44,6 +41,7 @@ from metrics.stats.trend import TREND_VALUE_TYPES
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
+from tests.reference_reads import area_series, neighbours, period_panel
 
 
 def reference_latest(store: Store) -> dict[tuple[str, str], int]:
