@@ -60,7 +60,7 @@ from metrics.framework import REPO_ROOT
 from metrics.io.core import ImportResult
 from metrics.io.dfe import GEOGRAPHY, MappingRow, read_mapping
 from metrics.io.faults import Fault, ImportFailed, printable
-from metrics.io.fingertips import REQUIRED as FINGERTIPS_REQUIRED
+from metrics.io.fingertips_layout import REQUIRED as FINGERTIPS_REQUIRED
 from metrics.io.rules import MAX_FILE_BYTES
 from metrics.io.values import MappingFileRow
 from metrics.store import BatchOrigin, Store

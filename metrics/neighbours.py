@@ -28,6 +28,8 @@ from metrics.framework import (
     load_neighbour_layouts,
 )
 from metrics.io.faults import Fault, ImportFailed
+from metrics.io.files import check_size, file_hash
+from metrics.io.values import HEAD_BYTES
 from metrics.store import Store
 
 MODEL_SOURCE = "model"
@@ -66,7 +68,6 @@ NOT_PUBLISHED = frozenset({"", "-"})
 #: How far down a sheet the header row may be (DfE's workbook has it on row 3).
 HEADER_ROWS = 30
 #: What a format sniff reads of a CSV at most.
-HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,6 @@ def _text(value: object) -> str:
 def read_sheets(path: Path, max_rows: int | None = None) -> list[Sheet]:
     """The file's cells (the first ``max_rows`` of each sheet, if given), chosen by content
     rather than by suffix: a ZIP is a workbook, text is CSV."""
-    from metrics.io.core import check_size
-
     name = path.name
     try:
         check_size(path)
@@ -366,7 +365,6 @@ def import_dfe_neighbours(store: Store, path: Path | str, user: str) -> pd.DataF
     in ``attrs`` as for :func:`preview_dfe_neighbours`.
     """
     from metrics.framework import load_reference
-    from metrics.io.core import file_hash
     from metrics.store import new_batch
 
     path = Path(path)

@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from metrics.catalogue import la_codes_by_number
 from metrics.framework import DATA_DIR, ReferenceDataError, load_area_code_changes, read_rows
-from metrics.io.core import file_hash
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
+from metrics.io.files import file_hash
 from metrics.store import Store, new_batch
 
 FORMAT = "ofsted"

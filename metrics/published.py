@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from metrics.derived import refresh_derived
 from metrics.framework import REPO_ROOT, load_reference, read_rows
-from metrics.io.core import file_hash
+from metrics.io.files import file_hash
 from metrics.store import Store, load_reference_tables
 
 SNAPSHOT_DIR = REPO_ROOT / "data" / "published"

@@ -18,8 +18,9 @@ from streamlit.testing.v1 import AppTest
 from metrics.catalogue import dataset_status
 from metrics.cli import main
 from metrics.framework import REPO_ROOT, load_reference
-from metrics.io.core import file_hash, import_source, rollback_batch
+from metrics.io.core import import_source, rollback_batch
 from metrics.io.export import export_observations
+from metrics.io.files import file_hash
 from metrics.io.formats import open_source
 from metrics.published import (
     SNAPSHOT_DIR,

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from metrics.framework import load_healthdata_mapping  # noqa: E402
-from metrics.io.core import file_hash  # noqa: E402
+from metrics.io.files import file_hash  # noqa: E402
 from metrics.io.lait_counts import mapped_measures  # noqa: E402
 from metrics.ofsted import extract_columns  # noqa: E402
 from metrics.published import MANIFEST, SNAPSHOT_DIR, read_manifest  # noqa: E402

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,7 +34,8 @@ import pandas as pd
 from metrics.derived import refresh_derived
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD, load_area_code_changes
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed, printable
-from metrics.io.rules import MAX_FILE_BYTES, MAX_ROWS, check_rows, with_meta
+from metrics.io.files import check_size, file_hash
+from metrics.io.rules import MAX_ROWS, check_rows, with_meta
 from metrics.periods import period_label
 from metrics.spreadsheet import FORMULA_RULE
 from metrics.spreadsheet import IMPORT_FORMULA_START as FORMULA_START  # the one guard
@@ -178,20 +178,6 @@ def yielded_text(yielded: int, yielded_to: dict[str, int]) -> str:
             + (f" ({whose})" if whose else ""))
 
 
-def check_size(path: Path) -> None:
-    """Refuse a file too big to import before any of it is parsed (see ``rules.MAX_FILE_BYTES``)."""
-    size = path.stat().st_size if path.is_file() else 0
-    if size > MAX_FILE_BYTES:
-        raise ImportFailed([Fault(path.name, None, None, None,
-                                  f"{size:,} bytes: more than the {MAX_FILE_BYTES:,} an import reads")])
-
-
-def file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass

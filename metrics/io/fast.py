@@ -38,9 +38,8 @@ import pandas as pd
 
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.io.core import FORMULA_START, SEXES, Progress, Staged
-from metrics.io.fingertips import (
+from metrics.io.fingertips_layout import (
     BOM,
-    HEAD_BYTES,
     NUMBER_COLUMNS,
     OPTIONAL,
     REQUIRED,
@@ -49,7 +48,7 @@ from metrics.io.fingertips import (
     truncated_tail,
 )
 from metrics.io.rules import MAX_KEY_CHARS, MAX_NOTE_CHARS, any_broken
-from metrics.io.values import CODE_NOTES, SUPPRESSING_CODES, THOUSANDS, parse_period
+from metrics.io.values import CODE_NOTES, HEAD_BYTES, SUPPRESSING_CODES, THOUSANDS, parse_period
 from metrics.stats import suppress
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ faster); at any doubt that path declines and this one reads the file.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import functools
 import re
@@ -40,10 +39,20 @@ from metrics.io.core import (
     Staged,
     canonical_frame,
 )
+from metrics.io.fast import stage_fingertips
 from metrics.io.faults import Fault, ImportFailed
+from metrics.io.fingertips_layout import (
+    BOM,
+    NUMBER_COLUMNS,
+    REQUIRED,
+    USED,
+    clean_name,
+    decode_fault,
+    sniff_header,
+    truncated_tail,
+)
 from metrics.io.fingertips_levels import published_levels
 from metrics.io.values import (
-    check_header,
     locate_decode_error,
     number_rule,
     parse_numbers,
@@ -56,32 +65,13 @@ if TYPE_CHECKING:
 
     from metrics.io.core import ImportContext
 
-REQUIRED = [
-    "Indicator ID", "Area Code", "Sex", "Category Type", "Category", "Time period", "Value",
-    "Lower CI 95.0 limit", "Upper CI 95.0 limit", "Count", "Denominator",
-]
-OPTIONAL = ["Lower CI 99.8 limit", "Upper CI 99.8 limit", "Value note", "Area Name", "Indicator Name",
-            "Client group"]
-NUMBER_COLUMNS = {
-    "Value": "value",
-    "Lower CI 95.0 limit": "lower95",
-    "Upper CI 95.0 limit": "upper95",
-    "Lower CI 99.8 limit": "lower998",
-    "Upper CI 99.8 limit": "upper998",
-    "Count": "count",
-    "Denominator": "denominator",
-}
 COLUMNS = {
     "indicator_id": "Indicator ID", "area_code": "Area Code", "sex": "Sex", "category": "Category",
     "period_year": "Time period", "period_label": "Time period", "note": "Value note",
     **{v: k for k, v in NUMBER_COLUMNS.items()},
 }
 MAPPING_COLUMNS = ("fingertips_id", "indicator_id")
-USED = {*REQUIRED, *OPTIONAL}  # only these are kept: half the memory of all 27 columns
 CHUNK_ROWS = 100_000
-HEAD_BYTES = 64 * 1024  # enough to see the header, and to tell text from garbage
-BOM = "\ufeff"
-CONTROL_BYTES = [*range(0, 9), 11, 12, *range(14, 32), 127]
 GARBAGE_SAMPLE = 1_000  # rows read first to tell data from garbage under a good header
 GARBAGE_MIN_ROWS = 50  # fewer rows than this: every fault is worth listing
 GARBAGE_SHARE = 0.5  # more than this share of sampled rows unreadable: garbage
@@ -163,57 +153,7 @@ def _stage_fast(
     path: Path, ids: dict[str, str], cur: duckdb.DuckDBPyConnection, ctx: ImportContext, say: Progress
 ) -> Staged | None:
     """The fast path for a clean file (:mod:`metrics.io.fast`); the chunks stay the reference."""
-    from metrics.io.fast import stage_fingertips  # it imports this module's checks
-
     return stage_fingertips(path, ids, cur, ctx, say)
-
-
-def sniff_header(path: Path) -> tuple[list[str], list[Fault]]:
-    """Read the header, refusing non-CSV input from its first bytes alone.
-
-    A wrong file (binary, UTF-16, Latin-1, one endless line) must be refused at
-    once with one fault that says what it is, not parsed into 100,000 faults.
-    """
-    name = path.name
-    with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or head[1:8:2] == b"\x00\x00\x00\x00":
-        return [], [Fault(name, None, None, None,
-                          "UTF-16 text, not UTF-8: save the file as 'CSV UTF-8' (Fingertips downloads are UTF-8)")]
-    controls = sum(head.count(bytes([b])) for b in CONTROL_BYTES)
-    if head and controls > 0.01 * len(head):
-        return [], [Fault(name, None, None, None, "binary data, not a CSV text file")]
-    body = head
-    while body.startswith(codecs.BOM_UTF8):
-        body = body[len(codecs.BOM_UTF8):]
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(body) - 4 or len(head) < HEAD_BYTES:  # not a character cut by the window
-            return [], [_decode_fault(name, body, exc.start)]
-    first = next(iter(body.splitlines()), b"")  # \n, \r\n or an old Mac's \r
-    if len(first) == len(body) and len(head) == HEAD_BYTES:
-        return [], [Fault(name, 1, None, None, f"no line break in the first {HEAD_BYTES // 1024} KiB: not a CSV file")]
-    text = first.decode("utf-8", errors="replace")
-    header = [_clean_name(c) for c in next(csv.reader([text]), [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        return header, [Fault(name, 1, None, None, f"not a Fingertips CSV: header lacks {', '.join(missing)}")]
-    header_faults = check_header(name, header)
-    if header_faults:
-        return header, header_faults
-    return header, []
-
-
-def _clean_name(name: str) -> str:
-    # A file saved twice by some tools starts with two byte-order marks.
-    return name.replace(BOM, "").strip()
-
-
-def _decode_fault(name: str, data: bytes, at: int, line_offset: int = 0) -> Fault:
-    line = line_offset + data.count(b"\n", 0, at) + 1
-    return Fault(name, line, None, None, f"not UTF-8 text (byte 0x{data[at]:02x}: Latin-1 or Windows-1252?): "
-                 "save the file as 'CSV UTF-8'")
 
 
 def _locate_decode_error(path: Path) -> Fault:
@@ -223,30 +163,8 @@ def _locate_decode_error(path: Path) -> Fault:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return _decode_fault(path.name, line, exc.start, number - 1)
+                return decode_fault(path.name, line, exc.start, number - 1)
     return Fault(path.name, None, None, None, "not UTF-8 text: save the file as 'CSV UTF-8'")
-
-
-def truncated_tail(path: Path, fields: int) -> str | None:
-    """Why the last row is cut short, or None.
-
-    pandas pads a short row with empty cells, so a file cut mid-row would import
-    its last row with its CIs or count silently missing. A file that does not end
-    in a line break and whose last line has fewer fields than the header was cut.
-    """
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        fh.seek(max(0, size - HEAD_BYTES))
-        tail = fh.read()
-    if not tail or tail.endswith((b"\n", b"\r")):
-        return None
-    last = tail.splitlines()[-1].decode("utf-8", errors="replace")
-    if last.count('"') % 2:
-        return "the file ends inside a quoted field: it was cut short (truncated download?)"
-    found = len(next(csv.reader([last]), []))
-    if found < fields:
-        return f"the file ends mid-row: {found} of {fields} fields (truncated download?)"
-    return None
 
 
 def _parser_fault(path: Path, exc: Exception) -> Fault:
@@ -290,7 +208,7 @@ def _chunks(path: Path, ids: dict[str, str], chunk_rows: int | None = None) -> I
             skip_blank_lines=False, on_bad_lines="error",
         )  # not usecols: with it pandas silently drops surplus fields instead of refusing the row
         for raw in reader:
-            raw.columns = [_clean_name(str(c)) for c in raw.columns]
+            raw.columns = [clean_name(str(c)) for c in raw.columns]
             raw = raw[[c for c in raw.columns if c in USED]]  # free the unused columns at once
             if held is not None:
                 yield _convert(path, *held, ids)
@@ -327,7 +245,7 @@ def _garbage_body(path: Path, ids: dict[str, str]) -> Fault | None:
         return None  # the streaming read reports these precisely
     if len(sample) < GARBAGE_MIN_ROWS:
         return None
-    sample.columns = [_clean_name(str(c)) for c in sample.columns]
+    sample.columns = [clean_name(str(c)) for c in sample.columns]
     faults = sorted((f for f in _convert(path, sample, 2, ids).faults if not f.rule.startswith("unknown indicator")),
                     key=lambda f: f.row or 0)
     bad_rows = {f.row for f in faults}

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.io.fingertips_layout import NUMBER_COLUMNS
 from metrics.labels import COMPARISON_WORDS
 from metrics.results import ENGLAND
 from metrics.stats import compare_to_benchmark
@@ -62,8 +63,6 @@ def published_levels(path: Path | str) -> dict[str, LevelEvidence]:
     difference either way, so both orientations are tried and the one that agrees
     is kept.
     """
-    from metrics.io.fingertips import NUMBER_COLUMNS  # that module imports this one
-
     columns = {**_KEYS, **{k: v for k, v in NUMBER_COLUMNS.items() if v in _FIGURES}}
     try:
         head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns

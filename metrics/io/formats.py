@@ -5,14 +5,15 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from metrics.io.core import Source, check_size
+from metrics.io.core import Source
 from metrics.io.faults import Fault, ImportFailed, printable
+from metrics.io.files import check_size
+from metrics.io.values import HEAD_BYTES
 from metrics.store import Store
 
 FORMATS = ("fingertips", "dfe", "template", "lait", "lait_counts", "fingertips_tidy", "healthdata")
 
 
-HEAD_BYTES = 64 * 1024
 
 
 def detect_format(path: Path) -> str:

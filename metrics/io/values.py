@@ -19,6 +19,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.rules import MAX_COLUMNS
 
+#: How much of a file's start (and end) the readers look at: enough to see the header,
+#: and to tell text from garbage, without reading a large file whole.
+HEAD_BYTES = 64 * 1024
+
 # code -> (suppressed, note)
 MISSING_CODES: dict[str, tuple[bool, str]] = {
     "c": (True, "c: confidential (suppressed to protect individuals)"),

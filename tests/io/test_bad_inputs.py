@@ -17,8 +17,9 @@ import pytest
 
 from metrics.cli import main
 from metrics.io.core import ImportFailed, import_source, store_checksum
-from metrics.io.fingertips import HEAD_BYTES, open_fingertips
+from metrics.io.fingertips import open_fingertips
 from metrics.io.formats import open_source
+from metrics.io.values import HEAD_BYTES
 from metrics.store import Store
 from tests.io.conftest import BAD_INPUTS, ci, row, write_fingertips
 from tests.io.make_big_fingertips import HEADER, write_big_fingertips

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 import metrics.io.core as core
 import metrics.io.fast as fast_path
 from metrics.io.core import ImportFailed, Staged, import_source, store_checksum
-from metrics.io.fingertips import open_fingertips, truncated_tail
+from metrics.io.fingertips import open_fingertips
+from metrics.io.fingertips_layout import truncated_tail
 from metrics.store import Store
 from tests.conftest import shared_path
 from tests.io.conftest import BAD_INPUTS, ci, row, write_fingertips
