@@ -167,7 +167,7 @@ def _actor(store: Store, username: str | None) -> User:
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
     """DfE's statistical-neighbour lists (any layout in data/mappings/neighbour_layouts.csv), merged per LA."""
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_neighbours_import
+    from metrics.services import run_neighbours_import
 
     dry_run = bool(getattr(args, "dry_run", False))
     with Store(_db(args)) as store:
@@ -205,7 +205,7 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
 def cmd_import_ofsted(args: argparse.Namespace) -> int:
     """Ofsted's ILACS outcomes (DfE's CSVs or the ILACS overview workbook): judgements, not observations."""
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_ofsted_import
+    from metrics.services import run_ofsted_import
 
     with Store(_db(args)) as store:
         actor = _actor(store, args.user)
@@ -226,7 +226,7 @@ def _is_neighbour_file(path: str) -> bool:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_import
+    from metrics.services import run_import
 
     if args.format == "ofsted":
         return cmd_import_ofsted(args)
@@ -340,7 +340,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from metrics.io.service import run_rollback
+    from metrics.services import run_rollback
 
     with Store(_db(args)) as store:
         n = run_rollback(store, _actor(store, args.user), args.batch)
@@ -450,7 +450,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from metrics.auth import operator_user
-    from metrics.io.service import run_publish
+    from metrics.services import run_publish
 
     actor = operator_user()
     if args.user:

@@ -5,7 +5,7 @@ mapping is data: ``data/fetch_series.csv`` (:class:`FetchSeries`, validated at
 load). For each series this module asks the publisher's API what is there and
 when it last changed, downloads the CSV the publisher serves, checks its layout
 (a missing column names the series and the column), and hands the file to
-:func:`metrics.io.service.run_import`, the one authorised and audited door, with
+:func:`metrics.services.run_import`, the one authorised and audited door, with
 the reader and mapping any hand import of that file would use.
 
 - **Fingertips** (OHID, ``https://fingertips.phe.org.uk/api/``):
@@ -612,7 +612,7 @@ def fetch(
     ``keep_in`` keeps the downloads in that folder (``tools/refresh_snapshot.py``);
     otherwise they live in a temporary folder for the length of the fetch.
     """
-    from metrics.io.service import run_import
+    from metrics.services import run_import
 
     if publisher not in PUBLISHERS:
         raise FetchError(f"unknown publisher {publisher!r}; one of {', '.join(PUBLISHERS)}")

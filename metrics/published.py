@@ -10,7 +10,7 @@ the publishers' files.
 
 :func:`build_published` writes each extract back in its publisher's layout and
 imports it through the same readers, validation and batch records as any
-import (:func:`metrics.io.service.run_import`), so the snapshot is no back door
+import (:func:`metrics.services.run_import`), so the snapshot is no back door
 into the store. :func:`init_store` writes a store with the reference data and
 no observations, the start of a store an LA fills with its own imports.
 """
@@ -157,7 +157,7 @@ def build_published(
     """
     from metrics.auth import operator_user
     from metrics.io.faults import ImportFailed
-    from metrics.io.service import run_import, run_neighbours_import, run_ofsted_import
+    from metrics.services import run_import, run_neighbours_import, run_ofsted_import
 
     started = time.perf_counter()
     say: Progress = progress or (lambda _f, _m: None)

@@ -14,8 +14,8 @@ import pytest
 
 from metrics.auth import create_first_admin, create_user
 from metrics.changes import changes_since, store_at, version_at, versions
-from metrics.io.service import run_import
 from metrics.results import Selection, area_results
+from metrics.services import run_import
 from metrics.store import Store
 
 AREA = "E06000020"  # Telford and Wrekin

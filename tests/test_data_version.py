@@ -25,8 +25,8 @@ from metrics.auth import (
 )
 from metrics.framework import load_reference
 from metrics.io.faults import ImportFailed
-from metrics.io.service import run_import, run_neighbours_import, run_rollback
 from metrics.judgements import create_review, record_judgement
+from metrics.services import run_import, run_neighbours_import, run_rollback
 from metrics.store import Store
 from metrics.watchlist import WatchItem, add_items, mark_seen
 from tests.accounts import add_account

@@ -26,7 +26,7 @@ from metrics.fetch import (
 )
 from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
-from metrics.io.service import run_import
+from metrics.services import run_import
 from metrics.store import Store
 from tests.fetch_server import FIXTURES, FakeApi, Reply, serve
 

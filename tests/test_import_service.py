@@ -10,7 +10,7 @@ import pytest
 from metrics.auth import PermissionDenied, User
 from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
-from metrics.io.service import run_import, run_rollback
+from metrics.services import run_import, run_rollback
 from metrics.store import Store
 from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips

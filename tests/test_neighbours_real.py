@@ -20,7 +20,7 @@ import pytest
 from metrics.auth import User
 from metrics.framework import load_reference
 from metrics.io.core import store_checksum
-from metrics.io.service import run_neighbours_import, run_rollback
+from metrics.services import run_neighbours_import, run_rollback
 from metrics.store import Store
 from tests.conftest import shared_path
 

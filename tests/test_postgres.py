@@ -335,7 +335,7 @@ def test_one_clients_failures_are_counted_from_postgres(pg_url: str, store: Stor
 
 
 def test_a_refused_import_is_audited_in_postgres(pg_url: str, store: Store, tmp_path: Path) -> None:
-    from metrics.io.service import run_import
+    from metrics.services import run_import
 
     val = add_account(store, "val", "viewer")
     with pytest.raises(PermissionDenied):

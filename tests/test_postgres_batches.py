@@ -39,13 +39,13 @@ from metrics.batches import (
     sync_batches,
 )
 from metrics.io.core import import_history
-from metrics.io.service import run_import, run_rollback
 from metrics.judgements import (
     create_review,
     current_judgements,
     judgement_history,
     record_judgement,
 )
+from metrics.services import run_import, run_rollback
 from metrics.store import Store
 from tests import test_postgres
 from tests.accounts import add_account

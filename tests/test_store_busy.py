@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from metrics.auth import create_first_admin, create_user
 from metrics.framework import REPO_ROOT, Reference
 from metrics.io.faults import ImportFailed
-from metrics.io.service import run_import
+from metrics.services import run_import
 from metrics.store import (
     ANOTHER_WRITE,
     BEING_UPDATED,

@@ -12,9 +12,9 @@ import pytest
 from metrics.auth import PermissionDenied, User, create_first_admin, create_user, set_active
 from metrics.changes import changes_since, versions
 from metrics.display import fmt_value
-from metrics.io.service import run_import
 from metrics.labels import COMPARISON_WORDS
 from metrics.results import Selection, area_results, latest_periods
+from metrics.services import run_import
 from metrics.store import Store
 from metrics.watchlist import (
     STATUS_PARTS,

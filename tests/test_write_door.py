@@ -28,8 +28,8 @@ from metrics.auth import (
 )
 from metrics.framework import REPO_ROOT
 from metrics.io.core import store_checksum
-from metrics.io.service import run_import, run_neighbours_import, run_publish, run_rollback
 from metrics.judgements import create_review, record_judgement, submit_review
+from metrics.services import run_import, run_neighbours_import, run_publish, run_rollback
 from metrics.store import Store
 from tests.accounts import add_account
 
@@ -202,7 +202,7 @@ def test_a_disabled_account_is_signed_out_of_the_dashboard(db: Path, monkeypatch
 
 # The engines that write without asking who: only the door may call them.
 ENGINES = {"import_source", "rollback_batch", "import_dfe_neighbours", "publish"}
-DOOR = {Path("metrics/io/service.py")}
+DOOR = {Path("metrics/services.py")}
 
 
 def test_only_the_door_calls_the_write_engines() -> None:

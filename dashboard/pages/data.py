@@ -14,7 +14,7 @@ from dashboard.state import get_store
 from metrics.batches import batch_history, history_table, pending_sync, rollback_choices
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import FORMATS
-from metrics.io.service import run_import, run_rollback
+from metrics.services import run_import, run_rollback
 
 store = get_store()
 st.title("Data: import and history")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from metrics.auth import User, create_first_admin, create_user
-from metrics.io.service import run_import
+from metrics.services import run_import
 from metrics.store import Store
 from tests.browser.conftest import ARTIFACTS, streamlit_server
 from tests.browser.helpers import assert_no_serious_violations, wait_for_app
