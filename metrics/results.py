@@ -42,7 +42,7 @@ from metrics.stats.trend import (
     recent_trends,
     valid_points,
 )
-from metrics.store import Store
+from metrics.store import VALUE_COLUMNS, Store
 
 Benchmark = Literal["england", "region", "neighbours", "parent", "good_or_outstanding"]
 BENCHMARKS: dict[str, str] = {
@@ -56,7 +56,6 @@ BENCHMARKS: dict[str, str] = {
 BENCHMARK_CHOICES: dict[str, str] = {**BENCHMARKS, "neighbours": "Statistical neighbours",
                                      "good_or_outstanding": "Good or Outstanding LAs (Ofsted)"}
 ENGLAND = "E92000001"
-VALUE_COLUMNS = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 
 
 @dataclass(frozen=True)

@@ -435,6 +435,8 @@ def new_batch(
 #: An observation's key. Unique, kept so by every writer rather than by an index
 #: (migration 007 says why); :func:`duplicate_keys` checks it.
 OBSERVATION_KEY = ("indicator_id", "area_code", "period_year", "client_group_id", "sex", "category")
+#: An observation's figures, in the schema's order: every reader, rule and result uses these names.
+VALUE_COLUMNS: tuple[str, ...] = ("count", "denominator", "value", "lower95", "upper95", "lower998", "upper998")
 
 
 def duplicate_keys(store: Store) -> int:

@@ -16,7 +16,6 @@ import pytest
 from metrics.comparisons import indicator_across_las, indicator_meta, indicator_series, series_trend
 from metrics.results import (
     ENGLAND,
-    VALUE_COLUMNS,
     Selection,
     area_info,
     area_results,
@@ -38,7 +37,7 @@ from metrics.stats import (
 )
 from metrics.stats.enums import as_value_type
 from metrics.stats.trend import TREND_VALUE_TYPES
-from metrics.store import Store
+from metrics.store import VALUE_COLUMNS, Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
 from tests.reference_reads import area_series, neighbours, period_panel

@@ -40,7 +40,7 @@ from metrics.periods import period_label
 from metrics.spreadsheet import FORMULA_RULE
 from metrics.spreadsheet import IMPORT_FORMULA_START as FORMULA_START  # the one guard
 from metrics.stats import proportion_ci, rate_ci, suppress
-from metrics.store import OBSERVATION_KEY, BatchOrigin, Store, new_batch
+from metrics.store import OBSERVATION_KEY, VALUE_COLUMNS, BatchOrigin, Store, new_batch
 
 KEY = list(OBSERVATION_KEY)  # the one declaration is the store's
 VALUES = [
@@ -56,7 +56,6 @@ VALUES = [
     "note",
 ]
 CANONICAL = KEY + VALUES
-NUMERIC = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 SEXES = {"persons", "male", "female"}
 TEXT = ["category", "note"]  # free text stored and later shown or exported
 # DuckDB's memory while importing: staged rows spill to disk beyond it, but the
@@ -293,7 +292,7 @@ def validate_chunk(
 
 def _stage_sql() -> str:
     cols = ", ".join(
-        f"{c} {'DOUBLE' if c in NUMERIC else 'INTEGER' if c in ('period_year', '_row') else 'BOOLEAN' if c == 'suppressed' else 'VARCHAR'}"
+        f"{c} {'DOUBLE' if c in VALUE_COLUMNS else 'INTEGER' if c in ('period_year', '_row') else 'BOOLEAN' if c == 'suppressed' else 'VARCHAR'}"
         for c in [*CANONICAL, "_row"]
     )
     return f"CREATE OR REPLACE TEMP TABLE _stage ({cols})"
@@ -754,7 +753,7 @@ def canonical_frame(rows: dict[str, object] | pd.DataFrame, start_row: int = 2) 
             f[col] = defaults.get(col, np.nan)
     if "_row" not in f:
         f["_row"] = np.arange(start_row, start_row + len(f))
-    for col in NUMERIC:
+    for col in VALUE_COLUMNS:
         f[col] = pd.to_numeric(f[col], errors="coerce").astype(float)
     f["period_year"] = f["period_year"].astype("Int64")
     f["category"] = f["category"].fillna("").astype(str)

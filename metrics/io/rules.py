@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.framework import load_unbounded_proportions
+from metrics.store import VALUE_COLUMNS
 
 # A CI limit may differ from its value by binary noise only (relative) ...
 CI_TOLERANCE = 1e-6
@@ -56,7 +57,6 @@ NON_NEGATIVE = ("proportion", "crude_rate", "count")
 # Value types whose value is count / denominator x multiplier.
 RATIOS = ("proportion", "crude_rate")
 CI_PAIRS = (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%"))
-FIGURES = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 
 # Limits on a file, checked before it is parsed, and on each cell, so a hostile
 # or broken file cannot take the machine's memory or time. Each is far above any
@@ -104,7 +104,7 @@ def check_rows(
     unbounded = list(load_unbounded_proportions())
     vt = value_type.where(~frame["indicator_id"].isin(unbounded), "unbounded").to_numpy(dtype=object)
     mult = pd.to_numeric(multiplier, errors="coerce").to_numpy(dtype=float)
-    num = {c: f[c].to_numpy(dtype=float) for c in FIGURES}
+    num = {c: f[c].to_numpy(dtype=float) for c in VALUE_COLUMNS}
     year = pd.to_numeric(f["period_year"], errors="coerce").to_numpy(dtype=float)
     out: list[Broken] = []
 
@@ -126,7 +126,7 @@ def check_rows(
         add(year < EARLIEST_PERIOD_YEAR, "period_year",
             lambda r: f"period {r['period_label']} is before {EARLIEST_PERIOD_YEAR}: not a plausible period",
             "period_label")
-        for col in FIGURES:
+        for col in VALUE_COLUMNS:
             # Readers refuse inf and NaN written out; this catches any made on the way (a scale).
             add(np.isinf(num[col]), col, f"{name(col)} must be a finite number")
         for col in ("count", "denominator"):

@@ -35,14 +35,13 @@ from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
 from metrics.periods import period_label
 from metrics.spreadsheet import neutralise, write_csv
-from metrics.store import Store
+from metrics.store import VALUE_COLUMNS, Store
 
 COLUMNS = [
     "indicator_id", "indicator", "unit", "area_code", "area_name", "client_group_id", "period", "sex",
     "category", "count", "denominator", "value", "lower95", "upper95", "note",
 ]
 KEYS = ["indicator_id", "area_code", "period"]
-FIGURES = ["count", "denominator", "value", "lower95", "upper95", "lower998", "upper998"]
 INFORMATION = ["indicator", "unit", "area_name", "outcome"]
 README_SHEET = "README"
 # Workbook limits, far above any template (all 153 LAs' clusters and client
@@ -390,7 +389,7 @@ def _convert(name: str, sheet: str | None, raw: pd.DataFrame) -> tuple[Chunk, in
     raw = raw.apply(lambda c: c.str.strip())
     rows = np.arange(2, len(raw) + 2)
     faults: list[Fault] = []
-    figure_cols = [c for c in [*FIGURES, "note"] if c in raw]
+    figure_cols = [c for c in [*VALUE_COLUMNS, "note"] if c in raw]
     unfilled = (raw[figure_cols] == "").all(axis=1).to_numpy() if figure_cols else np.ones(len(raw), bool)
     empty_line = (raw == "").all(axis=1).to_numpy()
     take = ~unfilled
@@ -415,7 +414,7 @@ def _convert(name: str, sheet: str | None, raw: pd.DataFrame) -> tuple[Chunk, in
     out["period_label"] = periods.map(lambda p: p[1] if p else None).to_numpy()
     suppressed = np.zeros(len(raw), dtype=bool)
     notes = raw["note"].replace("", None) if "note" in raw else pd.Series(None, index=raw.index, dtype=object)
-    for col in FIGURES:
+    for col in VALUE_COLUMNS:
         if col not in raw:
             out[col] = np.nan
             continue

@@ -29,7 +29,7 @@ import metrics.io.fast as fast_path
 from metrics.io.core import ImportFailed, Staged, import_source, store_checksum
 from metrics.io.fingertips import open_fingertips
 from metrics.io.fingertips_layout import truncated_tail
-from metrics.store import Store
+from metrics.store import VALUE_COLUMNS, Store
 from tests.conftest import shared_path
 from tests.io.conftest import BAD_INPUTS, ci, row, write_fingertips
 from tests.io.make_big_fingertips import HEADER, write_big_fingertips
@@ -64,7 +64,7 @@ def run(store: Store, path: Path, *, fast: bool, monkeypatch: pytest.MonkeyPatch
         seen["staged"] = cur.execute("SELECT * FROM _stage ORDER BY _row").df()
         # A DataFrame shows NULL and NaN alike; the store's comparisons do not.
         missing = ", ".join(f"count(*) FILTER (WHERE {c} IS NULL), count(*) FILTER (WHERE isnan({c}))"
-                            for c in core.NUMERIC)
+                            for c in VALUE_COLUMNS)
         seen["counts"] = (rows_read, skipped, skipped_areas, cur.execute(f"SELECT {missing} FROM _stage").fetchone())
 
     with monkeypatch.context() as patch:
