@@ -429,11 +429,12 @@ def test_limits_on_size_and_rows_are_checked(
     store: Store, checksum: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import metrics.io.core as core
+    import metrics.io.files as files
 
     path = broken_file(tmp_path)
-    monkeypatch.setattr(core, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)
     assert "bytes: more than the 100 an import reads" in only_fault(refuse(store, path))
-    monkeypatch.setattr(core, "MAX_FILE_BYTES", 10**9)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 10**9)
     monkeypatch.setattr(core, "MAX_ROWS", 1)
     assert only_fault(refuse(store, path)) == "broken.csv: more than 1 rows: more than an import reads"
     assert store_checksum(store) == checksum
