@@ -7,9 +7,11 @@ period, benchmark and client group they chose.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.helpers import choose, keyed, wait_for_app
 
@@ -50,6 +52,11 @@ def _click_sidebar(page, title: str) -> None:
 
 def _assert_selection_kept(page, title: str, came_from: str) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, (came_from, title)
+    # The page writes the selection into the address bar as its script runs; on a loaded machine
+    # the bar can lag the "script done" signal by a moment, so wait (up to 10 s) before reading it.
+    wanted = [f"{k}={v}" for k, v in CHOSEN.items()]
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("(w) => w.every((p) => location.search.includes(p))", arg=wanted, timeout=10_000)
     for key, value in CHOSEN.items():
         assert f"{key}={value}" in page.url, (came_from, "->", title, page.url)
     for key, words in SHOWN.items():
