@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics.catalogue import DatasetStatus, dataset_status
-from metrics.display import MISSING, fmt_value, round_half_up
+from metrics.display import MISSING, fmt_value, rank_text, round_half_up
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
@@ -188,7 +188,7 @@ class PackData:
                 "Neighbours": "-" if n is None else fmt(n["benchmark_value"], dp),
                 "Vs neighbours": "-" if n is None else COMPARISON_WORDS.get(n["comparison"], n["comparison"]),
                 "Band": x.band if isinstance(x.band, str) else "-",
-                "Rank": f"{int(x.rank)}/{int(x.n_ranked)}" if x.rank == x.rank else "-",
+                "Rank": rank_text(x.rank, x.n_ranked, "-"),  # as the pages print it
                 "Trend": TREND_WORDS.get(x.trend, str(x.trend)),
                 "Trend periods": trend_periods_text(x.trend_periods) if isinstance(x.trend_periods, tuple) else "-",
             })
