@@ -14,6 +14,7 @@ import pandas as pd
 from metrics.display import fmt_value
 from metrics.results import Selection, area_infos, area_results_long, client_group_names
 from metrics.scorecard import by_band
+from metrics.stats import weak_flags
 from metrics.store import Store
 from metrics.subgroups import clusters_of
 
@@ -32,10 +33,9 @@ def _flag(frame: pd.DataFrame) -> pd.DataFrame:
     On arrays, and one row selection at the end: with a dozen scopes in one frame,
     pandas' per-operation costs were a tenth of the page.
     """
-    worse = frame["comparison"].to_numpy(dtype=object) == "worse"
-    getting_worse = frame["trend"].to_numpy(dtype=object) == "getting_worse"
-    band_d = np.fromiter((b == "D" for b in frame["band"].to_numpy(dtype=object)), dtype=bool, count=len(frame))
-    red_red = worse & getting_worse
+    worse, band_d, getting_worse, red_red = weak_flags(
+        frame["comparison"].to_numpy(dtype=object), frame["band"].to_numpy(dtype=object),
+        frame["trend"].to_numpy(dtype=object))
     reason = np.full(len(frame), None, dtype=object)
     reason[getting_worse] = "getting_worse"
     reason[band_d] = "band_d"

@@ -55,7 +55,7 @@ from .intervals import (
 )
 from .ranking import QUARTILE_BANDS, national_rank, quartile_band, quartile_cut_points
 from .trend import TREND_CHI2_THRESHOLD, Trend, TrendSeries, recent_trend, recent_trends
-from .weak import weak_area_score
+from .weak import WeakFlags, weak_area_score, weak_flags
 
 __all__ = [
     "FUNNEL_LABELS",
@@ -104,7 +104,9 @@ __all__ = [
     "recoverable_cells",
     "Relations",
     "suppress",
+    "WeakFlags",
     "weak_area_score",
+    "weak_flags",
     "wilson_funnel_limit",
     "wilson_limits",
 ]
