@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics.auth import User, audit, authorise
+from metrics.display import MISSING
 from metrics.framework import load_jar_scale
 from metrics.scorecard import outcome_scorecard
 from metrics.shared import shared_for
@@ -333,6 +334,8 @@ def review_beside_data(store: Store, results: pd.DataFrame, current: pd.DataFram
         j = current[current["aspect"] == aspect] if current is not None else current
         row = {"Aspect": name, "Grade": grade_label(int(j.iloc[0]["grade"])) if j is not None and len(j)
                else "not graded"}
+        # Service management and capacity to improve have no indicators of their own.
+        row["Data: worse / similar / better than benchmark"] = row["Data: getting worse / better"] = MISSING
         if aspect in card.index:
             c = card.loc[aspect]
             row["Data: worse / similar / better than benchmark"] = f"{c.worse} / {c.similar} / {c.better}"

@@ -209,3 +209,5 @@ def test_an_areas_review_beside_its_data(store: Store) -> None:
         assert table.loc[names[outcome], "Data: worse / similar / better than benchmark"] == \
             f"{c.worse} / {c.similar} / {c.better}"
     assert review_beside_data(store, res, None)["Grade"].eq("not graded").all()
+    for extra in set(names) - set(card.index):  # service management, capacity to improve: no indicators
+        assert table.loc[names[extra], "Data: getting worse / better"] == "–"
