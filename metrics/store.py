@@ -251,8 +251,8 @@ def _upgrade_if_behind(path: str) -> None:
     """
     try:
         with duckdb.connect(path, read_only=True) as con:
-            have = current_version(con)
-        if have is None or have >= SCHEMA_VERSION:
+            behind = current_version(con) is not None and bool(missing_versions(con))
+        if not behind:
             return
         with duckdb.connect(path) as con:
             migrate(con)
@@ -270,8 +270,26 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int | None:
     return None if row is None else row[0]
 
 
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The migrations the store records as applied (empty for a file that is not a store yet)."""
+    if current_version(con) is None:
+        return set()
+    return {int(v) for (v,) in con.execute("SELECT version FROM schema_version").fetchall()}
+
+
+def missing_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """This code's migrations the store has not applied, oldest first."""
+    have = applied_versions(con)
+    return [v for v, _, _ in _migrations() if v not in have]
+
+
 def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
-    """Apply every migration newer than the store's version, each in a transaction.
+    """Apply every migration the store has not recorded, oldest first, each in a transaction.
+
+    Not only those above its highest version: two branches that each add a
+    migration can be merged in either order, and a store that took the higher
+    number first must still get the other (every migration is written to be
+    safe on a store that already has later ones).
 
     ``upto`` stops at that version: a store as an older release left it, for
     testing the migrations that follow.
@@ -281,8 +299,9 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
     )
-    have = current_version(con) or 0
-    pending = [m for m in _migrations() if m[0] > have and (upto is None or m[0] <= upto)]
+    applied = applied_versions(con)
+    have = max(applied, default=0)
+    pending = [m for m in _migrations() if m[0] not in applied and (upto is None or m[0] <= upto)]
     # The derived tables are refilled once, with the last migration in the run that
     # needs it: the derived code reads today's schema, which earlier steps lack.
     refill = max((v for v, _, _ in pending if v in DERIVED_FROM), default=None)
@@ -301,7 +320,7 @@ def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        have = version
+        have = max(have, version)
     return have
 
 

@@ -143,3 +143,28 @@ def test_memo_keeps_an_answer_until_the_data_change(store: Store) -> None:
         new_batch(cur, "t.csv", "test", "tester")
     assert store.memo("k", compute) == 2  # any write bumps the data version
     assert store.memo("other", compute) == 3  # keys are separate
+
+
+def test_a_migration_below_the_stores_highest_is_still_applied(empty_db: Path, tmp_path: Path) -> None:
+    """Two branches each add a migration; the store took the higher number first. Opening it
+    (writable or read-only) applies the one it lacks, not only those above its highest."""
+    import shutil
+
+    import duckdb
+
+    from metrics.store import missing_versions
+
+    for read_only in (False, True):
+        path = tmp_path / f"gap-{read_only}.duckdb"
+        shutil.copy(empty_db, path)
+        with duckdb.connect(str(path)) as con:
+            con.execute("DELETE FROM schema_version WHERE version = 14")
+            for column in ("fetch_series", "source_url", "fetched_at"):
+                con.execute(f"ALTER TABLE import_batch DROP COLUMN {column}")
+            assert missing_versions(con) == [14] and con.execute("SELECT max(version) FROM schema_version"
+                                                                 ).fetchone()[0] == SCHEMA_VERSION
+        with Store(path, read_only=read_only) as store:
+            assert store.scalar("SELECT count(*) FROM schema_version WHERE version = 14") == 1
+            columns = set(store.df("SELECT column_name FROM information_schema.columns"
+                                   " WHERE table_name = 'import_batch'")["column_name"])
+            assert {"fetch_series", "source_url", "fetched_at"} <= columns
