@@ -90,15 +90,35 @@ def statuses(store: Store, items: Iterable[WatchItem]) -> list[dict[str, str]]:
             for i in items]
 
 
+@dataclass(frozen=True)
+class _Names:
+    areas: dict[str, str]
+    titles: dict[str, str]
+    headline: dict[str, str]
+    groups: dict[str, str]
+
+
+def _names(store: Store) -> _Names:
+    """Area, indicator and client group names, kept per data version: the sidebar asks on every page."""
+    def read() -> _Names:
+        catalogue = store.df("SELECT indicator_id, short_title, headline_group FROM indicator")
+        return _Names(
+            dict(store.df("SELECT area_code, name FROM area").itertuples(index=False, name=None)),
+            dict(zip(catalogue["indicator_id"], catalogue["short_title"], strict=True)),
+            dict(zip(catalogue["indicator_id"], catalogue["headline_group"], strict=True)),
+            dict(store.df("SELECT client_group_id, name FROM client_group").itertuples(index=False, name=None)),
+        )
+    return store.memo("watchlist_names", read)
+
+
 def _check_item(store: Store, item: WatchItem) -> None:
     """Refuse an item naming an area, indicator, group or benchmark this store does not hold."""
-    if store.scalar("SELECT count(*) FROM area WHERE area_code = ?", [item.area_code]) == 0:
+    names = _names(store)
+    if item.area_code not in names.areas:
         raise WatchlistError(f"No area has the code {item.area_code!r}.")
-    title = store.scalar("SELECT short_title FROM indicator WHERE indicator_id = ?", [item.indicator_id])
-    if title is None:
+    if item.indicator_id not in names.titles:
         raise WatchlistError(f"No indicator has the id {item.indicator_id!r}.")
-    group = store.scalar("SELECT name FROM client_group WHERE client_group_id = ?", [item.client_group])
-    if group is None:
+    if item.client_group not in names.groups:
         raise WatchlistError(f"No client group has the id {item.client_group!r}.")
     if item.benchmark not in BENCHMARK_CHOICES:
         raise WatchlistError(f"No benchmark is called {item.benchmark!r}: choose one of "
@@ -107,8 +127,8 @@ def _check_item(store: Store, item: WatchItem) -> None:
 
 def _check_published(store: Store, item: WatchItem, status: dict[str, str]) -> None:
     if status["figure"] == NOT_PUBLISHED:
-        title = store.scalar("SELECT short_title FROM indicator WHERE indicator_id = ?", [item.indicator_id])
-        group = store.scalar("SELECT name FROM client_group WHERE client_group_id = ?", [item.client_group])
+        names = _names(store)
+        title, group = names.titles[item.indicator_id], names.groups[item.client_group]
         raise WatchlistError(f"{title} is not published for {str(group).lower()}, so it cannot be watched for them.")
 
 
@@ -254,11 +274,8 @@ def watchlist(store: Store, actor: User, status_of: StatusReader | None = None) 
     items = _items(store, actor.username)
     if items.empty:
         return pd.DataFrame(columns=COLUMNS)
-    areas = dict(store.df("SELECT area_code, name FROM area").itertuples(index=False, name=None))
-    catalogue = store.df("SELECT indicator_id, short_title, headline_group FROM indicator")
-    titles = dict(zip(catalogue["indicator_id"], catalogue["short_title"], strict=True))
-    headline = dict(zip(catalogue["indicator_id"], catalogue["headline_group"], strict=True))
-    groups = dict(store.df("SELECT client_group_id, name FROM client_group").itertuples(index=False, name=None))
+    names = _names(store)
+    areas, titles, headline, groups = names.areas, names.titles, names.headline, names.groups
     # An item whose area or indicator a later store no longer holds is kept (the user removes it) but not worked out.
     known = items["area_code"].isin(list(areas)) & items["indicator_id"].isin(list(titles))
     now_status = iter((status_of or statuses)(store, _as_items(items[known])))
