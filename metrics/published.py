@@ -189,7 +189,9 @@ def build_published(
                     continue
                 if s.format == "neighbours":
                     frame = run_neighbours_import(store, actor, path)
-                    steps.append(f"{s.file}: {len(frame):,} neighbour rows")
+                    # DfE publishes the 2025 lists twice (workbook and CSV): the second adds no batch.
+                    same = "; the lists already stored, so no batch" if frame.attrs["batch_id"] is None else ""
+                    steps.append(f"{s.file}: {len(frame):,} neighbour rows{same}")
                     continue
                 if s.format == "ofsted":  # inspection judgements, not observations: their own importer
                     try:

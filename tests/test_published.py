@@ -73,7 +73,10 @@ def published(published_db: Path):
 def test_every_source_is_one_recorded_batch(published: Store) -> None:
     batches = published.df("SELECT source_file, format, imported_by, synthetic FROM import_batch")
     importable = [s for s in MANIFEST if s.format not in ("lait_dictionary", "denominators", "healthdata_indicators")]
-    assert sorted(batches["source_file"]) == sorted(s.file for s in importable)
+    # The 2025 neighbour CSV holds the workbook's lists, so it changes nothing and records no
+    # batch (test_the_2025_neighbour_csv_is_shipped_and_agrees_with_the_workbook).
+    recorded = [s for s in importable if s.source_id != "neighbours_2025_csv"]
+    assert sorted(batches["source_file"]) == sorted(s.file for s in recorded)
     assert not batches["synthetic"].any()
     assert set(batches["imported_by"]) == {"jar build-published"}
 
@@ -274,3 +277,24 @@ def test_shipped_boundaries_cover_every_la(monkeypatch: pytest.MonkeyPatch) -> N
     assert all(len(bounds.outlines[c].x) > 10 for c in las)
     readme = (DEFAULT_BOUNDARIES.parent / "README.md").read_text(encoding="utf-8")
     assert "Open Government Licence" in readme and "Office for National Statistics" in readme
+
+
+def test_the_2025_neighbour_csv_is_shipped_and_agrees_with_the_workbook(published: Store) -> None:
+    """DfE publishes the May 2025 lists as a workbook and as a wide CSV; both are in the
+    snapshot. The CSV, imported second, finds every list already stored: no batch of its
+    own. Read independently: each LA's ten neighbours in the CSV are the stored ones."""
+    with shared_path("data", "dfe_ees", "sn_model_2025_wide.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    by_number = {a.la_number: a.area_code for a in load_reference().local_authorities}
+    stored = published.df("SELECT area_code, neighbour_code FROM area_neighbour ORDER BY area_code, rank")
+    lists = stored.groupby("area_code")["neighbour_code"].apply(list).to_dict()
+    checked = 0
+    for row in rows:
+        code = by_number.get(row["old_la_code"])
+        if code is None:
+            continue
+        assert lists[code] == [by_number[row[f"SN_{k}"]] for k in range(1, 11)], row["la_name"]
+        checked += 1
+    assert checked >= 150
+    files = set(published.df("SELECT source_file FROM import_batch")["source_file"])
+    assert "sn_may_2025.xlsx" in files and "sn_model_2025_wide.csv" not in files

@@ -119,3 +119,60 @@ def test_16_17_neet_or_not_known_is_nccis_figure(published: Store, file: str) ->
         assert count != count  # NaN: no count
         checked += 1
     assert checked >= 145
+
+
+def _wilson(count: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson's score interval, written out here as in the PHE technical guide."""
+    p = count / n
+    centre = p + z * z / (2 * n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5)
+    denominator = 1 + z * z / n
+    return (centre - half) / denominator * 100, (centre + half) / denominator * 100
+
+
+# Each catalogue indicator DfE publishes a count and a denominator for (issue 13 item 8):
+# (indicator, client group, file, the row's filters, numerator column and filters, the
+# denominator's, the published percentage column or None when DfE publishes counts only, and
+# whether the stored value is DfE's (published to 1 place) or the counts' ratio (DfE publishes
+# a whole number, or nothing)).
+COUNTED = [
+    ("LAC_DEV", "lac", "la_conviction_health_outcome_cla.csv",
+     {"characteristic": "Development assessments: Children looked after ages 0 to 4 years"},
+     ("children_count", {"breakdown": "Development assessments up to date"}),
+     ("children_count", {"breakdown": "Total ages 0 to 4 years"}), "children_percent", "counts"),
+    ("LAC_SDQ_CONCERN", "lac", "la_conviction_health_outcome_cla.csv",
+     {"characteristic": "Ages 5 to 16 years with SDQ score"},
+     ("children_count", {"breakdown": "SDQ score is a cause for concern"}),
+     ("children_count", {"breakdown": "SDQ score was received"}), "children_percent", "counts"),
+    ("CPP_2YRS_OPEN", "cpp", "d5_cpps_at31march_by_duration_2013_to_2025.csv", {},
+     ("2_years_or_more", {}), ("CPP_At31", {}), "2_years_or_more_percent", "published"),
+    ("REF_NFA", "cin", "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", {},
+     ("no_further_action_count", {}), ("referral_count", {}), "no_further_action_percent", "published"),
+    ("ASSESS_DA_PARENT", "cin", "c3_factors_identified_at_end_of_assessment_2018_to_2025.csv", {},
+     ("Domestic_Abuse_parent", {}), ("Episodes_with_assessment_factor", {}), None, "counts"),
+]
+
+
+@pytest.mark.parametrize("la", LAS)
+@pytest.mark.parametrize(("indicator", "group", "name", "base", "num", "den", "pct", "stored"), COUNTED,
+                         ids=[c[0] for c in COUNTED])
+def test_counted_dfe_indicators_match_the_file(
+    published: Store, la: str, indicator: str, group: str, name: str, base: dict[str, str],
+    num: tuple[str, dict[str, str]], den: tuple[str, dict[str, str]], pct: str | None, stored: str,
+) -> None:
+    """The count and denominator as DfE publishes them for 2023-24; the value DfE's percentage
+    where it gives one to a decimal place, otherwise the counts' ratio; the 95% interval Wilson's."""
+    where = {"new_la_code": la, "time_period": "2024", **base}
+    [top] = _rows(("dfe_ees", name), **where, **num[1])
+    [bottom] = _rows(("dfe_ees", name), **where, **den[1])
+    if not (top[num[0]].isdigit() and bottom[den[0]].isdigit()):
+        pytest.skip(f"{indicator} {la}: DfE suppressed the figure ({top[num[0]]} of {bottom[den[0]]})")
+    count, denominator, value, lower = _ours(published, indicator, group, la, 2024)
+    assert (count, denominator) == (float(top[num[0]]), float(bottom[den[0]]))
+    if stored == "published":
+        assert value == float(top[pct])  # DfE's percentage to 1 place, from its unrounded counts
+    else:  # the ratio of the LA's exact counts
+        assert value == pytest.approx(count / denominator * 100)
+    if pct is not None:
+        assert round(value) == pytest.approx(float(top[pct]), abs=1)
+    assert lower == pytest.approx(_wilson(count, denominator)[0], abs=1e-6)

@@ -36,6 +36,8 @@ REAL_FILES = [
     ("ks2_la.csv", "dfe_ks2.csv"),
     ("ks4_la.csv", "dfe_ks4.csv"),
     ("absence_la.csv", "dfe_absence.csv"),
+    ("d5_cpps_at31march_by_duration_2013_to_2025.csv", "dfe_d5_cpp.csv"),
+    ("c3_factors_identified_at_end_of_assessment_2018_to_2025.csv", "dfe_c3_factors.csv"),
 ]
 
 
@@ -269,6 +271,53 @@ def test_value_from_counts_checks_the_published_value(store: Store, tmp_path: Pa
         dfe_import(store, wrong, mapping(tmp_path / "map.csv", value_from="counts"))
     assert "computed from the counts" in exc.value.faults[0].rule
     assert exc.value.faults[0].row == 2
+
+
+def region(period: str, code: str, num: str, den: str, pct: str) -> list[str]:
+    return [period, "Reporting year", "Regional", "E92000001", "England", code, "x", "", "", "", "A", num, den, pct]
+
+
+def test_value_from_counts_keeps_the_published_value_where_rounded_counts_are_coarser(
+    store: Store, tmp_path: Path
+) -> None:
+    """DfE rounds national and regional counts to the nearest 10 and computes their
+    percentages from the unrounded ones. 480 / 500 could be anything from 475 / 505 (94.1%)
+    to 485 / 495 (98.0%), so the published whole number 94 is the better figure; 46 / 47 at an
+    LA is exact (97.87%, published as 98); 59,300 / 67,600 is within 0.02 of 87.72, finer
+    than the published 88."""
+    data = write(tmp_path / "rounded.csv", [
+        region("2022", "E12000001", "480", "500", "94"),
+        la("2022", "E06000020", "46", "47", "98"),
+        ["2022", "Reporting year", "National", "E92000001", "England", "", "", "", "", "", "A", "59300", "67600", "88"],
+    ])
+    dfe_import(store, data, mapping(tmp_path / "map.csv", value_from="counts"))
+    north_east = obs(store, "NI62", "E12000001", 2022, "lac")
+    assert north_east["value"] == 94 and (north_east["count"], north_east["denominator"]) == (480, 500)
+    assert obs(store, "NI62", "E06000020", 2022, "lac")["value"] == pytest.approx(46 / 47 * 100)
+    assert obs(store, "NI62", "E92000001", 2022, "lac")["value"] == pytest.approx(59300 / 67600 * 100)
+    # Rounding explains no more than it can: 480 / 500 is never 90%.
+    wrong = write(tmp_path / "wrong.csv", [region("2022", "E12000001", "480", "500", "90")])
+    with pytest.raises(ImportFailed) as exc:
+        dfe_import(store, wrong, mapping(tmp_path / "map.csv", value_from="counts"))
+    assert "computed from the counts" in exc.value.faults[0].rule
+    # ... and an LA's counts are exact, multiples of 10 or not: 480 / 500 there is 96, not 94.
+    la_wrong = write(tmp_path / "la_wrong.csv", [la("2022", "E06000020", "480", "500", "94")])
+    with pytest.raises(ImportFailed):
+        dfe_import(store, la_wrong, mapping(tmp_path / "map.csv", value_from="counts"))
+
+
+def test_zero_of_zero_published_as_zero_is_an_empty_cohort(store: Store, tmp_path: Path) -> None:
+    """City of London's 2024 SDQ scores: 0 children with a cause for concern of 0 with a score,
+    published as 0%. No children is not a rate of 0%."""
+    data = write(tmp_path / "empty.csv", [la("2024", "E09000001", "0", "0", "0"), la("2024", "E06000020", "5", "50", "10")])
+    dfe_import(store, data, mapping(tmp_path / "map.csv"))
+    city = obs(store, "NI62", "E09000001", 2024, "lac")
+    assert math.isnan(city["value"]) and math.isnan(city["denominator"])
+    assert "denominator 0" in city["note"]
+    # A count above a zero denominator is still refused: that is no empty cohort.
+    bad = write(tmp_path / "bad.csv", [la("2024", "E09000001", "3", "0", "0")])
+    with pytest.raises(ImportFailed):
+        dfe_import(store, bad, mapping(tmp_path / "map.csv"))
 
 
 def test_every_code_and_period_form(store: Store, tmp_path: Path) -> None:

@@ -217,8 +217,9 @@ def refresh(reference_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 def test_lait_after_dfe_keeps_every_count_and_ci(refresh: Refresh) -> None:
     store = refresh.dfe_first
     assert not refresh.counted.empty
-    # REF_RATE: the C1 file's referral counts over ONS's population (beside it in the folder)
-    assert set(refresh.counted["indicator_id"]) == {"REREF12", "REF_RATE", "NI65", "NI148", "NI62", "NI63"}
+    # REF_RATE: the C1 file's referral counts over ONS's population (beside it in the folder);
+    # REF_NFA: the C1 file's counts, and LAIT's CIN_Refferals_NFA values for the same figures
+    assert set(refresh.counted["indicator_id"]) == {"REREF12", "REF_RATE", "REF_NFA", "NI65", "NI148", "NI62", "NI63"}
     after = store.df(
         f"SELECT {', '.join(CANONICAL)} FROM observation WHERE count IS NOT NULL ORDER BY {', '.join(KEY_COLUMNS)}"
     )
