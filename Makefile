@@ -48,7 +48,7 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-# Debian's PostgreSQL server: tests/test_postgres.py starts a throwaway cluster on loopback.
+# Debian's PostgreSQL server: tests/test_shared.py starts a throwaway cluster on loopback.
 postgres:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then echo "postgresql: $$(ls /usr/lib/postgresql/*/bin/initdb | head -1)"; \
 	else \

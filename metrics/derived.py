@@ -129,7 +129,7 @@ def hidden_cells(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     outside the group) is never published, and the groups overlap (looked-after
     children are children in need), so they partition nothing: ``all = group + rest``
     has an unpublished member and pins no hidden cell down; the recovery test
-    (tests/metrics/test_disclosure_recovery.py) includes it and checks that.
+    (tests/stats/test_disclosure_recovery.py) includes it and checks that.
     Category breakdowns are not assumed to add up to their total.
     """
     c = cur.execute(CELLS_SQL, [sorted(_COUNT_FROM_VALUE), ValueType.COUNT.value, DEFAULT_DISCLOSURE_THRESHOLD,

@@ -5,7 +5,7 @@ The readers, :mod:`metrics.io.core`, :mod:`metrics.neighbours` and
 page, the CLI and the published-store builder go through for imports,
 rollbacks, neighbour lists and publishing, so the role check (which reads the
 account's current role and status, :func:`metrics.auth.authorise`) cannot be
-skipped by a page that forgets to hide a button. ``tests/test_write_door.py``
+skipped by a page that forgets to hide a button. ``tests/test_services.py``
 checks that no other module calls those engines.
 
 The import batch is written with its rows in the DuckDB store (one transaction).

@@ -12,13 +12,13 @@ from metrics.auth import operator_user
 from metrics.batches import batch_history
 from metrics.fetch import BACKOFF_ENV, EES_ENV, FINGERTIPS_ENV, fetch
 from metrics.store import Store
-from tests import test_postgres
+from tests import test_shared
 from tests.fetch_server import FakeApi, serve
 from tests.test_fetch import FT_CSV, SERIES, recorded
 
-# The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_postgres.py.
-pg_server = test_postgres.pg_server
-pg_url = test_postgres.pg_url
+# The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_shared.py.
+pg_server = test_shared.pg_server
+pg_url = test_shared.pg_url
 
 
 @pytest.fixture()
@@ -41,6 +41,6 @@ def test_the_team_history_shows_where_a_fetched_batch_came_from(
     fetched = history[history["fetch_series"].notna()]
     assert len(fetched) == 1 and bool(fetched["synced"].iloc[0])
     assert fetched["source_url"].iloc[0].endswith(FT_CSV.removeprefix("/fingertips/api/"))
-    rows = test_postgres.pg_rows("SELECT fetch_series, source_url, fetched_at FROM import_batch"
+    rows = test_shared.pg_rows("SELECT fetch_series, source_url, fetched_at FROM import_batch"
                              " WHERE fetch_series IS NOT NULL", url=pg_url)
     assert len(rows) == 1 and rows[0][0] == "fingertips_injury_0_14" and rows[0][2] is not None

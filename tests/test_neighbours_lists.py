@@ -324,7 +324,7 @@ def test_rollback_round_trip_leaves_the_store_as_before_the_import(store: Store,
 
 
 def test_only_the_rollback_engine_restores_lists() -> None:
-    """The door (tests/test_write_door.py) covers the import engine; the restore is reached only by rollback."""
+    """The door (tests/test_services.py) covers the import engine; the restore is reached only by rollback."""
     root = Path(__file__).resolve().parents[1]
     callers = sorted(str(p.relative_to(root)) for p in (root / "metrics").rglob("*.py")
                      if "restore_neighbour_lists(" in p.read_text(encoding="utf-8")

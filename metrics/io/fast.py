@@ -23,7 +23,7 @@ clean, and for those only the staged rows matter. This path is optimistic:
    and never decides a fault message; it only ever says "clean, staged".
 
 What it stages equals what the exact path stages, row for row and value for value
-(``tests/io/test_fast_import.py`` compares them on real and generated files).
+(``tests/io/test_fast.py`` compares them on real and generated files).
 """
 
 from __future__ import annotations

@@ -199,7 +199,7 @@ def group_means(keys: Sequence[object], values: ArrayLike) -> tuple[list[object]
     The sum is compensated (Kahan) in row order, exactly as pandas'
     ``groupby().mean()`` sums, so a neighbour mean computed here equals, to the
     last bit, the one the area pages take from pandas
-    (tests/metrics/test_aggregate.py holds it to pandas). For the few dozen rows
+    (tests/stats/test_aggregate.py holds it to pandas). For the few dozen rows
     of one chart, pandas' groupby machinery cost more than the page's query.
     """
     v = np.asarray(to_float(values), dtype=float).ravel()

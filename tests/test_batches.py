@@ -1,6 +1,6 @@
-"""Import batches in PostgreSQL, and copying a DuckDB deployment's shared tables into it.
+"""Import batches recorded for the team in PostgreSQL: history, sync, repair, conflicts.
 
-Uses the throwaway PostgreSQL cluster of :mod:`tests.test_postgres` (its
+Uses the throwaway PostgreSQL cluster of :mod:`tests.test_shared` (its
 fixtures, imported here; each test gets a database of its own, and everything
 skips with the reason when the server cannot start). Unlike that module's
 read-only replica, the DuckDB stores here are private writable copies of the
@@ -10,7 +10,6 @@ PostgreSQL's ``import_batch`` for the team.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,15 +19,7 @@ import pytest
 
 from metrics import cli, shared
 from metrics.auth import (
-    AuthError,
-    PermissionDenied,
     User,
-    audit_log,
-    authenticate,
-    create_first_admin,
-    create_user,
-    operator_user,
-    set_role,
 )
 from metrics.batches import (
     BatchConflict,
@@ -39,27 +30,21 @@ from metrics.batches import (
     sync_batches,
 )
 from metrics.io.core import import_history
-from metrics.judgements import (
-    create_review,
-    current_judgements,
-    judgement_history,
-    record_judgement,
-)
 from metrics.services import run_import, run_rollback
 from metrics.store import Store
-from tests import test_postgres
+from tests import test_shared
 from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
 
-# The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_postgres.py.
-pg_server = test_postgres.pg_server
-pg_url = test_postgres.pg_url
-PASSWORD = test_postgres.PASSWORD
+# The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_shared.py.
+pg_server = test_shared.pg_server
+pg_url = test_shared.pg_url
+PASSWORD = test_shared.PASSWORD
 ANALYST = User("ann", "analyst")
 INSPECTOR_PASSWORD = "another long secret"
 
 
-def _fingertips(path: Path, count: str, area: str = "E06000020") -> Path:
+def one_row_fingertips(path: Path, count: str, area: str = "E06000020") -> Path:
     """A one-row Fingertips CSV for NI70 (Fingertips id 90284), 2015/16."""
     return write_fingertips(path, [row(**{
         "Area Code": area, "Area Name": "somewhere", "Time period": "2015/16",
@@ -94,9 +79,9 @@ def analyst(pg_url: str, store: Store) -> User:
 def pg(pg_url: str) -> Query:
     """Run SQL on the test's database directly, whatever ``ECM_SHARED_DB`` says at that moment.
 
-    (``tests.test_postgres.pg_rows`` reads the variable by default, which these tests unset to write to DuckDB.)
+    (``tests.test_shared.pg_rows`` reads the variable by default, which these tests unset to write to DuckDB.)
     """
-    return lambda text, params=None: test_postgres.pg_rows(text, params, url=pg_url)
+    return lambda text, params=None: test_shared.pg_rows(text, params, url=pg_url)
 
 
 @pytest.fixture()
@@ -123,7 +108,7 @@ def outage(pg: Query) -> Iterator[Callable[[], object]]:
 def test_import_and_rollback_are_recorded_in_postgres(
     pg_url: str, analyst: User, pg: Query, store: Store, tmp_path: Path
 ) -> None:
-    path = _fingertips(tmp_path / "one.csv", "120")
+    path = one_row_fingertips(tmp_path / "one.csv", "120")
     result = run_import(store, ANALYST, path)
     assert result.batch_id is not None and not any("PostgreSQL" in n for n in result.notes)
     after_import = store.data_version()
@@ -156,7 +141,7 @@ def test_history_is_the_teams_read_from_postgres(
 ) -> None:
     older = tmp_path / "older-snapshot.duckdb"
     shutil.copy(store_path, older)  # a replica's snapshot, published before the import below
-    result = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+    result = run_import(store, ANALYST, one_row_fingertips(tmp_path / "one.csv", "120"))
     history = batch_history(store)
     assert list(history["batch_id"]) == [result.batch_id, 1]
     assert history["synced"].all() and history["in_store"].all()
@@ -198,7 +183,7 @@ def test_data_page_shows_the_teams_history_and_offers_only_this_stores_batches(
 
     older = tmp_path / "older.duckdb"
     shutil.copy(store_path, older)
-    result = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+    result = run_import(store, ANALYST, one_row_fingertips(tmp_path / "one.csv", "120"))
     store.close()
     monkeypatch.setenv("ECM_DB", str(older))
     monkeypatch.setenv("ECM_WRITABLE", "1")
@@ -226,7 +211,7 @@ def test_the_next_import_records_what_a_failed_write_missed(
     pg_url: str, analyst: User, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
     store: Store, tmp_path: Path,
 ) -> None:
-    first = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+    first = run_import(store, ANALYST, one_row_fingertips(tmp_path / "one.csv", "120"))
     assert first.batch_id is not None  # committed in DuckDB whatever PostgreSQL said
     assert any("simulated outage" in n and "jar sync-batches" in n for n in first.notes)
     assert "not updated" in first.summary()
@@ -238,7 +223,7 @@ def test_the_next_import_records_what_a_failed_write_missed(
     assert '"shared_history": "pending"' in pg("SELECT detail FROM audit_log WHERE action = 'import'")[0][0]
 
     outage()  # the server is back
-    second = run_import(store, ANALYST, _fingertips(tmp_path / "two.csv", "130", area="E06000001"))
+    second = run_import(store, ANALYST, one_row_fingertips(tmp_path / "two.csv", "130", area="E06000001"))
     assert not any("PostgreSQL" in n for n in second.notes)
     assert batches("batch_id, status, recorded_via, data_version IS NULL") == [
         (1, "committed", "sync", True),
@@ -252,7 +237,7 @@ def test_sync_batches_repairs_idempotently_and_never_moves_backwards(
     pg_url: str, analyst: User, pg: Query, batches: Callable[..., list[tuple]], outage: Callable[[], object],
     store: Store, store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    result = run_import(store, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+    result = run_import(store, ANALYST, one_row_fingertips(tmp_path / "one.csv", "120"))
     store.close()
     before_rollback = tmp_path / "before-rollback.duckdb"
     shutil.copy(store_path, before_rollback)
@@ -286,10 +271,10 @@ def test_two_stores_claiming_one_history_are_refused(
     twin_path = tmp_path / "twin.duckdb"
     shutil.copy(store_path, twin_path)  # a copied file: the same identity...
     with Store(store_path) as one:
-        run_import(one, ANALYST, _fingertips(tmp_path / "one.csv", "120"))
+        run_import(one, ANALYST, one_row_fingertips(tmp_path / "one.csv", "120"))
     with Store(twin_path) as twin:
         # ...then a different import under the same next batch id.
-        result = run_import(twin, ANALYST, _fingertips(tmp_path / "other.csv", "7", area="E06000001"))
+        result = run_import(twin, ANALYST, one_row_fingertips(tmp_path / "other.csv", "7", area="E06000001"))
         assert any("BatchConflict" in n for n in result.notes)  # the import stands; the copy is refused
         with pytest.raises(BatchConflict, match="copied"):
             sync_batches(twin)
@@ -301,150 +286,3 @@ def test_sync_batches_needs_a_database(store_path: Path, monkeypatch: pytest.Mon
     monkeypatch.delenv(shared.SHARED_ENV, raising=False)
     assert cli.main(["sync-batches", "--db", str(store_path)]) == 1
     assert "no PostgreSQL database" in capsys.readouterr().err
-
-
-# Moving a DuckDB deployment into PostgreSQL ---------------------------------------------
-
-
-def _duckdb_deployment(store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Users, reviews, judgements, an import and their audit entries, all in the DuckDB store."""
-    monkeypatch.delenv(shared.SHARED_ENV)
-    with Store(store_path) as s:
-        admin = create_first_admin(s, "ada", PASSWORD)
-        create_user(s, admin, "ian", "inspector", INSPECTOR_PASSWORD)
-        create_user(s, admin, "vic", "viewer", INSPECTOR_PASSWORD)
-        inspector = authenticate(s, "ian", INSPECTOR_PASSWORD)
-        review = create_review(s, inspector, "E06000020", 2025)
-        record_judgement(s, inspector, review.review_id, "SS", 2, "re-referrals high", ["NI117"])
-        record_judgement(s, inspector, review.review_id, "SS", 1, "and rising")
-        record_judgement(s, inspector, review.review_id, "BH", 3)
-        from metrics.results import Selection, area_results
-        from metrics.watchlist import WatchItem, add_items
-
-        shown = area_results(s, Selection("E06000020")).dropna(subset=["value"])["indicator_id"].tolist()[:2]
-        add_items(s, User("vic", "viewer"), [WatchItem("E06000020", i) for i in shown])
-        # The operating-system user, who needs no account: the copy's user count stays three.
-        run_import(s, operator_user(), _fingertips(tmp_path / "one.csv", "120"))
-    return review.review_id
-
-
-QUERIES = {
-    "app_user": "SELECT username, role, password_hash, active, created_at FROM app_user ORDER BY 1",
-    "audit_log": "SELECT audit_id, logged_at, username, action, target, outcome, detail FROM audit_log ORDER BY 1",
-    "review": "SELECT review_id, area_code, status, created_by, created_at FROM review ORDER BY 1",
-    "judgement": "SELECT judgement_id, review_id, aspect, grade, evidence, indicator_ids, version, supersedes,"
-                 " recorded_at FROM judgement ORDER BY 1",
-    "watch_item": "SELECT watch_id, username, area_code, indicator_id, client_group_id, benchmark, added_at,"
-                  " seen_figure, seen_comparison, seen_band, seen_trend FROM watch_item ORDER BY 1",
-}
-SAME_IN_BOTH = ("app_user", "review", "judgement", "watch_item")
-
-
-def _duck_rows(store_path: Path) -> dict[str, list[tuple]]:
-    with Store(store_path, read_only=True) as s:
-        return {t: [tuple(r) for r in s.cursor().execute(q).fetchall()] for t, q in QUERIES.items()}
-
-
-def test_migrate_shared_copies_keeps_ids_and_is_idempotent(
-    pg_url: str, pg: Query, batches: Callable[..., list[tuple]], store: Store, store_path: Path, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    store.close()
-    review_id = _duckdb_deployment(store_path, tmp_path, monkeypatch)
-    source = _duck_rows(store_path)
-    assert len(source["audit_log"]) >= 8 and len(source["judgement"]) == 3
-
-    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url, "--dry-run"]) == 0
-    assert "would copy app_user 3" in capsys.readouterr().out
-    assert pg("SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM audit_log)") == [(0, 0)]
-
-    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 0
-    out = capsys.readouterr().out
-    assert "copied app_user 3 (already there 0)" in out and "judgement 3" in out and "watch_item 2" in out
-    assert "secret" not in out and pg_url not in out  # the URL's password is never printed
-    copied = {t: pg(q) for t, q in QUERIES.items()}
-    assert {t: copied[t] for t in SAME_IN_BOTH} == {t: source[t] for t in SAME_IN_BOTH}
-    assert copied["audit_log"][:-1] == source["audit_log"]  # same ids, same entries, then the copy's own
-    assert copied["audit_log"][-1][2:4] == (f"{getpass.getuser()}@cli", "migrate_shared")
-    assert batches("batch_id, recorded_via") == [(1, "migrate"), (2, "migrate")]
-
-    # Twice: nothing copied twice; only the second run's own audit entry is new.
-    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 0
-    assert "copied app_user 0 (already there 3)" in capsys.readouterr().out
-    again = {t: pg(q) for t, q in QUERIES.items()}
-    assert {t: again[t] for t in SAME_IN_BOTH} == {t: copied[t] for t in SAME_IN_BOTH}
-    assert again["audit_log"][:-1] == copied["audit_log"] and len(batches()) == 2
-
-    # The same functions and role checks, now on PostgreSQL: the migrated inspector signs in and records.
-    monkeypatch.setenv(shared.SHARED_ENV, pg_url)
-    with Store(store_path, read_only=True) as replica:
-        inspector = authenticate(replica, "ian", INSPECTOR_PASSWORD)
-        assert inspector.role == "inspector"
-        with pytest.raises(AuthError):
-            authenticate(replica, "ian", "not the password")
-        assert record_judgement(replica, inspector, review_id, "SS", 3, "improving") == 3
-        viewer = authenticate(replica, "vic", INSPECTOR_PASSWORD)
-        with pytest.raises(PermissionDenied):
-            record_judgement(replica, viewer, review_id, "SS", 4)
-        # The sequences moved past the copied ids: the new version follows on and supersedes the last.
-        new = pg("SELECT judgement_id, supersedes FROM judgement WHERE aspect = 'SS' AND version = 3")[0]
-        previous = pg("SELECT judgement_id FROM judgement WHERE aspect = 'SS' AND version = 2")[0][0]
-        assert new == (max(r[0] for r in source["judgement"]) + 1, previous)
-        assert current_judgements(replica, review_id).set_index("aspect").loc["SS", "grade"] == 3
-        assert list(judgement_history(replica, review_id)["version"][:1]) == [3]
-        log = audit_log(replica, User("ada", "admin"))
-        assert log["audit_id"].is_unique and set(log["audit_id"]) >= {r[0] for r in source["audit_log"]}
-        assert tuple(log.iloc[0][["username", "action", "outcome"]]) == ("vic", "record_judgement", "refused")
-
-
-def test_migrate_shared_copies_every_column_the_schemas_share(
-    pg_url: str, pg: Query, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The columns come from PostgreSQL's catalogue: one a later migration adds to both is copied too."""
-    store.close()
-    _duckdb_deployment(store_path, tmp_path, monkeypatch)
-    with Store(store_path) as s, s.transaction() as cur:
-        cur.execute("ALTER TABLE app_user ADD COLUMN team VARCHAR")
-        cur.execute("UPDATE app_user SET team = 'north' WHERE username = 'ian'")
-    pg("ALTER TABLE app_user ADD COLUMN team TEXT")
-    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 0
-    assert pg("SELECT username, team FROM app_user ORDER BY 1") == [("ada", None), ("ian", "north"), ("vic", None)]
-
-
-def test_migrate_shared_refuses_conflicting_rows_and_copies_nothing(
-    pg_url: str, pg: Query, store: Store, store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    store.close()
-    _duckdb_deployment(store_path, tmp_path, monkeypatch)
-    monkeypatch.setenv(shared.SHARED_ENV, pg_url)
-    assert cli.main(["migrate-shared", "--db", str(store_path)]) == 0  # the target from ECM_SHARED_DB
-    capsys.readouterr()
-    with Store(store_path, read_only=True) as replica:
-        set_role(replica, User("ada", "admin"), "vic", "director")  # changed in PostgreSQL since the copy
-    monkeypatch.delenv(shared.SHARED_ENV)
-    with Store(store_path) as s:
-        create_user(s, User("ada", "admin"), "new", "viewer", INSPECTOR_PASSWORD)  # and DuckDB moved on too
-    counts = pg("SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM audit_log)")
-
-    assert cli.main(["migrate-shared", "--db", str(store_path), "--to", pg_url]) == 1
-    err = capsys.readouterr().err
-    assert "app_user username 'vic' differs in role" in err and "Nothing was copied" in err
-    assert pg("SELECT (SELECT count(*) FROM app_user), (SELECT count(*) FROM audit_log)") == counts
-    assert pg("SELECT role FROM app_user WHERE username = 'vic'") == [("director",)]
-    assert pg("SELECT count(*) FROM app_user WHERE username = 'new'") == [(0,)]
-
-
-def test_migrate_shared_into_a_database_the_app_already_wrote_is_refused(
-    pg_url: str, pg: Query, batches: Callable[..., list[tuple]], store: Store, store_path: Path,
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    store.close()
-    _duckdb_deployment(store_path, tmp_path, monkeypatch)
-    monkeypatch.setenv(shared.SHARED_ENV, pg_url)
-    with Store(store_path, read_only=True) as replica, pytest.raises(AuthError):
-        authenticate(replica, "ian", INSPECTOR_PASSWORD)  # not there yet; the attempt is audit entry 1
-    assert cli.main(["migrate-shared", "--db", str(store_path)]) == 1
-    err = capsys.readouterr().err
-    assert "audit_log audit_id 1 differs" in err and "a database the app has not written to yet" in err
-    assert pg("SELECT count(*) FROM app_user") == [(0,)] and batches() == []

@@ -7,7 +7,7 @@ a copy of the demo opened *read-only*, as an app replica's would be: every write
 here goes to PostgreSQL, and the DuckDB file must stay untouched.
 
 The module doubles as the worker for the concurrency test
-(``python -m tests.test_postgres worker ...``): two separate OS processes record
+(``python -m tests.test_shared worker ...``): two separate OS processes record
 judgements on one review at the same moment.
 """
 
@@ -445,7 +445,7 @@ def test_two_processes_record_judgements_at_once(pg_url: str, store: Store, insp
     go = tmp_path / "go"
     workers = []
     for who in ("ian", "ivy"):
-        cmd = [sys.executable, "-m", "tests.test_postgres", "worker", str(replica_db), review.review_id, who,
+        cmd = [sys.executable, "-m", "tests.test_shared", "worker", str(replica_db), review.review_id, who,
                str(PER_PROCESS), str(tmp_path / f"{who}.ready"), str(go)]
         workers.append(subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True))
