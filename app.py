@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import cache
 from dashboard.signin import current_user
 from dashboard.state import get_store
-from metrics.catalogue import dataset_status
+from metrics.lookups import dataset_status
 from metrics.watchlist import changed_count
 
 st.set_page_config(

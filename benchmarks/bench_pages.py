@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import median_ms  # noqa: E402
 
-from metrics import catalogue, geo  # noqa: E402
+from metrics import geo, lookups  # noqa: E402
 from metrics.comparisons import (  # noqa: E402
     funnel_data,
     indicator_across_las,
@@ -36,15 +36,9 @@ from metrics.comparisons import (  # noqa: E402
 )
 from metrics.demo import build_demo  # noqa: E402
 from metrics.framework import REPO_ROOT  # noqa: E402
-from metrics.results import (  # noqa: E402
-    Selection,
-    area_results,
-    catalogue_frame,
-    latest_year,
-    search_catalogue,
-    years,
-)
-from metrics.scorecard import outcome_scorecard
+from metrics.lookups import catalogue_frame, latest_year, search_catalogue, years  # noqa: E402
+from metrics.results import Selection, area_results  # noqa: E402
+from metrics.scorecard import outcome_scorecard  # noqa: E402
 from metrics.store import Store  # noqa: E402
 from metrics.subgroups import client_group_results, cluster_results, clusters_of  # noqa: E402
 from metrics.weak_areas import filter_weak, weak_areas  # noqa: E402
@@ -60,18 +54,18 @@ def page_work(store: Store, sel: Selection) -> list[tuple[str, Callable[[], obje
     q = f"area={AREA}&benchmark=england&period={sel.period_year}&group=all"
 
     def selection_bar() -> None:
-        catalogue.areas(store)
+        lookups.areas(store)
         years(store)
         store.df("SELECT * FROM client_group ORDER BY sort_order")
         catalogue_frame(store)
 
     def home() -> None:
         outcome_scorecard(area_results(store, sel))
-        catalogue.outcome_summary(store)
+        lookups.outcome_summary(store)
 
     def profile() -> None:
         area_results(store, sel)
-        catalogue.outcome_summary(store)
+        lookups.outcome_summary(store)
 
     def compare() -> None:
         indicator_meta(store, INDICATOR)
@@ -87,14 +81,14 @@ def page_work(store: Store, sel: Selection) -> list[tuple[str, Callable[[], obje
 
     def clusters() -> None:
         clusters_of(store, AREA)
-        catalogue.outcome_summary(store)
+        lookups.outcome_summary(store)
         cluster_results(store, AREA, sel, "BH")
 
     def client_groups() -> None:
         client_group_results(store, sel)
 
     def weak() -> None:
-        catalogue.outcome_summary(store)
+        lookups.outcome_summary(store)
         filter_weak(weak_areas(store, sel), "all", "all")
 
     def map_page() -> None:
@@ -108,7 +102,7 @@ def page_work(store: Store, sel: Selection) -> list[tuple[str, Callable[[], obje
         _ = bounds.outlines
 
     def catalogue_page() -> None:
-        search_catalogue(catalogue.indicators(store), "looked-after")
+        search_catalogue(lookups.indicators(store), "looked-after")
 
     work: list[tuple[str, Callable[[], object]]] = [
         ("(selection bar, cached per data version)", selection_bar),

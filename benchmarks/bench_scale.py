@@ -68,7 +68,8 @@ from metrics.comparisons import (  # noqa: E402
     indicator_series,
     series_trend,
 )
-from metrics.results import Selection, area_results, latest_year  # noqa: E402
+from metrics.lookups import latest_year
+from metrics.results import Selection, area_results  # noqa: E402
 from metrics.scorecard import outcome_scorecard
 from metrics.store import Store  # noqa: E402
 from metrics.subgroups import client_group_results, cluster_results  # noqa: E402

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.state import get_store
-from metrics import catalogue, changes, ofsted, results, summary, watchlist, weak_areas
+from metrics import changes, lookups, ofsted, results, summary, watchlist, weak_areas
 from metrics.results import Selection
 
 
@@ -36,7 +36,7 @@ def inspections(area_code: str) -> list[ofsted.Inspection]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _areas(data_key: str) -> pd.DataFrame:
-    return catalogue.areas(get_store())
+    return lookups.areas(get_store())
 
 
 def areas() -> pd.DataFrame:
@@ -45,7 +45,7 @@ def areas() -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _client_groups(data_key: str) -> pd.DataFrame:
-    return catalogue.client_groups(get_store())
+    return lookups.client_groups(get_store())
 
 
 def client_groups() -> pd.DataFrame:
@@ -54,7 +54,7 @@ def client_groups() -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _years(data_key: str) -> list[int]:
-    return results.years(get_store())
+    return lookups.years(get_store())
 
 
 def years() -> list[int]:
@@ -63,7 +63,7 @@ def years() -> list[int]:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _outcomes(data_key: str) -> pd.DataFrame:
-    return catalogue.outcome_summary(get_store())
+    return lookups.outcome_summary(get_store())
 
 
 def outcomes() -> pd.DataFrame:
@@ -81,7 +81,7 @@ def area_results(sel: Selection) -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _catalogue(data_key: str) -> pd.DataFrame:
-    return results.catalogue_frame(get_store())
+    return lookups.catalogue_frame(get_store())
 
 
 def catalogue_frame() -> pd.DataFrame:

@@ -16,9 +16,9 @@ from dashboard.format import (
     fmt_interval,
     fmt_value,
 )
-from metrics.catalogue import dataset_status
 from metrics.display import band_text, rank_text
 from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, trend_periods_text
+from metrics.lookups import dataset_status
 from metrics.ofsted import Inspection, inspections_frame
 from metrics.scorecard import by_band
 from metrics.spreadsheet import csv_bytes

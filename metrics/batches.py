@@ -50,8 +50,8 @@ from typing import Any
 import pandas as pd
 
 from metrics.auth import audit
-from metrics.catalogue import dataset_status
 from metrics.io.core import import_history
+from metrics.lookups import dataset_status
 from metrics.shared import PgShared, SharedCursor, shared_for, shared_url
 from metrics.store import Store
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 
 from metrics.auth import AuthError, PermissionDenied, User
-from metrics.catalogue import dataset_status
 from metrics.framework import ReferenceDataError, load_reference
+from metrics.lookups import dataset_status
 from metrics.publish import PublishError
 from metrics.store import (
     DB_ENV,

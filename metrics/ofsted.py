@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from metrics.catalogue import la_codes_by_number
 from metrics.framework import DATA_DIR, ReferenceDataError, load_area_code_changes, read_rows
 from metrics.io.faults import MAX_REPORTED, Fault, ImportFailed
 from metrics.io.files import file_hash
+from metrics.lookups import la_codes_by_number
 from metrics.store import Store, new_batch
 
 FORMAT = "ofsted"

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.catalogue import DatasetStatus, dataset_status
 from metrics.display import MISSING, fmt_value, rank_text, round_half_up
 from metrics.labels import (
     COMPARISON_COLOURS,
@@ -39,9 +38,10 @@ from metrics.labels import (
     rgb,
     trend_periods_text,
 )
+from metrics.lookups import LATEST_AVAILABLE, DatasetStatus, area_info, dataset_status
 from metrics.ofsted import Inspection, inspections, inspections_frame, latest_inspection
 from metrics.published import read_manifest
-from metrics.results import BENCHMARKS, LATEST_AVAILABLE, Selection, area_info, area_results
+from metrics.results import BENCHMARKS, Selection, area_results
 from metrics.spreadsheet import neutralise
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results

@@ -32,6 +32,15 @@ import numpy as np
 import pandas as pd
 
 from metrics.derived import QUANTILES
+from metrics.lookups import (
+    LATEST_AVAILABLE,
+    area_info,
+    area_infos,
+    latest_periods,
+    latest_year,
+    neighbour_codes,
+    shared_catalogue,
+)
 from metrics.periods import period_label
 from metrics.stats import compare_to_benchmark, interval_at_level
 from metrics.stats.enums import as_value_type
@@ -76,79 +85,6 @@ class Selection:
         return str(self.period_year) if self.period_year else LATEST_AVAILABLE
 
 
-#: What a selection without a fixed period shows, in words.
-LATEST_AVAILABLE = "latest available"
-
-#: A period is an indicator's latest once it has values for at least this share of the
-#: LAs of its best-covered period: a partial import (24 rows of a new year) moves nobody.
-LATEST_COVERAGE = 0.5
-
-
-def latest_periods(store: Store) -> dict[tuple[str, str], int]:
-    """(indicator, client group) -> its latest period, by :data:`LATEST_COVERAGE` of LAs.
-
-    An indicator with no LA figures (England or regions only) takes its latest period
-    with any figure. Kept per data version: every page with "latest available" asks.
-    """
-    return store.memo("latest_periods", lambda: _read_latest_periods(store))
-
-
-def _read_latest_periods(store: Store) -> dict[tuple[str, str], int]:
-    frame = store.df(
-        """
-        WITH c AS (
-            SELECT o.indicator_id, o.client_group_id, o.period_year,
-                   count(o.value) FILTER (WHERE a.area_type = 'la') AS n_las
-            FROM ecm_observation o JOIN area a USING (area_code)
-            GROUP BY ALL
-        ), m AS (
-            SELECT indicator_id, client_group_id, max(n_las) AS best FROM c GROUP BY ALL
-        )
-        SELECT c.indicator_id, c.client_group_id, max(c.period_year) AS period_year
-        FROM c JOIN m USING (indicator_id, client_group_id)
-        WHERE c.n_las >= ? * m.best
-        GROUP BY ALL
-        """,
-        [LATEST_COVERAGE],
-    )
-    return {(str(i), str(g)): int(y) for i, g, y in frame.itertuples(index=False, name=None)}
-
-
-def latest_year(store: Store) -> int:
-    """The one period a page that needs a single year opens on: the latest period that is
-    the latest of at least half of the headline indicators, so a new period becomes the
-    default only once most indicators have it (and a partial import never does).
-    Kept per data version: every "latest available" selection asks for it."""
-    return store.memo("latest_year", lambda: _read_latest_year(store))
-
-
-def _read_latest_year(store: Store) -> int:
-    latest = latest_periods(store)
-    headline = dict(store.df("SELECT indicator_id, headline_group FROM indicator").itertuples(index=False, name=None))
-    ends = sorted((y for (i, g), y in latest.items() if headline.get(i) == g), reverse=True)
-    if not ends:
-        return int(store.scalar("SELECT max(period_year) FROM ecm_observation"))
-    # the latest year Y such that at least half of the indicators have reached Y
-    return int(ends[(len(ends) - 1) // 2])
-
-
-def years(store: Store) -> list[int]:
-    return [int(y) for y in store.df("SELECT DISTINCT period_year FROM ecm_observation ORDER BY 1")["period_year"]]
-
-
-def area_info(store: Store, area_code: str) -> dict[str, object] | None:
-    frame = store.df(
-        """
-        SELECT a.*, p.name AS parent_name, p.area_type AS parent_type, r.name AS region_name
-        FROM area a LEFT JOIN area p ON p.area_code = a.parent_code
-        LEFT JOIN area r ON r.area_code = a.region_code
-        WHERE a.area_code = ?
-        """,
-        [area_code],
-    )
-    return None if frame.empty else frame.iloc[0].to_dict()
-
-
 def benchmark_areas(store: Store, sel: Selection) -> tuple[list[str], str]:
     """The area codes whose values make the benchmark, and its plain-English name."""
     info = area_info(store, sel.area_code)
@@ -189,51 +125,6 @@ def mask_suppressed(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
     return out
 
 
-def catalogue_frame(store: Store) -> pd.DataFrame:
-    """The mapped catalogue with outcome, aim and NSF standards (a copy: callers may change it)."""
-    return shared_catalogue(store).copy()
-
-
-def shared_catalogue(store: Store) -> pd.DataFrame:
-    """:func:`catalogue_frame` itself, kept per data version: for readers that never change it."""
-    return store.memo("catalogue_frame", lambda: _read_catalogue(store))
-
-
-def _read_catalogue(store: Store) -> pd.DataFrame:
-    return store.df(
-        """
-        SELECT i.indicator_id, i.short_title, i.title, i.outcome_id, o.name AS outcome_name,
-               i.aim_id, a.name AS aim_name, i.polarity, i.value_type, i.multiplier, i.unit,
-               i.decimal_places, i.ci_method, i.client_groups, i.headline_group, i.status,
-               coalesce(i.confidence_level, 95) AS confidence_level, i.period_type,
-               o.sort_order AS outcome_order, a.sort_order AS aim_order,
-               list(n.standard ORDER BY n.standard) FILTER (WHERE n.standard IS NOT NULL)
-                   AS nsf_standards
-        FROM indicator i JOIN outcome o USING (outcome_id) JOIN aim a USING (aim_id)
-        LEFT JOIN indicator_nsf n USING (indicator_id)
-        WHERE i.mapped
-        GROUP BY ALL
-        ORDER BY outcome_order, aim_order, i.indicator_id
-        """
-    )
-
-
-def search_catalogue(catalogue: pd.DataFrame, query: str) -> pd.DataFrame:
-    """Indicators whose code, title or definition contains ``query`` (case-insensitive).
-
-    Plain substring, not a regular expression: users type things like "A&E" or
-    "(0-4)" and expect them to match literally.
-    """
-    q = query.strip().lower()
-    if not q:
-        return catalogue
-    hay = (
-        catalogue["indicator_id"].fillna("") + " " + catalogue["title"].fillna("") + " "
-        + catalogue["definition"].fillna("")
-    ).str.lower()
-    return catalogue[hay.str.contains(q, regex=False)]
-
-
 def area_results(store: Store, sel: Selection) -> pd.DataFrame:
     """Each indicator for the selected area: value, benchmark, significance, band, trend.
 
@@ -242,65 +133,6 @@ def area_results(store: Store, sel: Selection) -> pd.DataFrame:
     reader sees the gap rather than nothing.
     """
     return area_results_many(store, [sel])[0]
-
-
-def fetch_records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str, object]]:
-    """Rows as dicts straight from DuckDB: for a handful of rows, building a DataFrame
-    cost more than the query. Only for values used as plain Python values."""
-    cur = store.cursor().execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
-    """:func:`area_info` of several areas (the fields benchmarks read), from a table kept
-    per data version. Every page asks this of one to a dozen areas: a query each time
-    cost more than the page's own statistics. Callers must not change the dicts."""
-    table = store.memo("area_infos", lambda: _read_area_infos(store))
-    return {c: table[c] for c in codes if c in table}
-
-
-def _read_area_infos(store: Store) -> dict[str, dict[str, object]]:
-    rows = fetch_records(
-        store,
-        """
-        SELECT a.area_code, a.name, a.area_type, a.parent_code, a.region_code,
-               p.name AS parent_name, r.name AS region_name
-        FROM area a LEFT JOIN area p ON p.area_code = a.parent_code
-        LEFT JOIN area r ON r.area_code = a.region_code
-        """,
-        {},
-    )
-    return {str(r["area_code"]): r for r in rows}
-
-
-def client_group_names(store: Store) -> list[tuple[str, str]]:
-    """(id, name) of every client group but all children, in the table's order; kept per data version."""
-    return store.memo("client_group_names", lambda: [
-        (str(g), str(n)) for g, n in store.cursor().execute(
-            "SELECT client_group_id, name FROM client_group WHERE client_group_id <> 'all'").fetchall()
-    ])
-
-
-def neighbour_codes(store: Store, la_code: str) -> list[str]:
-    """The LA's statistical neighbours in rank order, from a table kept per data version: its DfE
-    list when imported, else the model's (DfE's lists are merged per LA, so an LA its file did not
-    list keeps the model's)."""
-    return list(store.memo("neighbour_codes", lambda: _read_neighbour_codes(store)).get(la_code, ()))
-
-
-def _read_neighbour_codes(store: Store) -> dict[str, tuple[str, ...]]:
-    rows = store.cursor().execute(
-        """
-        SELECT area_code, list(neighbour_code ORDER BY rank) FROM area_neighbour n
-        WHERE source = (
-            SELECT CASE WHEN bool_or(source = 'dfe') THEN 'dfe'
-                        WHEN bool_or(source = 'model') THEN 'model' END
-            FROM area_neighbour m WHERE m.area_code = n.area_code)
-        GROUP BY area_code
-        """
-    ).fetchall()
-    return {str(a): tuple(str(c) for c in codes) for a, codes in rows}
 
 
 def _good_codes(store: Store) -> list[str]:

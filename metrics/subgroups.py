@@ -13,13 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.results import (
-    Selection,
-    latest_periods,
-    latest_year,
-    mask_suppressed,
-    shared_catalogue,
-)
+from metrics.lookups import latest_periods, latest_year, shared_catalogue
+from metrics.results import Selection, mask_suppressed
 from metrics.spreadsheet import csv_bytes
 from metrics.stats import client_group_gap, compare_to_benchmark, interval_at_level
 from metrics.store import Store

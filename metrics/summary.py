@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from metrics.display import MISSING, fmt_value
+from metrics.lookups import area_infos
 from metrics.ofsted import Inspection, format_date, latest_inspection
-from metrics.results import Selection, area_infos, area_results
+from metrics.results import Selection, area_results
 from metrics.scorecard import by_band
 from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store

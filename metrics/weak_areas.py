@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from metrics.display import fmt_value
-from metrics.results import Selection, area_infos, area_results_long, client_group_names
+from metrics.lookups import area_infos, client_group_names
+from metrics.results import Selection, area_results_long
 from metrics.scorecard import by_band
 from metrics.stats import weak_flags
 from metrics.store import Store

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.results import Selection, latest_year
+from metrics.lookups import latest_year
+from metrics.results import Selection
 from metrics.store import Store
 
 # The selected client group, where 'all' means each indicator's headline group.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from metrics.derived import SECONDARY_NOTE
 from metrics.framework import Reference
-from metrics.results import Selection, years
+from metrics.lookups import years
+from metrics.results import Selection
 from metrics.store import Store
 from metrics.subgroups import cluster_results
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from metrics.derived import refresh_derived
-from metrics.results import LATEST_AVAILABLE, Selection, area_results, latest_periods, latest_year
+from metrics.lookups import LATEST_AVAILABLE, latest_periods, latest_year
+from metrics.results import Selection, area_results
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results
 from tests.test_perf_equivalence import (

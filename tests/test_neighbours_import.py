@@ -7,8 +7,8 @@ from pathlib import Path
 
 import openpyxl
 
+from metrics.lookups import neighbour_codes
 from metrics.neighbours import import_dfe_neighbours
-from metrics.results import neighbour_codes
 from metrics.store import Store
 from tests.conftest import shared_path
 from tests.reference_reads import neighbours

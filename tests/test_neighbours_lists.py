@@ -18,8 +18,8 @@ from metrics.auth import User
 from metrics.framework import load_reference
 from metrics.io.core import rollback_batch, store_checksum
 from metrics.io.faults import Fault, ImportFailed
+from metrics.lookups import neighbour_codes
 from metrics.neighbours import read_dfe_neighbours
-from metrics.results import neighbour_codes
 from metrics.services import run_neighbours_import, run_rollback
 from metrics.store import Store
 from tests.accounts import add_account

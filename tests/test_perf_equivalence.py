@@ -14,16 +14,14 @@ import pandas as pd
 import pytest
 
 from metrics.comparisons import indicator_across_las, indicator_meta, indicator_series, series_trend
+from metrics.lookups import area_info, catalogue_frame, latest_year
 from metrics.results import (
     ENGLAND,
     Selection,
-    area_info,
     area_results,
     area_results_long,
     area_results_many,
     benchmark_areas,
-    catalogue_frame,
-    latest_year,
     mask_suppressed,
 )
 from metrics.stats import (

@@ -15,13 +15,13 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.catalogue import dataset_status
 from metrics.cli import main
 from metrics.framework import REPO_ROOT, load_reference
 from metrics.io.core import import_source, rollback_batch
 from metrics.io.export import export_observations
 from metrics.io.files import file_hash
 from metrics.io.formats import open_source
+from metrics.lookups import dataset_status
 from metrics.published import (
     SNAPSHOT_DIR,
     SnapshotError,

@@ -13,7 +13,8 @@ from metrics.auth import PermissionDenied, User, create_first_admin, create_user
 from metrics.changes import changes_since, versions
 from metrics.display import fmt_value
 from metrics.labels import COMPARISON_WORDS
-from metrics.results import Selection, area_results, latest_periods
+from metrics.lookups import latest_periods
+from metrics.results import Selection, area_results
 from metrics.services import run_import
 from metrics.store import Store
 from metrics.watchlist import (

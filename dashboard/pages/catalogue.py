@@ -8,8 +8,13 @@ from dashboard.components import demo_banner, download_csv
 from dashboard.format import plain
 from dashboard.selection import param, remember
 from dashboard.state import get_store
-from metrics.catalogue import catalogue_table, indicator_details, indicators, unmapped_indicators
-from metrics.results import search_catalogue
+from metrics.lookups import (
+    catalogue_table,
+    indicator_details,
+    indicators,
+    search_catalogue,
+    unmapped_indicators,
+)
 
 store = get_store()
 st.title("Indicator catalogue")

@@ -28,8 +28,9 @@ from metrics.judgements import (
     submission_summary,
     submit_review,
 )
+from metrics.lookups import latest_year
 from metrics.ofsted import latest_overall
-from metrics.results import BENCHMARKS, latest_year
+from metrics.results import BENCHMARKS
 from metrics.shared import writes_enabled
 
 store = get_store()

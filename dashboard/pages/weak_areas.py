@@ -12,7 +12,7 @@ from dashboard.components import demo_banner, download_csv, method_note, suppres
 from dashboard.format import fmt_value
 from dashboard.selection import LATEST, param, remember, selection_bar
 from dashboard.state import get_store
-from metrics.catalogue import nsf_standards
+from metrics.lookups import nsf_standards
 from metrics.weak_areas import (
     SORT_OPTIONS,
     WHY_OPTIONS,

@@ -62,7 +62,6 @@ import numpy as np
 import pandas as pd
 from pydantic import field_validator, model_validator
 
-from metrics.catalogue import la_codes_by_number
 from metrics.display import round_half_up
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
@@ -76,6 +75,7 @@ from metrics.io.values import (
     ragged_rows,
     read_mapping_rows,
 )
+from metrics.lookups import la_codes_by_number
 from metrics.periods import period_label
 from metrics.store import Store
 

@@ -36,8 +36,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from metrics.catalogue import rows_dataset
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
+from metrics.lookups import rows_dataset
 from metrics.spreadsheet import neutralise
 from metrics.stats import suppress
 from metrics.store import Store

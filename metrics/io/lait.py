@@ -37,11 +37,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from metrics.catalogue import la_codes_by_number
 from metrics.framework import REPO_ROOT, PeriodType
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import number_rule, parse_numbers, parse_period
+from metrics.lookups import la_codes_by_number
 from metrics.periods import period_label
 from metrics.store import Store
 

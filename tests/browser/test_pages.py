@@ -13,7 +13,6 @@ import re
 
 import pytest
 
-from metrics.catalogue import indicators
 from metrics.comparisons import (
     funnel_data,
     indicator_across_las,
@@ -22,7 +21,8 @@ from metrics.comparisons import (
     series_trend,
 )
 from metrics.geo import load_boundaries
-from metrics.results import Selection, area_results, search_catalogue
+from metrics.lookups import indicators, search_catalogue
+from metrics.results import Selection, area_results
 from metrics.store import Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import filter_weak, weak_areas

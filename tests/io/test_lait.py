@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics.catalogue import unmapped_indicators
 from metrics.framework import REPO_ROOT, load_reference
 from metrics.io.core import ImportResult, import_source, store_checksum
 from metrics.io.faults import ImportFailed
@@ -33,7 +32,7 @@ from metrics.io.lait import (
     read_period_types,
     unknown_areas,
 )
-from metrics.results import catalogue_frame
+from metrics.lookups import catalogue_frame, unmapped_indicators
 from metrics.store import Store
 from tests.conftest import shared_path
 

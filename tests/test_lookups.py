@@ -1,13 +1,16 @@
-"""The catalogue page's list of imported indicators not yet mapped to an ECM outcome."""
+"""Lookups over a store: the catalogue search, and the catalogue page's list of imported indicators
+not yet mapped to an ECM outcome. (Latest periods: tests/test_latest_available.py; the data-set
+marker: tests/test_published.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
-from metrics.catalogue import unmapped_indicators
 from metrics.framework import Reference
+from metrics.lookups import search_catalogue, unmapped_indicators
 from metrics.store import Store, load_reference_tables, new_batch
 
 
@@ -52,3 +55,35 @@ def test_lists_unmapped_with_their_rows(store: Store, reference: Reference) -> N
     assert frame["title"].tolist() == ["Foster places filled", "Spend on youth justice"]
     assert set(frame["source"]) == {"DfE LAIT"}
     assert not set(frame["id"]) & {i.indicator_id for i in reference.indicators}
+
+
+# ---------------------------------------------------------------- search_catalogue
+
+
+@pytest.fixture()
+def catalogue() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "indicator_id": ["AE_0_4", "NI101", "NI73"],
+            "title": ["A&E attendances, children aged 0-4", "Looked-after children: GCSEs", "KS2 (RWM)"],
+            "definition": ["Attendances (0-4) per 1,000", None, "Reading, writing and maths"],
+        }
+    )
+
+
+def test_search_matches_code_title_and_definition_ignoring_case(catalogue: pd.DataFrame) -> None:
+    assert search_catalogue(catalogue, "ni101")["indicator_id"].tolist() == ["NI101"]
+    assert search_catalogue(catalogue, "LOOKED-AFTER")["indicator_id"].tolist() == ["NI101"]
+    assert search_catalogue(catalogue, "writing")["indicator_id"].tolist() == ["NI73"]
+
+
+def test_search_is_literal_not_a_regex(catalogue: pd.DataFrame) -> None:
+    assert search_catalogue(catalogue, "A&E")["indicator_id"].tolist() == ["AE_0_4"]
+    assert search_catalogue(catalogue, "(0-4)")["indicator_id"].tolist() == ["AE_0_4"]
+    assert search_catalogue(catalogue, "(RWM)")["indicator_id"].tolist() == ["NI73"]
+    assert search_catalogue(catalogue, ".*").empty
+
+
+def test_blank_search_keeps_everything(catalogue: pd.DataFrame) -> None:
+    assert len(search_catalogue(catalogue, "")) == 3
+    assert len(search_catalogue(catalogue, "   ")) == 3

@@ -1,4 +1,5 @@
-"""The small metrics helpers the pages lean on, so the pages can stay thin."""
+"""Small metrics helpers the pages lean on (ranks across a narrowed scope, weak-area filters,
+boundary outlines, scorecard counts), so the pages can stay thin."""
 
 from __future__ import annotations
 
@@ -12,44 +13,12 @@ import pytest
 
 from metrics.comparisons import indicator_across_las
 from metrics.geo import aspect_ratio, load_boundaries, outlines
-from metrics.results import Selection, search_catalogue
+from metrics.results import Selection
 from metrics.store import Store
 from metrics.weak_areas import filter_weak, weak_areas
 from tests.conftest import shared_path
 
 SEL = Selection("E06000020", "england", 2025, "all")
-
-
-# ---------------------------------------------------------------- search_catalogue
-
-
-@pytest.fixture()
-def catalogue() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "indicator_id": ["AE_0_4", "NI101", "NI73"],
-            "title": ["A&E attendances, children aged 0-4", "Looked-after children: GCSEs", "KS2 (RWM)"],
-            "definition": ["Attendances (0-4) per 1,000", None, "Reading, writing and maths"],
-        }
-    )
-
-
-def test_search_matches_code_title_and_definition_ignoring_case(catalogue: pd.DataFrame) -> None:
-    assert search_catalogue(catalogue, "ni101")["indicator_id"].tolist() == ["NI101"]
-    assert search_catalogue(catalogue, "LOOKED-AFTER")["indicator_id"].tolist() == ["NI101"]
-    assert search_catalogue(catalogue, "writing")["indicator_id"].tolist() == ["NI73"]
-
-
-def test_search_is_literal_not_a_regex(catalogue: pd.DataFrame) -> None:
-    assert search_catalogue(catalogue, "A&E")["indicator_id"].tolist() == ["AE_0_4"]
-    assert search_catalogue(catalogue, "(0-4)")["indicator_id"].tolist() == ["AE_0_4"]
-    assert search_catalogue(catalogue, "(RWM)")["indicator_id"].tolist() == ["NI73"]
-    assert search_catalogue(catalogue, ".*").empty
-
-
-def test_blank_search_keeps_everything(catalogue: pd.DataFrame) -> None:
-    assert len(search_catalogue(catalogue, "")) == 3
-    assert len(search_catalogue(catalogue, "   ")) == 3
 
 
 # ---------------------------------------------------------------- n_ranked
