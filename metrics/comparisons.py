@@ -187,11 +187,13 @@ def indicator_series(
     infos = area_infos(store, sorted(set(frame["area_code"].to_numpy(dtype=object))))
     frame.insert(1, "name", pd.array([infos[c]["name"] for c in frame["area_code"].to_numpy(dtype=object)],
                                      dtype="str"))
-    # Every row read is one of ``codes`` or a neighbour's (a neighbour may also be
-    # one of ``codes``, an extra area: then it is shown as itself, not averaged).
-    wanted = set(codes)
-    is_main = np.fromiter((c in wanted for c in frame["area_code"].to_numpy(dtype=object)), bool, len(frame))
-    nb = np.flatnonzero(~is_main)
+    # Every row read is one of ``codes``, a neighbour's, or both (a neighbour added as an
+    # extra area is drawn as itself and still counts in the mean, which must not depend
+    # on the overlays chosen: it is the same mean as the profile's neighbours benchmark).
+    wanted, neighbours = set(codes), set(nbrs)
+    read = frame["area_code"].to_numpy(dtype=object)
+    is_main = np.fromiter((c in wanted for c in read), bool, len(frame))
+    nb = np.flatnonzero(np.fromiter((c in neighbours for c in read), bool, len(frame)))
     if len(nb):
         # The neighbours' mean per period, summed as pandas' groupby mean sums (group_means).
         keys, means, counts = group_means(

@@ -244,7 +244,7 @@ def reference_series(store: Store, indicator_id: str, sel: Selection, extra: lis
         """,
         [indicator_id, group, codes + nbrs],
     ))
-    nb = frame[frame["area_code"].isin(nbrs) & ~frame["area_code"].isin(codes)]
+    nb = frame[frame["area_code"].isin(nbrs)]  # a neighbour shown as an extra area still counts
     nb_mean = (
         nb.groupby(["period_year", "period_label"])["value"].agg(value="mean", n_used="count").reset_index()
         .assign(area_code="neighbours", name="Statistical neighbours (mean)")
