@@ -23,7 +23,8 @@ def printable(text: object) -> str:
         return s
     out = []
     for ch in s:
-        if unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI:
+        # Zl and Zp (U+2028, U+2029) break lines as \n does.
+        if unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ord(ch) in _BIDI:
             out.append(ch.encode("unicode_escape").decode("ascii"))
         else:
             out.append(ch)
@@ -64,6 +65,7 @@ class ImportFailed(Exception):
         self.faults = faults
         self.total = total if total is not None else len(faults)
         shown = "\n".join(f"  - {f}" for f in faults[:MAX_REPORTED])
-        more = "" if self.total <= len(faults[:MAX_REPORTED]) else f"\n  … and {self.total - MAX_REPORTED:,} more"
+        listed = len(faults[:MAX_REPORTED])
+        more = "" if self.total <= listed else f"\n  … and {self.total - listed:,} more"
         plural = "" if self.total == 1 else "s"
         super().__init__(f"import refused, nothing written ({self.total:,} fault{plural}):\n{shown}{more}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from pathlib import Path
 
 from metrics.io.faults import Fault
@@ -95,10 +96,35 @@ def truncated_tail(path: Path, fields: int) -> str | None:
         tail = fh.read()
     if not tail or tail.endswith((b"\n", b"\r")):
         return None
-    last = tail.splitlines()[-1].decode("utf-8", errors="replace")
-    if last.count('"') % 2:
+    # A quoted field may hold line breaks, so the last record is not the last line. A whole
+    # file has an even number of quotes (a doubled "" counts twice); a line break with an
+    # even number of quotes after it is then outside any field, and starts the last record.
+    if _quotes(path) % 2:
         return "the file ends inside a quoted field: it was cut short (truncated download?)"
-    found = len(next(csv.reader([last]), []))
+    after = 0
+    start = None
+    for i in range(len(tail) - 1, -1, -1):
+        ch = tail[i]
+        if ch == 0x22:
+            after += 1
+        elif ch in (0x0A, 0x0D) and after % 2 == 0:
+            start = i + 1
+            break
+    if start is None:
+        if size > len(tail):
+            return None  # a last record longer than the tail read: nothing to say about it
+        start = 0
+    last = tail[start:].decode("utf-8", errors="replace")
+    found = len(next(csv.reader(io.StringIO(last)), []))
     if found < fields:
         return f"the file ends mid-row: {found} of {fields} fields (truncated download?)"
     return None
+
+
+def _quotes(path: Path) -> int:
+    """How many double-quote bytes the file holds (read in blocks: files run to gigabytes)."""
+    n = 0
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            n += block.count(b'"')
+    return n

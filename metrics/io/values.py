@@ -234,7 +234,8 @@ def read_mapping_rows(path: Path, model: type[Row]) -> tuple[list[tuple[int, Row
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "indicator_id" not in reader.fieldnames:
             return rows, [Fault(path.name, 1, None, None, "mapping file lacks an indicator_id column")]
-        for line, raw in enumerate(reader, start=2):
+        for raw in reader:
+            line = reader.line_num  # the file's own line: DictReader skips empty lines unseen
             if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
                 continue
             try:
