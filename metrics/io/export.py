@@ -26,10 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import math
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
+from metrics.io.workbook import write_workbook
 from metrics.lookups import rows_dataset
 from metrics.spreadsheet import neutralise
 from metrics.stats import suppress
@@ -210,67 +208,17 @@ def _cell(x: object) -> object:
     return x
 
 
-_PATCH_LOCK = threading.Lock()
-
-
-@contextmanager
-def _exact_floats() -> Iterator[None]:
-    """Make openpyxl write floats by ``repr`` while we save.
-
-    openpyxl formats numbers with ``%.16g``, which can drop the 17th significant
-    digit; an export must give back exactly the stored float. openpyxl has no
-    option for this, so its cell writer's formatter is swapped for the duration
-    of one workbook's writing (under a lock: pages export from several threads).
-    """
-    import openpyxl.cell._writer as cell_writer
-
-    with _PATCH_LOCK:
-        original = cell_writer.safe_string
-
-        def exact(value: object) -> str:
-            if isinstance(value, float) and math.isfinite(value):
-                return repr(value)
-            return str(original(value))
-
-        cell_writer.safe_string = exact
-        try:
-            yield
-        finally:
-            cell_writer.safe_string = original
-
-
 def write_xlsx(frame: pd.DataFrame, path: Path, metadata: list[tuple[str, object]], indicators: pd.DataFrame,
                batches: pd.DataFrame) -> None:
-    # Write-only workbooks serialise each row as it is appended, so the whole
-    # writing, not just the save, runs with exact floats.
-    with _exact_floats():
-        _write_xlsx(frame, path, metadata, indicators, batches)
-
-
-def _write_xlsx(frame: pd.DataFrame, path: Path, metadata: list[tuple[str, object]], indicators: pd.DataFrame,
-                batches: pd.DataFrame) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    data = wb.create_sheet("Data")
-    data.append(COLUMNS)
+    """The Data, Metadata and Indicators sheets, floats exactly as stored (:mod:`metrics.io.workbook`)."""
     cols = [frame[c].to_numpy(dtype=object) for c in COLUMNS]
-    for i in range(len(frame)):
-        data.append([_cell(col[i]) for col in cols])
-    meta = wb.create_sheet("Metadata")
-    meta.append(["item", "value"])
-    for key, value in metadata:
-        meta.append([key, _cell(value)])
-    meta.append([])
-    meta.append(["Import batches the rows came from"])
-    meta.append(list(batches.columns))
-    for row in batches.itertuples(index=False):
-        meta.append([_cell(v if not isinstance(v, pd.Timestamp) else v.to_pydatetime()) for v in row])
-    ind = wb.create_sheet("Indicators")
-    ind.append(list(indicators.columns))
-    for row in indicators.itertuples(index=False):
-        ind.append([_cell(v) for v in row])
-    wb.save(path)
+    data = [list(COLUMNS), *([_cell(col[i]) for col in cols] for i in range(len(frame)))]
+    meta: list[list[object]] = [["item", "value"], *([key, _cell(value)] for key, value in metadata), [],
+                                ["Import batches the rows came from"], list(batches.columns)]
+    meta += [[_cell(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in row]
+             for row in batches.itertuples(index=False)]
+    ind = [list(indicators.columns), *([_cell(v) for v in row] for row in indicators.itertuples(index=False))]
+    write_workbook(path, [("Data", data), ("Metadata", meta), ("Indicators", ind)])
 
 
 def export_frame(store: Store, obs: pd.DataFrame, path: Path | str, fmt: Format | None = None,
