@@ -9,20 +9,20 @@ from urllib.parse import urlencode, urlsplit
 import pandas as pd
 import streamlit as st
 
-from dashboard.format import (
+from metrics.display import (
     SUPPRESSED_NOTE,
     TREND_TEXT,
+    band_text,
+    ci_text,
     comparison_label,
-    fmt_interval,
     fmt_value,
+    rank_text,
 )
-from metrics.display import band_text, rank_text
-from metrics.labels import BAND_POSITION_WORDS, confidence_text, polarity_text, trend_periods_text
+from metrics.labels import BAND_POSITION_WORDS, TREND_WINDOW, polarity_text, trend_periods_text
 from metrics.lookups import dataset_status
 from metrics.ofsted import Inspection, inspections_frame
 from metrics.scorecard import by_band
 from metrics.spreadsheet import csv_bytes
-from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store
 from metrics.summary import PAGES, Summary, to_markdown
 
@@ -67,7 +67,7 @@ def method_note(benchmark_name: str) -> None:
         "table's CI column says which). Better/worse follows each indicator's polarity; activity "
         "measures with no polarity are marked higher/lower and have no band or rank. Quartile bands "
         "A (best) to D (worst) among the local authorities, LAIT's rule: a value on a cut point "
-        f"takes the band below it. Trend: the latest {TREND_POINTS} periods with a valid value (the table "
+        f"takes the band below it. Trend: the {TREND_WINDOW} (the table "
         "lists them), chi-square test at 99.8%."
     )
 
@@ -109,15 +109,6 @@ def results_table(rows: pd.DataFrame, key: str, with_aim: bool = False) -> None:
                                                                            "Without an interval")})
     st.dataframe(out, hide_index=True, key=key, column_config=narrow)
     suppressed_note(rows["suppressed"])
-
-
-def ci_text(lower: float, upper: float, level: float, decimals: int, suppressed: bool) -> str:
-    """The interval the comparison used, with its level: "12.1 – 14.0 (95%)"."""
-    if suppressed:
-        return "c"
-    if lower != lower:
-        return "–"
-    return f"{fmt_interval(lower, upper, decimals)} ({confidence_text(level)})"
 
 
 def suppressed_note(flags: pd.Series) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.format import plain
 from metrics.auth import ROLE_NAMES, AuthError, User, authenticate, current_account, oidc_user
+from metrics.display import plain
 from metrics.store import Store
 
 SESSION_KEY = "signed_in_user"

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.auth import AuthError, PermissionDenied, User
+from metrics.display import fmt_seconds
 from metrics.framework import ReferenceDataError, load_reference
 from metrics.lookups import dataset_status
 from metrics.publish import PublishError
@@ -55,7 +56,7 @@ def cmd_build_demo(args: argparse.Namespace) -> int:
     print(
         f"Built {summary.path}: {summary.observations:,} observations, {summary.areas} areas, "
         f"{summary.indicators} indicators, {summary.years[0]}-{summary.years[1]}, "
-        f"in {summary.seconds:.1f} s"
+        f"in {fmt_seconds(summary.seconds)}"
     )
     return 0
 
@@ -90,7 +91,7 @@ def cmd_build_published(args: argparse.Namespace) -> int:
     for line in summary.steps:
         print(f"  {line}")
     print(f"Built {summary.path}: {summary.observations:,} observations from the published snapshot, "
-          f"{summary.size_bytes / 1e6:.1f} MB, in {summary.seconds:.1f} s")
+          f"{summary.size_bytes / 1e6:.1f} MB, in {fmt_seconds(summary.seconds)}")
     return 0
 
 
@@ -444,7 +445,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     year = _years([args.period])[0] if args.period else None
     with Store(_db(args), read_only=True) as store:
         path, seconds = build_pack(store, args.area, args.out, year, args.benchmark, progress=progress)
-    print(f"Wrote {path} in {seconds:.1f} s")
+    print(f"Wrote {path} in {fmt_seconds(seconds)}")
     return 0
 
 

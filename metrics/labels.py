@@ -8,6 +8,8 @@ shown without the word.
 
 from __future__ import annotations
 
+from metrics.stats.trend import TREND_POINTS
+
 #: What "c" means wherever a figure is hidden: pages, the pack and its workbook.
 SUPPRESSED_WORDS = ("c = confidential: a count below the disclosure threshold, or a figure hidden so that "
                     "such a count cannot be worked out from the totals shown")
@@ -78,6 +80,13 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
     """'#0072B2' -> (0, 114, 178), for drawing libraries that take channels."""
     h = hex_colour.lstrip("#")
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+#: The points the recent trend is tested over, in words, for pages, the pack and the board summary:
+#: "latest five periods with a valid value" (:data:`metrics.stats.trend.TREND_POINTS`).
+TREND_WINDOW = (f"latest {_NUMBER_WORDS[TREND_POINTS] if len(_NUMBER_WORDS) > TREND_POINTS else TREND_POINTS}"
+                " periods with a valid value")
 
 
 def trend_periods_text(periods: tuple[str, ...] | list[str] | None) -> str:

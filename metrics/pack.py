@@ -28,13 +28,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics.display import MISSING, fmt_value, rank_text, round_half_up
+from metrics.display import MISSING, ci_text, fmt_value, rank_text, round_half_up
 from metrics.labels import (
     COMPARISON_COLOURS,
     COMPARISON_WORDS,
     SUPPRESSED_WORDS,
+    TREND_WINDOW,
     TREND_WORDS,
-    confidence_text,
     rgb,
     trend_periods_text,
 )
@@ -179,9 +179,7 @@ class PackData:
                 "Period": x.period_label if isinstance(x.period_label, str) else "-",
                 "Unit": x.unit,
                 "Value": fmt(x.value, dp, s),
-                "CI used": "c" if s else (f"{fmt(x.compared_lower, dp)} to {fmt(x.compared_upper, dp)} "
-                                          f"({confidence_text(float(x.confidence_level))})"
-                                          if x.compared_lower == x.compared_lower else "-"),
+                "CI used": ci_text(x.compared_lower, x.compared_upper, x.confidence_level, dp, s, "-"),
                 "Benchmark": fmt(x.benchmark_value, dp),
                 "Vs benchmark": COMPARISON_WORDS.get(x.comparison, x.comparison)
                 + (f" (band {x.band}, no test)" if x.comparison not in TESTED and x.band in ("A", "D") else ""),
@@ -377,7 +375,7 @@ def write_pack_xlsx(data: PackData, path: Path | str) -> Path:
         ("Benchmark", data.benchmark_name),
         ("Significance", "Area's confidence interval (95%, or 99.8% where Fingertips sets it; the CI used "
                          "column says which) compared with the benchmark value; polarity decides better/worse"),
-        ("Trend", "Latest five periods with a valid value (listed per indicator), chi-square test at 99.8%"),
+        ("Trend", f"{TREND_WINDOW.capitalize()} (listed per indicator), chi-square test at 99.8%"),
         ("Quartile bands", "LAIT's rule: intervals closed on the right, so a value on a cut point takes the "
                            "band below; no band for measures LAIT flags No_Quartile or without a polarity"),
         ("Generated", data.generated_at.isoformat(sep=" ")),
@@ -613,7 +611,7 @@ def _summary_page(pdf: object, data: PackData) -> None:
     _para(pdf, 4, latin1_text(
         "Better, similar and worse are significance tests against the benchmark; not compared = higher / lower "
         "(activity measures with no better direction) or no test possible. Getting worse = a significant trend "
-        "over the latest five periods."))
+        f"over the {TREND_WINDOW}."))
     pdf.ln(2)  # type: ignore[attr-defined]
 
     pdf.set_font("Helvetica", style="B", size=11)  # type: ignore[attr-defined]

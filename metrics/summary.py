@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from metrics.display import MISSING, fmt_value
+from metrics.labels import TREND_WINDOW
 from metrics.lookups import area_infos
 from metrics.ofsted import Inspection, format_date, latest_inspection
 from metrics.results import Selection, area_results
 from metrics.scorecard import by_band
-from metrics.stats.trend import TREND_POINTS
 from metrics.store import Store
 from metrics.subgroups import client_group_results
 
@@ -280,7 +280,7 @@ def summarise(area_name: str, sel: Selection, results: pd.DataFrame, groups: pd.
     outcomes = {str(o): outcome_sentences(results, str(o), bench) for o in order}
     note = ("'Significantly' means the confidence interval of the figure (95% unless the indicator says "
             "otherwise) does not include the comparator's value; 'getting better' and 'getting worse' mean a "
-            f"significant trend over the latest {TREND_POINTS} periods. Figures with no confidence interval are not "
+            f"significant trend over the {TREND_WINDOW}. Figures with no confidence interval are not "
             "tested and are not called better or worse.")
     return Summary(f"{area_name}: summary for the board", sentences, outcomes,
                    {str(k): str(v) for k, v in names.items()}, note)

@@ -156,3 +156,11 @@ def test_confidence_text_is_the_level_as_written(level: float, text: str) -> Non
 def test_every_catalogue_confidence_level_has_its_words() -> None:
     levels = get_args(framework.Indicator.model_fields["confidence_level"].annotation)
     assert sorted(confidence_text(lvl) for lvl in levels) == ["95%", "99.8%"]
+
+
+def test_the_trend_window_in_words_follows_the_statistics() -> None:
+    """Every page, the pack and the summary say the window the test really uses."""
+    from metrics.labels import TREND_WINDOW
+    from metrics.stats.trend import TREND_POINTS
+
+    assert TREND_POINTS == 5 and TREND_WINDOW == "latest five periods with a valid value"

@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.format import plain
 from metrics.auth import User
+from metrics.display import plain
 from metrics.framework import REPO_ROOT
 from metrics.store import Store
 from tests.accounts import add_account

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.format import COMPARISON_TEXT, comparison_label
+from metrics.display import COMPARISON_TEXT, comparison_label
 
 #: Where each comparison sits on the colour scale; higher/lower and untested are left blank.
 _SCALE = {"better": 1, "similar": 0, "worse": -1}

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import readable
-from dashboard.format import COMPARISON_TEXT, fmt_value
+from metrics.display import COMPARISON_TEXT, fmt_value
 
 FUNNEL_SYMBOLS = {
     "High (0.001)": "triangle-up", "High (0.025)": "triangle-up-open",

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import readable
-from dashboard.format import COMPARISON_TEXT, fmt_value
+from metrics.display import COMPARISON_TEXT, fmt_value
 
 
 def spine_centre(res: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import TEXT, readable
-from dashboard.format import fmt_interval, fmt_value
+from metrics.display import fmt_interval, fmt_value
 from metrics.results import ENGLAND
 
 FIXED = {  # role: (colour, dash, marker)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.components import demo_banner
 from dashboard.state import get_store
+from metrics.labels import TREND_WINDOW
 
 store = get_store()
 st.title("User guide and accessibility")
@@ -57,15 +58,15 @@ indicator for that one period (indicators without a figure for it are then blank
 
 st.header("The summary for the board, what changed, and your watchlist")
 st.markdown(
-    """
+    f"""
 The *Outcome scorecard* opens with a **summary in plain English**, written from the statistics on
 the page (no language model): how many indicators are significantly worse, better or similar, the
 outcome with most worse, each indicator that is both worse and getting worse, what is getting
 significantly better, the largest gaps between a client group and all children, and Ofsted's
 latest judgement. Every sentence gives its figures and what they are compared with, and links to
 the page that shows them. "Significantly" is said only where a test found it: the figure's
-confidence interval does not include the comparator's value, or the trend over the latest five
-periods is significant. Figures with no confidence interval are never called better or worse. The
+confidence interval does not include the comparator's value, or the trend over the
+{TREND_WINDOW} is significant. Figures with no confidence interval are never called better or worse. The
 summary downloads as Markdown or a Word document to paste into a board paper, and is the first page
 of the data pack.
 
@@ -126,14 +127,14 @@ LAs whose latest overall grade is Good or Outstanding.
 
 st.header("How to read the flags")
 st.markdown(
-    """
+    f"""
 - **Better / similar / worse**: the area's confidence interval compared with the benchmark's
   value. If the interval contains the benchmark, the difference is not significant (*similar*).
   Whether higher is better depends on the indicator (its *polarity*); where there is no judgement
   (activity measures) the flag says *higher* or *lower* instead.
 - **Quartile band A to D**: where the area's value falls among the local authorities, A best.
   Activity measures with no polarity get no band and no rank (LAIT shows "-").
-- **Trend**: the latest five periods with a valid value, tested at the 99.8% level (chi-square);
+- **Trend**: the {TREND_WINDOW}, tested at the 99.8% level (chi-square);
   *getting better* or *getting worse* combines the direction with the polarity. The tables list
   the periods each trend was tested over.
 - **c**: confidential. The count is below the indicator's disclosure threshold, so the figure is

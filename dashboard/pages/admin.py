@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import (
@@ -17,6 +16,7 @@ from metrics.auth import (
     create_user,
     list_users,
 )
+from metrics.display import plain
 from metrics.shared import writes_enabled
 
 store = get_store()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.components import demo_banner, download_csv
-from dashboard.format import plain
 from dashboard.selection import param, remember
 from dashboard.state import get_store
+from metrics.display import plain
 from metrics.lookups import (
     catalogue_table,
     indicator_details,

@@ -6,9 +6,9 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import comparison_label, fmt_interval, fmt_value
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
+from metrics.display import comparison_label, fmt_interval, fmt_value
 from metrics.subgroups import client_group_results, of_group
 
 store = get_store()
@@ -40,7 +40,7 @@ for gid, block in res.groupby("client_group_id", sort=False):
     table = block.assign(
         Group=[fmt_value(v, d, s) for v, d, s in zip(block["value"], dp, block["suppressed"], strict=True)],
         All=[fmt_value(v, d) for v, d in zip(block["all_value"], dp, strict=True)],
-        Gap=[("c" if s else fmt_value(g, d)) for g, d, s in zip(block["gap"], dp, block["suppressed"], strict=True)],
+        Gap=[fmt_value(g, d, s) for g, d, s in zip(block["gap"], dp, block["suppressed"], strict=True)],
         GapCI=[fmt_interval(lo, hi, d)
                for lo, hi, d in zip(block["gap_lower"], block["gap_upper"], dp, strict=True)],
         Compared=[comparison_label(c) for c in block["comparison"]],

@@ -8,9 +8,9 @@ from dashboard import cache
 from dashboard.charts import readable
 from dashboard.charts.clusters import cluster_tartan
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import comparison_label, fmt_value
 from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
+from metrics.display import comparison_label, fmt_value
 from metrics.subgroups import (
     cluster_la,
     cluster_results,

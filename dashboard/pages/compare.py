@@ -6,11 +6,18 @@ import streamlit as st
 
 from dashboard.charts.compare import funnel_chart, ranked_bars
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import comparison_label, fmt_interval, fmt_value, polarity_text
 from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import funnel_data, indicator_across_las, indicator_meta
-from metrics.display import band_text, rank_text
+from metrics.display import (
+    band_text,
+    comparison_label,
+    figure_sentence,
+    fmt_ci,
+    fmt_value,
+    plain,
+)
+from metrics.labels import polarity_text
 
 store = get_store()
 st.title("Compare areas")
@@ -41,13 +48,7 @@ st.caption(
 chosen = las[las["selected"]]
 if not chosen.empty:
     r = chosen.iloc[0]
-    rank = "no rank" if r["rank"] != r["rank"] else f"rank {rank_text(r['rank'], r['n_ranked'])}"
-    band = f"band {band_text(r['band'])}" if isinstance(r["band"], str) else "no quartile band"
-    st.markdown(
-        f"**{r['name']}**: {fmt_value(r['value'], dp, bool(r['suppressed']))} {meta['unit']}; "
-        f"{rank}; {band}; {comparison_label(r['comparison'])} compared with {bench} "
-        f"({bench_value})."
-    )
+    st.markdown(f"**{plain(r['name'])}**: {plain(figure_sentence(r, dp, str(meta['unit']), bench, r['benchmark_value']))}.")
 if view == "bars":
     st.plotly_chart(ranked_bars(las, meta), key="bars")
 else:
@@ -72,8 +73,7 @@ table = las.assign(
     Rank=las["rank"].map(lambda r: "–" if r != r else int(r)),
     Area=las["name"] + las["selected"].map({True: " ◀ selected", False: ""}),
     Value=[fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppressed"], strict=True)],
-    CI=[("c" if s else fmt_interval(lo, hi, dp))
-        for lo, hi, s in zip(las["lower95"], las["upper95"], las["suppressed"], strict=True)],
+    CI=[fmt_ci(lo, hi, dp, s) for lo, hi, s in zip(las["lower95"], las["upper95"], las["suppressed"], strict=True)],
     Band=[band_text(b) for b in las["band"]],
     Compared=[comparison_label(c) for c in las["comparison"]],
 )[["Rank", "Area", "area_code", "Value", "CI", "Band", "Compared"]].rename(

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.format import plain
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.batches import batch_history, history_table, pending_sync, rollback_choices
+from metrics.display import plain
 from metrics.io.faults import ImportFailed
 from metrics.io.formats import FORMATS
 from metrics.services import run_import, run_rollback

@@ -14,10 +14,10 @@ from dashboard.components import (
     method_note,
     ofsted_summary,
 )
-from dashboard.format import COMPARISON_TEXT, TREND_TEXT
 from dashboard.selection import param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.changes import changes_table
+from metrics.display import COMPARISON_TEXT, TREND_TEXT
 from metrics.scorecard import OUTCOME_COUNT_WORDS, OUTCOME_LISTS, outcome_lists, outcome_scorecard
 
 # Long names wrap instead of being cut off with "…", at any width; the five cards

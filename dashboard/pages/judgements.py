@@ -7,11 +7,11 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv, ofsted_summary
-from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import PermissionDenied
+from metrics.display import plain
 from metrics.judgements import (
     GRADES,
     ReviewLocked,

@@ -6,19 +6,19 @@ import streamlit as st
 
 from dashboard.charts.map import choropleth
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import (
-    COMPARISON_TEXT,
-    comparison_label,
-    fmt_value,
-    plain,
-    polarity_text,
-)
 from dashboard.selection import indicator_picker, param, remember, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_across_las, indicator_meta
-from metrics.display import band_text
+from metrics.display import (
+    COMPARISON_TEXT,
+    band_text,
+    comparison_label,
+    figure_sentence,
+    fmt_value,
+    plain,
+)
 from metrics.geo import BOUNDARIES_ENV, load_boundaries
-from metrics.labels import confidence_text
+from metrics.labels import confidence_text, polarity_text
 
 BAND_COLOURS = {"A (best quartile)": "#0072B2", "B": "#56B4E9", "C": "#E69F00",
                 "D (worst quartile)": "#D55E00", "No band": "#CCCCCC"}
@@ -48,8 +48,8 @@ las["Value"] = [fmt_value(v, dp, s) for v, s in zip(las["value"], las["suppresse
 chosen_row = las[las["selected"]]
 if not chosen_row.empty:
     r = chosen_row.iloc[0]
-    st.markdown(f"**{plain(r['name'])}** (thick black outline): {r['Value']} {plain(meta['unit'])}; "
-                f"{r['Compared']} compared with {plain(bench)}; quartile band {r['Band']}.")
+    line = figure_sentence(r, dp, str(meta["unit"]), bench, r["benchmark_value"])
+    st.markdown(f"**{plain(r['name'])}** (thick black outline): {plain(line)}.")
 bounds = load_boundaries()
 # Shading is the map's alone: with no map to shade, there is no "Shade by" choice.
 shade = "comparison"

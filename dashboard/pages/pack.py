@@ -9,9 +9,9 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner
-from dashboard.format import plain
 from dashboard.selection import selection_bar
 from dashboard.state import get_store
+from metrics.display import fmt_seconds, plain
 from metrics.pack import build_pack
 from metrics.results import BENCHMARKS
 
@@ -42,7 +42,7 @@ if st.button("Build the pack", type="primary", key="build-pack"):
         st.error(plain(exc))
     else:
         st.session_state["pack"] = (path.name, path.read_bytes(), kind)
-        st.success(f"Built in {seconds:.1f} s.")
+        st.success(f"Built in {fmt_seconds(seconds)}.")
 if "pack" in st.session_state:
     name, payload, k = st.session_state["pack"]
     mime = "application/pdf" if k == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

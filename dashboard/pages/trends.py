@@ -7,11 +7,11 @@ import streamlit as st
 from dashboard import cache
 from dashboard.charts.trends import trend_chart
 from dashboard.components import demo_banner, download_csv, suppressed_note
-from dashboard.format import TREND_TEXT, fmt_value
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
 from metrics.comparisons import indicator_meta, indicator_series, series_trend_detail
-from metrics.labels import trend_periods_text
+from metrics.display import TREND_TEXT, fmt_value
+from metrics.labels import TREND_WINDOW, trend_periods_text
 from metrics.ofsted import inspection_markers
 
 store = get_store()
@@ -35,7 +35,7 @@ label, used = series_trend_detail(series, sel.area_code, meta)
 st.markdown(f"**Recent trend for {names.get(sel.area_code, sel.area_code)}:** "
             f"{TREND_TEXT.get(label, label)}")
 st.caption(f"Periods tested: {trend_periods_text(used)}. Recent trend: weighted regression over the "
-           "latest five periods with a valid value (a period with none is passed over, as Fingertips "
+           f"{TREND_WINDOW} (a period with none is passed over, as Fingertips "
            "does), chi-square test at 99.8%; proportions and crude rates only; not calculated when a "
            "count equals its denominator.")
 # Period labels such as "2010-11" read as dates to plotly: the axis is categories, in period order.

@@ -6,11 +6,11 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv
-from dashboard.format import plain
 from dashboard.selection import no_data_yet, selection_bar
 from dashboard.signin import signin_panel
 from dashboard.state import get_store
 from metrics.auth import PermissionDenied
+from metrics.display import plain
 from metrics.results import BENCHMARK_CHOICES, Selection
 from metrics.shared import writes_enabled
 from metrics.watchlist import (

@@ -9,9 +9,9 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.components import demo_banner, download_csv, method_note, suppressed_note
-from dashboard.format import fmt_value
 from dashboard.selection import LATEST, param, remember, selection_bar
 from dashboard.state import get_store
+from metrics.display import fmt_value
 from metrics.lookups import nsf_standards
 from metrics.weak_areas import (
     SORT_OPTIONS,
