@@ -60,7 +60,6 @@ import scale  # noqa: E402
 from bench_pack import time_pack  # noqa: E402
 from timing import median_ms, median_seconds, paired_median_ms  # noqa: E402
 
-from dashboard.server import CHROMIUM  # noqa: E402
 from metrics.comparisons import (  # noqa: E402
     funnel_data,
     indicator_across_las,
@@ -74,6 +73,7 @@ from metrics.scorecard import outcome_scorecard
 from metrics.store import Store  # noqa: E402
 from metrics.subgroups import client_group_results, cluster_results  # noqa: E402
 from metrics.weak_areas import weak_areas  # noqa: E402
+from tests.support.server import CHROMIUM  # noqa: E402
 
 AREA, INDICATOR = browse.AREA, browse.INDICATOR  # the pages the browser opens, timed here too
 OUTCOME = "BH"

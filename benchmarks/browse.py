@@ -2,10 +2,10 @@
 
 Shared by :mod:`benchmarks.bench_scale` (per store size, and the fresh-clone start)
 and :mod:`benchmarks.load`. The server is started the one way everything else
-starts it (:func:`dashboard.server.serve`) and Chromium is Debian's, launched by
-path with :data:`dashboard.server.CHROMIUM_ARGS`. A page counts as rendered when
+starts it (:func:`tests.support.server.serve`) and Chromium is Debian's, launched by
+path with :data:`tests.support.server.CHROMIUM_ARGS`. A page counts as rendered when
 Streamlit says its script run is over and nothing is still drawing
-(:data:`dashboard.server.SCRIPT_DONE_JS`): what a reader would call "the page has
+(:data:`tests.support.server.SCRIPT_DONE_JS`): what a reader would call "the page has
 loaded", not merely the HTML shell arriving.
 
 Cold here means a new server process (nothing cached by Streamlit, DuckDB or
@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without install
 
-from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, registered_pages, serve  # noqa: E402
+from tests.support.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, registered_pages, serve  # noqa: E402
 
 AREA, INDICATOR = "E06000020", "NI73"
 #: No period: each page opens on the store's latest one, whatever the store holds.

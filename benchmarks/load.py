@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from browse import peak_rss_mb  # noqa: E402
 
-from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
+from tests.support.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
 
 SEL = "area=E06000020&benchmark=england"
 PAGES = [f"/?{SEL}", f"/profile?{SEL}", f"/compare?{SEL}&indicator=NI73", f"/trends?{SEL}&indicator=NI73",

@@ -24,7 +24,7 @@ from metrics.auth import (
     set_role,
 )
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 PASSWORD = "correct horse battery"
 

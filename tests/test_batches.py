@@ -33,8 +33,8 @@ from metrics.io.core import import_history
 from metrics.services import run_import, run_rollback
 from metrics.store import Store
 from tests import test_shared
-from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
+from tests.support.accounts import add_account
 
 # The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_shared.py.
 pg_server = test_shared.pg_server

@@ -29,8 +29,8 @@ from metrics.judgements import create_review, record_judgement
 from metrics.services import run_import, run_neighbours_import, run_rollback
 from metrics.store import Store
 from metrics.watchlist import WatchItem, add_items, mark_seen
-from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
+from tests.support.accounts import add_account
 
 PASSWORD = "a sound long passphrase"
 ANALYST = User("ann", "analyst")

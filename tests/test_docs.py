@@ -16,7 +16,7 @@ def test_every_cli_command_is_in_the_readme() -> None:
 
 
 def test_every_page_file_is_registered_in_the_app() -> None:
-    from dashboard.server import registered_pages
+    from tests.support.server import registered_pages
 
     registered = set(registered_pages())
     assert "home" in registered  # the reading of app.py found the pages at all

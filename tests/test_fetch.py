@@ -28,7 +28,7 @@ from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.services import run_import
 from metrics.store import Store
-from tests.fetch_server import FIXTURES, FakeApi, Reply, serve
+from tests.support.fetch_server import FIXTURES, FakeApi, Reply, serve
 
 SERIES = FIXTURES / "fetch_series.csv"
 FT_META = "/fingertips/api/indicator_metadata/by_indicator_id?indicator_ids=90284"
@@ -380,7 +380,7 @@ def test_refresh_snapshot_names_the_files_to_download_by_hand(
 def test_only_analysts_fetch_and_a_refusal_downloads_nothing(
         api: FakeApi, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from metrics.auth import PermissionDenied, User
-    from tests.accounts import add_account
+    from tests.support.accounts import add_account
 
     add_account(store, "ian", "inspector")
     with pytest.raises(PermissionDenied):

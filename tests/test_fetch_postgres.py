@@ -13,7 +13,7 @@ from metrics.batches import batch_history
 from metrics.fetch import BACKOFF_ENV, EES_ENV, FINGERTIPS_ENV, fetch
 from metrics.store import Store
 from tests import test_shared
-from tests.fetch_server import FakeApi, serve
+from tests.support.fetch_server import FakeApi, serve
 from tests.test_fetch import FT_CSV, SERIES, recorded
 
 # The throwaway server and the per-test database (with ECM_SHARED_DB set) of tests/test_shared.py.

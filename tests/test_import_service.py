@@ -12,8 +12,8 @@ from metrics.io.core import store_checksum
 from metrics.io.faults import ImportFailed
 from metrics.services import run_import, run_rollback
 from metrics.store import Store
-from tests.accounts import add_account
 from tests.io.conftest import ci, row, write_fingertips
+from tests.support.accounts import add_account
 
 
 def _fingertips(path: Path, count: str) -> Path:

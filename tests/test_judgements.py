@@ -25,7 +25,7 @@ from metrics.judgements import (
     submit_review,
 )
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 INSPECTOR = User("ian", "inspector")
 

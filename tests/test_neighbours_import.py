@@ -11,7 +11,7 @@ from metrics.lookups import neighbour_codes
 from metrics.neighbours import import_dfe_neighbours
 from metrics.store import Store
 from tests.conftest import shared_path
-from tests.reference_reads import neighbours
+from tests.support.reference_reads import neighbours
 
 
 def test_real_may_2025_workbook_imports_and_skips_only_the_old_section(demo_db: Path, tmp_path: Path) -> None:

@@ -22,8 +22,8 @@ from metrics.lookups import neighbour_codes
 from metrics.neighbours import read_dfe_neighbours
 from metrics.services import run_neighbours_import, run_rollback
 from metrics.store import Store
-from tests.accounts import add_account
-from tests.reference_reads import neighbours
+from tests.support.accounts import add_account
+from tests.support.reference_reads import neighbours
 
 ANALYST = User("ann", "analyst")
 HEADER = ["LA num", "LA Name", "LA number", "GOInd", "GOReg",

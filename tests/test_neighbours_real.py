@@ -37,7 +37,7 @@ CODE = {a.la_number: a.area_code for a in load_reference().local_authorities if 
 
 @pytest.fixture()
 def store(demo_db: Path, tmp_path: Path) -> Iterator[Store]:
-    from tests.accounts import add_account
+    from tests.support.accounts import add_account
 
     copy = tmp_path / "store.duckdb"
     shutil.copy(demo_db, copy)
@@ -113,7 +113,7 @@ def test_the_two_layouts_of_one_publication_agree(demo_db: Path, tmp_path: Path)
             copy = tmp_path / f"{key}.duckdb"
             shutil.copy(demo_db, copy)
             with Store(copy) as s:
-                from tests.accounts import add_account
+                from tests.support.accounts import add_account
 
                 add_account(s, "ann", "analyst")
                 run_neighbours_import(s, ANALYST, shared_path(*FILES[key]))

@@ -38,7 +38,7 @@ from metrics.stats.trend import TREND_VALUE_TYPES
 from metrics.store import VALUE_COLUMNS, Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
-from tests.reference_reads import area_series, neighbours, period_panel
+from tests.support.reference_reads import area_series, neighbours, period_panel
 
 
 def reference_latest(store: Store) -> dict[tuple[str, str], int]:

@@ -15,7 +15,7 @@ from metrics.auth import User
 from metrics.display import plain
 from metrics.framework import REPO_ROOT
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 HOSTILE = "![x](https://attacker.example/x.png) [click](javascript:alert(1)) <img src=x onerror=alert(1)> :red[hi]"
 

@@ -31,7 +31,7 @@ from metrics.io.core import store_checksum
 from metrics.judgements import create_review, record_judgement, submit_review
 from metrics.services import run_import, run_neighbours_import, run_publish, run_rollback
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 PASSWORD = "a sound long passphrase"
 

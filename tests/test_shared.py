@@ -62,7 +62,7 @@ from metrics.judgements import (
     submit_review,
 )
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 PASSWORD = "correct horse battery"
 INSPECTOR = User("ian", "inspector")

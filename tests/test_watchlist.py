@@ -29,7 +29,7 @@ from metrics.watchlist import (
     watchlist,
     watchlist_csv,
 )
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 AREA = "E06000020"  # Telford and Wrekin
 PASSWORD = "a long and unusual passphrase"

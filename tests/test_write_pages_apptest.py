@@ -19,7 +19,7 @@ from metrics.auth import User
 from metrics.framework import REPO_ROOT
 from metrics.judgements import GRADES, aspects, create_review, record_judgement
 from metrics.store import Store
-from tests.accounts import add_account
+from tests.support.accounts import add_account
 
 
 @pytest.fixture()

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
 from metrics.demo import build_demo  # noqa: E402
+from tests.support.server import CHROMIUM, CHROMIUM_ARGS, SCRIPT_DONE_JS, serve  # noqa: E402
 
 VIEWPORT = {"width": 1400, "height": 900}
 MAX_BYTES = 300_000

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, serve
 from metrics.framework import REPO_ROOT
 from metrics.geo import BOUNDARIES_ENV
 from tests.conftest import shared_path
+from tests.support.server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, serve
 
 ARTIFACTS = REPO_ROOT / "test-results" / "browser"
 MAX_SHOT_HEIGHT = 6000
@@ -24,7 +24,7 @@ MAX_SHOT_HEIGHT = 6000
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str], log_name: str) -> Iterator[str]:
-    """The real server (:func:`dashboard.server.serve`) with ``env``, logging to the test artifacts."""
+    """The real server (:func:`tests.support.server.serve`) with ``env``, logging to the test artifacts."""
     try:
         with serve(env, ARTIFACTS / log_name) as (url, _proc):
             yield url

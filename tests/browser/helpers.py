@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from dashboard.server import SCRIPT_DONE_JS
+from tests.support.server import SCRIPT_DONE_JS
 
 
 def wait_for_app(pg: object) -> None:

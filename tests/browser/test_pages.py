@@ -415,7 +415,7 @@ def test_catalogue_search_and_details(server: str, page, demo_store: Store) -> N
 
 def _other_pages() -> list[str]:
     """Pages registered in app.py beyond the nine above (data, admin, ...), by URL path."""
-    from dashboard.server import registered_pages
+    from tests.support.server import registered_pages
 
     return [s for s in registered_pages() if s not in PAGES]
 

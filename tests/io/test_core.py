@@ -406,7 +406,7 @@ def test_abolished_areas_are_refused_or_skipped_and_reported(store: Store, check
 def test_cli_dry_run_then_import(store_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from metrics.cli import main
-    from tests.accounts import add_account
+    from tests.support.accounts import add_account
 
     # Persons and boys replace the demo's rows; 2012/13 is older than the demo: new.
     path = write_fingertips(tmp_path / "cli.csv", [row(), row(Sex="Male"), row(Time_period="2012/13")])

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fetch"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fetch"
 
 
 @dataclass
