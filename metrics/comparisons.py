@@ -21,6 +21,7 @@ from metrics.stats import (
     interval_at_level,
     recent_trend,
 )
+from metrics.stats.enums import RATIO_TYPES
 from metrics.store import Store
 
 Scope = Literal["england", "region", "neighbours"]
@@ -139,7 +140,7 @@ def funnel_data(
     """
     meta = _indicator_fields(store, indicator_id)
     vt = str(meta["value_type"])
-    if vt not in ("proportion", "crude_rate"):
+    if vt not in RATIO_TYPES:
         return pd.DataFrame(), pd.DataFrame()
     las = indicator_across_las(store, indicator_id, sel, scope)
     las = las[las["count"].notna() & las["denominator"].notna() & ~las["suppressed"]]

@@ -47,7 +47,7 @@ from metrics.framework import DATA_DIR, Reference, load_demo_params, load_refere
 from metrics.neighbours import compute_neighbours
 from metrics.periods import period_label
 from metrics.stats import mean_ci_from_summary, proportion_ci, rate_ci, suppress
-from metrics.store import Store, load_reference_tables, new_batch
+from metrics.store import OBSERVATION_KEY, VALUE_COLUMNS, Store, load_reference_tables, new_batch
 
 DEFAULT_SEED = 20_050_901  # JAR programme start, September 2005
 LATEST_YEAR = 2025
@@ -344,23 +344,9 @@ def build_demo_frame(
     return finish_observations(allrows, ref)
 
 
-OBS_COLUMNS = [
-    "indicator_id",
-    "area_code",
-    "period_year",
-    "period_label",
-    "client_group_id",
-    "sex",
-    "count",
-    "denominator",
-    "value",
-    "lower95",
-    "upper95",
-    "lower998",
-    "upper998",
-    "suppressed",
-    "note",
-]
+#: The demo's observation columns: the key without ``category`` (the demo has none), the period's
+#: label, the figures, and the suppression flag with its note.
+OBS_COLUMNS = [*(k for k in OBSERVATION_KEY if k != "category"), "period_label", *VALUE_COLUMNS, "suppressed", "note"]
 
 #: The order observation rows are written in. DuckDB keeps min/max statistics per
 #: row group, so rows stored in the order the pages filter by let a query skip the

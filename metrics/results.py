@@ -43,10 +43,9 @@ from metrics.lookups import (
 )
 from metrics.periods import period_label
 from metrics.stats import compare_to_benchmark, interval_at_level
-from metrics.stats.enums import as_value_type
+from metrics.stats.enums import RATIO_TYPES, as_value_type
 from metrics.stats.trend import (
     TREND_POINTS,
-    TREND_VALUE_TYPES,
     TrendSeries,
     recent_trends,
     valid_points,
@@ -625,7 +624,7 @@ def _shared(
     return _Shared(
         index=index,
         ids=ids,
-        trendable=np.array([as_value_type(v) in TREND_VALUE_TYPES for v in value_type], dtype=bool),
+        trendable=np.array([as_value_type(v) in RATIO_TYPES for v in value_type], dtype=bool),
         rows=rows,
         right=right,
         bench=bench_values,

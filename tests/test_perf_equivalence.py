@@ -33,8 +33,7 @@ from metrics.stats import (
     recent_trend,
     recent_trends,
 )
-from metrics.stats.enums import as_value_type
-from metrics.stats.trend import TREND_VALUE_TYPES
+from metrics.stats.enums import RATIO_TYPES, as_value_type
 from metrics.store import VALUE_COLUMNS, Store
 from metrics.subgroups import client_group_results, cluster_results, clusters_of
 from metrics.weak_areas import PRIORITY, PRIORITY_TEXT, weak_areas
@@ -132,7 +131,7 @@ def reference_area_results(store: Store, sel: Selection) -> pd.DataFrame:
                 grp["upper95"].to_numpy(dtype=float), meta["polarity"], meta["value_type"],
             )
             trends[ind_id] = t.label
-            if t.points and as_value_type(meta["value_type"]) in TREND_VALUE_TYPES:
+            if t.points and as_value_type(meta["value_type"]) in RATIO_TYPES:
                 used[ind_id] = tuple(grp["period_label"].to_numpy(dtype=object)[list(t.points)])
     out["trend"] = pd.Series(trends).reindex(out.index).fillna("cannot_be_calculated")
     out["trend_periods"] = pd.Series([used.get(i) for i in out.index], index=out.index, dtype=object)

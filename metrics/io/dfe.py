@@ -77,13 +77,13 @@ from metrics.io.values import (
 )
 from metrics.lookups import la_codes_by_number
 from metrics.periods import period_label
+from metrics.stats.enums import RATIO_TYPES
 from metrics.store import Store
 
 GEOGRAPHY = [
     "time_period", "time_identifier", "geographic_level", "country_code", "region_code",
     "old_la_code", "new_la_code",
 ]
-COMPUTABLE = ("proportion", "crude_rate")
 LEVELS = {"National": "country_code", "Regional": "region_code", "Local authority": "new_la_code"}
 COLUMNS = {
     "period_year": "time_period", "period_label": "time_period",
@@ -201,7 +201,7 @@ def _chunks(
         if m.indicator_id not in catalogue.index:
             faults.append(Fault(mapping.name, line, "indicator_id", m.indicator_id,
                                 "unknown indicator: not in the catalogue"))
-        elif m.value_from == "counts" and catalogue.at[m.indicator_id, "value_type"] not in COMPUTABLE:
+        elif m.value_from == "counts" and catalogue.at[m.indicator_id, "value_type"] not in RATIO_TYPES:
             faults.append(Fault(mapping.name, line, "value_from", m.value_from,
                                 f"{m.indicator_id} is a {catalogue.at[m.indicator_id, 'value_type']}: "
                                 "only proportions and rates can be computed from counts"))

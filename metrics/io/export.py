@@ -33,6 +33,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics.display import SUPPRESSED
 from metrics.framework import DEFAULT_DISCLOSURE_THRESHOLD
 from metrics.io.workbook import write_workbook
 from metrics.lookups import rows_dataset
@@ -57,7 +58,6 @@ NUMBER_COLUMNS = {
     "Denominator": "denominator",
 }
 BLANKED_WHEN_SUPPRESSED = ["value", "lower95", "upper95", "lower998", "upper998", "count"]
-SUPPRESSED_NOTE = "c"
 AREA_TYPES = {"england": "England", "region": "Region", "la": "Counties & UAs (2023)", "cluster": "Cluster"}
 
 OBSERVATIONS_SQL = """
@@ -172,7 +172,7 @@ def fingertips_frame(obs: pd.DataFrame) -> pd.DataFrame:
         "Category": np.where(has_type, split.str[1], category),
         "Time period": o["period_label"],
         **{col: o[canon] for col, canon in NUMBER_COLUMNS.items()},
-        "Value note": np.where(hidden, SUPPRESSED_NOTE, note),
+        "Value note": np.where(hidden, SUPPRESSED, note),
         "Recent Trend": "", "Compared to England value or percentiles": "", "Compared to percentiles": "",
         "Time period Sortable": o["period_year"].astype(int) * 10_000,
         "New data": "", "Compared to goal": "", "Time period range": "1y",
@@ -263,7 +263,7 @@ def export_frame(store: Store, obs: pd.DataFrame, path: Path | str, fmt: Format 
             ("data version", store.data_version()),
             ("rows", len(frame)),
             ("suppressed rows (value, CIs and count blank, note 'c')",
-             int((frame["Value note"] == SUPPRESSED_NOTE).sum())),
+             int((frame["Value note"] == SUPPRESSED).sum())),
             ("batch ids", ", ".join(str(b) for b in batch_ids)),
             *((f"filter: {k}", ", ".join(str(x) for x in v) if isinstance(v, (list, tuple)) else v)
               for k, v in (filters or {}).items() if v),

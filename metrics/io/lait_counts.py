@@ -46,9 +46,9 @@ from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.lait import REQUIRED, area_lookup, read_lait_period
 from metrics.io.values import MappingFileRow, number_rule, parse_numbers, read_mapping_rows
+from metrics.stats.enums import RATIO_TYPES
 from metrics.store import Store
 
-COMPUTABLE = ("proportion", "crude_rate")
 COLUMNS = {
     "indicator_id": "Short Desc", "area_code": "LA Number", "period_year": "Years", "period_label": "Years",
     "value": "Values", "count": "Values", "denominator": "Values",
@@ -135,7 +135,7 @@ def _chunks(source: Source, store: Store, mapping: Path, catalogue: pd.DataFrame
                                 "unknown indicator: not in the catalogue"))
             continue
         vtype = str(catalogue.at[m.indicator_id, "value_type"])
-        if vtype not in COMPUTABLE:
+        if vtype not in RATIO_TYPES:
             faults.append(Fault(mapping.name, line, "indicator_id", m.indicator_id,
                                 f"{m.indicator_id} is a {vtype}: only proportions and rates have a count and "
                                 "a denominator"))

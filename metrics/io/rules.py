@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.framework import load_unbounded_proportions
+from metrics.stats.enums import RATIO_TYPES
 from metrics.store import VALUE_COLUMNS
 
 # A CI limit may differ from its value by binary noise only (relative) ...
@@ -55,7 +56,6 @@ VALUE_ABSOLUTE_SLACK = 0.5
 # Value types whose values, counts and limits can never be negative.
 NON_NEGATIVE = ("proportion", "crude_rate", "count")
 # Value types whose value is count / denominator x multiplier.
-RATIOS = ("proportion", "crude_rate")
 CI_PAIRS = (("lower95", "upper95", "95%"), ("lower998", "upper998", "99.8%"))
 
 # Limits on a file, checked before it is parsed, and on each cell, so a hostile
@@ -169,7 +169,7 @@ def check_rows(
                 ))
         count, denom = num["count"], num["denominator"]
         # Only where count and denominator are themselves sound: one cause, one fault.
-        ratio = (np.isin(vt, RATIOS) & ~np.isnan(value) & (count >= 0) & (denom > 0) & np.isfinite(mult)
+        ratio = (np.isin(vt, RATIO_TYPES) & ~np.isnan(value) & (count >= 0) & (denom > 0) & np.isfinite(mult)
                  & ~(proportion & (count > denom)) & ~out_of_range)
         lowest = np.maximum(count - COUNT_SLACK, 0) / (denom + COUNT_SLACK) * mult
         highest = np.where(denom > COUNT_SLACK, (count + COUNT_SLACK) / (denom - COUNT_SLACK) * mult, np.inf)

@@ -55,7 +55,7 @@ from .intervals import (
 )
 from .ranking import QUARTILE_BANDS, national_rank, quartile_band, quartile_cut_points
 from .trend import TREND_CHI2_THRESHOLD, Trend, TrendSeries, recent_trend, recent_trends
-from .weak import WeakFlags, weak_area_score, weak_flags
+from .weak import WeakFlags, weak_flags
 
 __all__ = [
     "FUNNEL_LABELS",
@@ -105,7 +105,6 @@ __all__ = [
     "Relations",
     "suppress",
     "WeakFlags",
-    "weak_area_score",
     "weak_flags",
     "wilson_funnel_limit",
     "wilson_limits",

@@ -28,6 +28,12 @@ class ValueType(StrEnum):
     SCORE = "score"
 
 
+#: Value types built as a count over a denominator (a percentage, a rate per 10,000): the
+#: count gives their interval, their trend (Fingertips: proportions and crude rates only)
+#: and their funnel, and an importer may compute their value from it.
+RATIO_TYPES: tuple[str, ...] = (ValueType.PROPORTION.value, ValueType.CRUDE_RATE.value)
+
+
 class Comparison(StrEnum):
     """Labels of :func:`metrics.stats.compare_to_benchmark`."""
 

@@ -29,12 +29,11 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from ._arrays import to_float
-from .enums import Polarity, ValueType, as_polarity, as_value_type
+from .enums import RATIO_TYPES, Polarity, ValueType, as_polarity, as_value_type
 
 __all__ = [
     "TREND_CHI2_THRESHOLD",
     "TREND_POINTS",
-    "TREND_VALUE_TYPES",
     "Trend",
     "TrendSeries",
     "recent_trend",
@@ -51,8 +50,6 @@ TREND_CHI2_THRESHOLD: float = float(stats.chi2.ppf(0.998, 1))
 #: Width of a 95% interval in standard errors (2 x 1.96), as Fingertips recovers the variance.
 CI95_WIDTH_IN_SE = 3.92
 
-#: Value types a recent trend is calculated for.
-TREND_VALUE_TYPES = frozenset({ValueType.PROPORTION, ValueType.CRUDE_RATE})
 
 
 @dataclass(frozen=True)
@@ -175,7 +172,7 @@ def recent_trends(series: Sequence[TrendSeries]) -> list[Trend]:
         used = np.flatnonzero(ok)[-TREND_POINTS:]
         points = tuple(int(i) for i in used)
         vt = as_value_type(s.value_type)
-        if vt not in TREND_VALUE_TYPES:
+        if vt not in RATIO_TYPES:
             out[k] = _cannot(len(used), f"recent trend is only calculated for proportions and crude rates, "
                                         f"not {vt.value}")
             continue
