@@ -184,7 +184,7 @@ def indicator_series(
         [indicator_id, group, codes + nbrs],
     )
     frame = mask_suppressed(frame, copy=False)
-    # Names from the areas kept per data version: joining the area table was a fifth of the read.
+    # Names from the areas kept per data version, not a join with the area table on every read.
     infos = area_infos(store, sorted(set(frame["area_code"].to_numpy(dtype=object))))
     frame.insert(1, "name", pd.array([infos[c]["name"] for c in frame["area_code"].to_numpy(dtype=object)],
                                      dtype="str"))

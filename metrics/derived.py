@@ -86,7 +86,7 @@ _BY_AREA = "indicator_id, period_year, client_group_id, sex, category"
 _BY_SEX = "indicator_id, area_code, period_year, client_group_id, category"
 #: One row per observation in storage order (``rowid``: ties go to the first row),
 #: with the integer codes the relations are built from. Slices are numbered by a
-#: join with their distinct values, not a window sort: a third of the time.
+#: join with their distinct values, which is cheaper than a window sort.
 #: Fixed text; the value-type lists are parameters.
 CELLS_SQL = f"""
 WITH areas AS (SELECT area_code, parent_code, row_number() OVER (ORDER BY area_code) - 1 AS area_no FROM area),

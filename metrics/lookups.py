@@ -388,7 +388,7 @@ def search_catalogue(catalogue: pd.DataFrame, query: str) -> pd.DataFrame:
 
 def fetch_records(store: Store, sql: str, params: dict[str, object]) -> list[dict[str, object]]:
     """Rows as dicts straight from DuckDB: for a handful of rows, building a DataFrame
-    cost more than the query. Only for values used as plain Python values."""
+    costs more than the query. Only for values used as plain Python values."""
     cur = store.cursor().execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -396,8 +396,8 @@ def fetch_records(store: Store, sql: str, params: dict[str, object]) -> list[dic
 
 def area_infos(store: Store, codes: list[str]) -> dict[str, dict[str, object]]:
     """:func:`area_info` of several areas (the fields benchmarks read), from a table kept
-    per data version. Every page asks this of one to a dozen areas: a query each time
-    cost more than the page's own statistics. Callers must not change the dicts."""
+    per data version. Every page asks this of one to a dozen areas, and a query each time
+    would cost more than the page's own statistics. Callers must not change the dicts."""
     table = store.memo("area_infos", lambda: _read_area_infos(store))
     return {c: table[c] for c in codes if c in table}
 

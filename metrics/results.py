@@ -110,14 +110,14 @@ def mask_suppressed(frame: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
     """Values and CIs derived from suppressed counts are never returned as numbers.
 
     ``copy=False`` masks ``frame`` itself: for a frame the caller has just read and
-    owns, where copying it was a measurable share of a small page.
+    owns, which need not pay for a copy.
     """
     out = frame.copy() if copy else frame
     if "suppressed" in out:
         sup = out["suppressed"].fillna(False).astype(bool).to_numpy()
         if sup.any():
             # Column by column with numpy: pandas' .loc on a row mask and several
-            # columns cost a fifth of a small page's time.
+            # columns is slow next to the rest of a small page.
             for c in VALUE_COLUMNS:
                 if c in out:
                     out[c] = np.where(sup, np.nan, out[c].to_numpy(dtype=float))
@@ -207,8 +207,6 @@ def _panels(
 def _series(
     store: Store, year: int, keys: list[tuple[str, str]], expected: dict[tuple[str, str], set[str]]
 ) -> dict[tuple[str, str], dict[str, TrendArrays]]:
-    # Client-group rows only for the indicators some selection shows for a group.
-    group_indicators = sorted({i for (_, g), inds in expected.items() if g != "all" for i in inds})
     """Each (area, client group)'s rows the recent trend reads, split by indicator.
 
     The trend looks at the latest :data:`TREND_POINTS` valid points up to the
@@ -218,6 +216,8 @@ def _series(
     those areas are read again in full, so the label is exactly what the whole
     series gives.
     """
+    # Client-group rows only for the indicators some selection shows for a group.
+    group_indicators = sorted({i for (_, g), inds in expected.items() if g != "all" for i in inds})
     areas = sorted({a for a, _ in keys})
     groups = sorted({g for _, g in keys})
     sql = f"""
@@ -261,7 +261,7 @@ def _split_series(
     """Per key, each indicator's (count, denominator, value, lower95, upper95, period_year) arrays.
 
     Plain arrays, split once: the trend test runs on a few dozen indicators per
-    scope, and slicing a DataFrame per indicator cost more than the test itself.
+    scope, and slicing a DataFrame per indicator costs more than the test itself.
     """
     # One (rows x 6) block: a key's rows are taken once, and each indicator's arrays
     # are then views of that block, not six fancy-indexed copies per indicator.
@@ -487,7 +487,7 @@ def area_results_long(
     """:func:`area_results_many`'s frames end to end, and how many rows each selection has.
 
     The weak-areas list reads a dozen selections as one table: building it once,
-    not a frame per selection and then a concat, was a fifth of that page's time.
+    rather than a frame per selection and then a concat, saves a copy of every row.
     The frame equals ``pd.concat`` of the non-empty frames (held so by
     tests/test_perf_equivalence.py through the weak-areas list).
     """
@@ -596,7 +596,7 @@ class _Shared:
 
 def _lookup(values: pd.Series, found: np.ndarray, missing: float) -> np.ndarray:
     """``values.reindex(index)`` as a float array, given ``found``, ``values.index.get_indexer(index)``:
-    ``missing`` where it has no entry (a reindex per column was a tenth of the weak-areas list)."""
+    ``missing`` where it has no entry: one indexer for every column, not a reindex each."""
     if len(values) == 0:
         return np.full(len(found), missing, dtype=float)
     return np.where(found >= 0, values.to_numpy(dtype=float)[found], missing)
@@ -738,7 +738,7 @@ _CATALOGUE_ROWS = "_catalogue_rows"
 
 
 def _frame(catalogue: _Catalogue, columns: dict[str, Any]) -> pd.DataFrame:
-    """A results frame from :func:`_one_columns` (or several joined end to end)."""
+    """A results frame from :func:`_year_columns`' columns (one selection's, or several end to end)."""
     rest = dict(columns)
     columns = {**catalogue.take(rest.pop(_CATALOGUE_ROWS)), **rest}
     out = pd.DataFrame(columns, copy=False)

@@ -53,7 +53,7 @@ def outcome_scorecard(results: pd.DataFrame) -> pd.DataFrame:
     ``best_quarter`` and ``worst_quarter`` count those whose national band is A or
     D: a position, not a test.
     """
-    # Only the columns counted: copying the whole results frame cost more than the counts.
+    # Only the columns counted: a copy of the whole results frame would cost more than the counts.
     comparison = results["comparison"].to_numpy(dtype=object)
     trend = results["trend"].to_numpy(dtype=object)
     position = by_band(results)

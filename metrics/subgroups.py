@@ -178,7 +178,7 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
         alls = frame[(frame["client_group_id"] == "all").to_numpy() & needed]
         frame = pd.concat([groups, alls], ignore_index=True)
     # Each group's row beside its all-children row and the catalogue's fields, put
-    # together by position: joining in SQL read the area's rows twice, and pandas'
+    # together by position: a join in SQL would read the area's rows twice, and pandas'
     # joins and sort cost more than the statistics.
     cat = shared_catalogue(store)
     cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}

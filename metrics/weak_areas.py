@@ -31,8 +31,8 @@ PRIORITY_TEXT = {
 def _flag(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows to list, with why: red-red over worse over band D over getting worse.
 
-    On arrays, and one row selection at the end: with a dozen scopes in one frame,
-    pandas' per-operation costs were a tenth of the page.
+    On arrays, and one row selection at the end: a dozen scopes share one frame, and
+    pandas' cost per operation would add up across them.
     """
     worse, band_d, getting_worse, red_red = weak_flags(
         frame["comparison"].to_numpy(dtype=object), frame["band"].to_numpy(dtype=object),
@@ -46,7 +46,7 @@ def _flag(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.iloc[keep].copy()
     out["reason"] = pd.Series(reason[keep], index=out.index, dtype=object)
     out["red_red"] = red_red[keep]
-    out["band_d"] = band_d[keep]  # plain bool, like red_red (it was pyarrow's bool by accident)
+    out["band_d"] = band_d[keep]  # plain bool, like red_red, whatever the frame's dtype backend
     return out
 
 

@@ -200,7 +200,7 @@ def group_means(keys: Sequence[object], values: ArrayLike) -> tuple[list[object]
     ``groupby().mean()`` sums, so a neighbour mean computed here equals, to the
     last bit, the one the area pages take from pandas
     (tests/stats/test_aggregate.py holds it to pandas). For the few dozen rows
-    of one chart, pandas' groupby machinery cost more than the page's query.
+    of one chart, pandas' groupby machinery costs more than the page's query.
     """
     v = np.asarray(to_float(values), dtype=float).ravel()
     sums: dict[object, list[float]] = {}  # key -> [sum, compensation, count]
