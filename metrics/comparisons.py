@@ -11,8 +11,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from metrics.framework import ENGLAND
 from metrics.lookups import area_infos, fetch_records, latest_periods, latest_year, neighbour_codes
-from metrics.results import ENGLAND, Selection, benchmark_areas, mask_suppressed
+from metrics.results import Selection, benchmark_areas, mask_suppressed
 from metrics.stats import (
     compare_to_benchmark,
     funnel_limits,

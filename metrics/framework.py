@@ -85,6 +85,9 @@ class ClientGroup(_Row):
 #: Counts under this are suppressed when an indicator does not set its own threshold
 #: (the usual small-number rule); importers and exports use the same default.
 DEFAULT_DISCLOSURE_THRESHOLD = 5
+#: England's ONS code: the comparator every benchmark falls back to. areas.csv must hold it
+#: as its one England row (checked at load).
+ENGLAND = "E92000001"
 
 
 class Indicator(_Row):
@@ -366,6 +369,9 @@ class Reference:
             if not ind.client_groups:
                 problems.append(f"{where}: no client groups")
         codes = self.area_by_code
+        englands = [a.area_code for a in self.areas if a.area_type == "england"]
+        if englands != [ENGLAND]:
+            problems.append(f"areas.csv: the one England row must be {ENGLAND}, found {englands}")
         for area in self.areas:
             if area.area_type == "england":
                 continue

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.derived import QUANTILES
+from metrics.framework import ENGLAND
 from metrics.lookups import (
     LATEST_AVAILABLE,
     area_info,
@@ -63,7 +64,6 @@ BENCHMARKS: dict[str, str] = {
 #: The same choices as the picker words them: short enough to read in full at 200% zoom.
 BENCHMARK_CHOICES: dict[str, str] = {**BENCHMARKS, "neighbours": "Statistical neighbours",
                                      "good_or_outstanding": "Good or Outstanding LAs (Ofsted)"}
-ENGLAND = "E92000001"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from dashboard.charts import TEXT, readable
 from metrics.display import fmt_interval, fmt_value
-from metrics.results import ENGLAND
+from metrics.framework import ENGLAND
 
 FIXED = {  # role: (colour, dash, marker)
     "england": ("#505a5f", "dash", "square"),

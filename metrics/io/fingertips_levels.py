@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from metrics.framework import ENGLAND
 from metrics.io.fingertips_layout import NUMBER_COLUMNS
 from metrics.labels import COMPARISON_WORDS
-from metrics.results import ENGLAND
 from metrics.stats import compare_to_benchmark
 
 __all__ = ["LEVELS", "LevelEvidence", "published_levels"]
