@@ -343,10 +343,10 @@ def area_info(store: Store, area_code: str) -> dict[str, object] | None:
 
 def catalogue_frame(store: Store) -> pd.DataFrame:
     """The mapped catalogue with outcome, aim and NSF standards (a copy: callers may change it)."""
-    return shared_catalogue(store).copy()
+    return catalogue_memo(store).copy()
 
 
-def shared_catalogue(store: Store) -> pd.DataFrame:
+def catalogue_memo(store: Store) -> pd.DataFrame:
     """:func:`catalogue_frame` itself, kept per data version: for readers that never change it."""
     return store.memo("catalogue_frame", lambda: _read_catalogue(store))
 

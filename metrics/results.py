@@ -37,10 +37,10 @@ from metrics.lookups import (
     LATEST_AVAILABLE,
     area_info,
     area_infos,
+    catalogue_memo,
     latest_periods,
     latest_year,
     neighbour_codes,
-    shared_catalogue,
 )
 from metrics.periods import period_label
 from metrics.stats import compare_to_benchmark, interval_at_level
@@ -376,15 +376,15 @@ class _GroupPanel:
         self.positions = rows
         # Each area's row of each indicator, by position: a selection takes its rows
         # from the column arrays directly instead of filtering and reindexing a frame.
-        self._rows: dict[str, dict[str, int]] = {}
+        self.row_of: dict[str, dict[str, int]] = {}  # area -> indicator -> row
         for pos, area, ind in zip(rows.tolist(), panel.areas[rows], panel.indicators[rows], strict=True):
-            self._rows.setdefault(area, {})[ind] = pos
-        england = self._rows.get(ENGLAND, {})
+            self.row_of.setdefault(area, {})[ind] = pos
+        england = self.row_of.get(ENGLAND, {})
         self.england = pd.Series(panel.values[list(england.values())], index=list(england), dtype=float)
         self._bench: dict[tuple[str, ...], tuple[pd.Series, pd.Series]] = {}
         # Columns shared by selections with the same catalogue rows and benchmark;
         # keyed by the catalogue frame's id, which lives as long as this object.
-        self.shared: dict[tuple[object, ...], _Shared] = {}
+        self.by_benchmark: dict[tuple[object, ...], _BenchmarkColumns] = {}
 
     def benchmark(self, codes: list[str]) -> tuple[pd.Series, pd.Series]:
         """Mean and count of the benchmark areas' values per indicator (shared per area set)."""
@@ -392,7 +392,7 @@ class _GroupPanel:
         if key not in self._bench and len(codes) == 1:
             # One benchmark area (England, a cluster's LA): the mean of its one value
             # is that value, exactly as pandas' mean gives it; a missing value counts 0.
-            own = self._rows.get(codes[0], {})
+            own = self.row_of.get(codes[0], {})
             values = self.panel.values[list(own.values())]
             self._bench[key] = (
                 pd.Series(values, index=pd.Index(list(own), name="indicator_id"), dtype=float, name="value"),
@@ -415,7 +415,7 @@ class _Catalogue:
         self.columns = {c: cat[c].array for c in cat.columns}
         self.memberships = [set(g) for g in cat["client_groups"]]  # each row's client groups
         # Row subsets per client group, kept with this object (itself kept per data
-        # version): the same frames every time, so their ids key _GroupPanel.shared.
+        # version): the same frames every time, so their ids key _GroupPanel.by_benchmark.
         self._subsets: dict[tuple[str, bool], pd.DataFrame] = {}
         # Row subsets by latest period (see by_latest), kept for the same reason.
         self._latest: dict[tuple[object, ...], pd.DataFrame] = {}
@@ -507,7 +507,7 @@ def _results_columns(
     """The catalogue; each selection's columns (an empty dict: no rows, see
     ``breakdowns_only``); and each period's columns (:func:`_year_columns`), of which
     the selections' are slices."""
-    catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(shared_catalogue(store)))
+    catalogue: _Catalogue = store.memo("catalogue_arrays", lambda: _Catalogue(catalogue_memo(store)))
     if not sels:
         return catalogue, [], []
     infos = area_infos(store, sorted({s.area_code for s in sels}))
@@ -578,7 +578,7 @@ def _results_columns(
 
 
 @dataclass(frozen=True)
-class _Shared:
+class _BenchmarkColumns:
     """What a selection's frame takes from its catalogue rows and benchmark alone."""
 
     index: pd.Index  # the catalogue's indicator ids, in catalogue order
@@ -602,10 +602,10 @@ def _lookup(values: pd.Series, found: np.ndarray, missing: float) -> np.ndarray:
     return np.where(found >= 0, values.to_numpy(dtype=float)[found], missing)
 
 
-def _shared(
+def _benchmark_columns(
     catalogue: _Catalogue, cat: pd.DataFrame, bench: tuple[list[str], str], panel: _GroupPanel,
     stats_q: _Quantiles,
-) -> _Shared:
+) -> _BenchmarkColumns:
     bench_codes, bench_name = bench
     rows = catalogue.positions(cat)
     index = pd.Index(catalogue.columns["indicator_id"].take(rows), name="indicator_id")
@@ -621,7 +621,7 @@ def _shared(
         "england_value": _lookup(panel.england, panel.england.index.get_indexer(index), np.nan),
         **stats_q.columns(ids),
     }
-    return _Shared(
+    return _BenchmarkColumns(
         index=index,
         ids=ids,
         trendable=np.array([as_value_type(v) in RATIO_TYPES for v in value_type], dtype=bool),
@@ -645,7 +645,7 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
 
     Each item is (selection, its area's info, its benchmark, its catalogue rows, its
     group's panel, its group's quantiles, its trend series). What depends only on
-    the catalogue rows and benchmark is built once per pair (:func:`_shared`); the
+    the catalogue rows and benchmark is built once per pair (:func:`_benchmark_columns`); the
     rest, the area's own rows, the comparison, band, rank and trend, is done once
     for all selections together: per selection, pandas' and numpy's fixed costs
     were most of the weak-areas list.
@@ -657,26 +657,26 @@ def _year_columns(catalogue: _Catalogue, panel: _PanelArrays, items: list[Item])
     offset = 0
     for sel, info, bench, cat, group, stats_q, series in items:
         key = (id(cat), tuple(bench[0]), bench[1])
-        if key not in group.shared:
-            group.shared[key] = _shared(catalogue, cat, bench, group, stats_q)
-        shared = group.shared[key]
-        n = len(shared.index)
-        parts["rows"].append(shared.rows)
+        if key not in group.by_benchmark:
+            group.by_benchmark[key] = _benchmark_columns(catalogue, cat, bench, group, stats_q)
+        cols = group.by_benchmark[key]
+        n = len(cols.index)
+        parts["rows"].append(cols.rows)
         # A left join on the unique indicator id: the selected area's row or -1.
-        mine = group._rows.get(sel.area_code, {})
-        parts["own"].append(np.fromiter((mine.get(i, -1) for i in shared.ids), dtype=np.intp, count=n))
-        parts["right"].append(shared.right)
-        parts["bench"].append(shared.bench)
-        parts["polarity"].append(shared.polarity)
-        parts["level"].append(shared.level)
+        mine = group.row_of.get(sel.area_code, {})
+        parts["own"].append(np.fromiter((mine.get(i, -1) for i in cols.ids), dtype=np.intp, count=n))
+        parts["right"].append(cols.right)
+        parts["bench"].append(cols.bench)
+        parts["polarity"].append(cols.polarity)
+        parts["level"].append(cols.level)
         # Bands and ranks were computed among every LA when the data changed (metrics.derived).
         parts["la"].append(np.full(n, info["area_type"] == "la"))
         parts["year"].append(np.full(n, sel.period_year, dtype=np.int64))
         for ind_id, arrays in series.items():
-            k = shared.position.get(ind_id)
+            k = cols.position.get(ind_id)
             # Other value types keep recent_trend's own first answer, cannot_be_calculated.
-            if k is not None and shared.trendable[k]:
-                batch.append((offset + k, arrays, shared.polarity[k], shared.value_type[k], shared.period_type[k]))
+            if k is not None and cols.trendable[k]:
+                batch.append((offset + k, arrays, cols.polarity[k], cols.value_type[k], cols.period_type[k]))
         offset += n
     take = np.concatenate(parts["own"])
     found = take >= 0

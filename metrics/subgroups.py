@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from metrics.lookups import latest_periods, latest_year, shared_catalogue
+from metrics.lookups import catalogue_memo, latest_periods, latest_year
 from metrics.results import Selection, mask_suppressed
 from metrics.spreadsheet import csv_bytes
 from metrics.stats import client_group_gap, compare_to_benchmark, interval_at_level
@@ -95,7 +95,7 @@ def cluster_template_csv(store: Store, la_code: str) -> bytes:
 def _headline_of(store: Store) -> dict[str, str]:
     """Indicator -> its headline client group, kept per data version."""
     def read() -> dict[str, str]:
-        cat = shared_catalogue(store)
+        cat = catalogue_memo(store)
         return dict(zip(cat["indicator_id"], cat["headline_group"], strict=True))
     return store.memo("headline_of", read)
 
@@ -131,7 +131,7 @@ def cluster_results(
         frame = _at_latest(store, frame, frame["indicator_id"].map(_headline_of(store)))
     # Each cluster's row beside its LA's value and the catalogue's fields, put
     # together by position (as client_group_results does).
-    cat = shared_catalogue(store)
+    cat = catalogue_memo(store)
     cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}
     ind = frame["indicator_id"].to_numpy(dtype=object)
     codes = frame["area_code"].to_numpy(dtype=object)
@@ -180,7 +180,7 @@ def client_group_results(store: Store, sel: Selection) -> pd.DataFrame:
     # Each group's row beside its all-children row and the catalogue's fields, put
     # together by position: a join in SQL would read the area's rows twice, and pandas'
     # joins and sort cost more than the statistics.
-    cat = shared_catalogue(store)
+    cat = catalogue_memo(store)
     cat_row = {ind: k for k, ind in enumerate(cat["indicator_id"])}
     ind = frame["indicator_id"].to_numpy(dtype=object)
     grp = frame["client_group_id"].to_numpy(dtype=object)
