@@ -165,13 +165,16 @@ def figure_sentence(row: Mapping[str, object], places: int, unit: str, benchmark
                     benchmark_value: object) -> str:
     """One LA's figure as the pages describe the selected area: value, rank, band and comparison.
 
-    "c; no rank; no quartile band; – Not compared compared with England (2.3)". Plain
+    "c (suppressed); no rank; no quartile band; – not compared with England (2.3)". Plain
     text (no Markdown): the caller adds the area's name.
     """
-    return (f"{fmt_figure(row['value'], places, unit, bool(row['suppressed']))}; "
-            f"{rank_phrase(row['rank'], row['n_ranked'])}; {band_phrase(row['band'])}; "
-            f"{comparison_label(str(row['comparison']))} compared with {benchmark} "
-            f"({fmt_value(benchmark_value, places)})")
+    suppressed = bool(row["suppressed"])
+    figure = f"{SUPPRESSED} (suppressed)" if suppressed else fmt_figure(row["value"], places, unit)
+    label = str(row["comparison"])
+    compared = ("– not compared with" if label not in COMPARISON_TEXT or label == "not_compared"
+                else f"{comparison_label(label)} compared with")
+    return (f"{figure}; {rank_phrase(row['rank'], row['n_ranked'])}; {band_phrase(row['band'])}; "
+            f"{compared} {benchmark} ({fmt_value(benchmark_value, places)})")
 
 
 def fmt_seconds(seconds: float) -> str:

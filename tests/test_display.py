@@ -74,7 +74,7 @@ def test_figure_sentence_of_a_suppressed_figure_says_c_alone() -> None:
     row = {"value": float("nan"), "suppressed": True, "rank": float("nan"), "n_ranked": 140, "band": None,
            "comparison": "not_compared"}
     assert figure_sentence(row, 1, "%", "England", 2.25) == (
-        "c; no rank; no quartile band; – Not compared compared with England (2.3)")
+        "c (suppressed); no rank; no quartile band; – not compared with England (2.3)")
 
 
 def test_figure_sentence_of_a_ranked_figure() -> None:
