@@ -10,12 +10,15 @@ never the only way to tell lines apart.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import TEXT, readable
 from metrics.display import fmt_interval, fmt_value
 from metrics.framework import ENGLAND
+from metrics.ofsted import PeriodMarker
 
 FIXED = {  # role: (colour, dash, marker)
     "england": ("#505a5f", "dash", "square"),
@@ -82,3 +85,14 @@ def trend_chart(series: pd.DataFrame, focus: str, region: str | None, places: in
                              "title": "Period"},
                       title=title, legend={"orientation": "h", "y": -0.2})
     return readable(fig)
+
+
+def mark_inspections(fig: go.Figure, markers: Iterable[PeriodMarker]) -> go.Figure:
+    """A dotted line and its words at the period holding each Ofsted inspection."""
+    for m in markers:
+        # A shape and an annotation apart: plotly's add_vline cannot place an annotation on a category axis.
+        fig.add_shape(type="line", x0=m.period_label, x1=m.period_label, y0=0, y1=1, yref="paper",
+                      line={"dash": "dot", "width": 1, "color": "#505a5f"})
+        fig.add_annotation(x=m.period_label, y=1, yref="paper", text=m.text, textangle=-90, xanchor="right",
+                           yanchor="top", showarrow=False, font={"size": 11, "color": "#0b0c0c"})
+    return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache
-from dashboard.charts.trends import trend_chart
+from dashboard.charts.trends import mark_inspections, trend_chart
 from dashboard.components import demo_banner, download_csv, suppressed_note
 from dashboard.selection import indicator_picker, selection_bar
 from dashboard.state import get_store
@@ -46,13 +46,7 @@ fig = trend_chart(series, sel.area_code, region if isinstance(region, str) else 
 # Ofsted's inspections of the selected LA, at the period containing each inspection date.
 labels = dict(zip(series["period_year"], series["period_label"], strict=False))
 markers = inspection_markers(cache.inspections(sel.area_code), str(meta["period_type"]), labels)
-for m in markers:
-    # A shape and an annotation apart: plotly's add_vline cannot place an annotation on a category axis.
-    fig.add_shape(type="line", x0=m.period_label, x1=m.period_label, y0=0, y1=1, yref="paper",
-                  line={"dash": "dot", "width": 1, "color": "#505a5f"})
-    fig.add_annotation(x=m.period_label, y=1, yref="paper", text=m.text, textangle=-90, xanchor="right",
-                       yanchor="top", showarrow=False, font={"size": 11, "color": "#0b0c0c"})
-st.plotly_chart(fig, key="trend-chart")
+st.plotly_chart(mark_inspections(fig, markers), key="trend-chart")
 st.caption("The chosen area is the thick black line, with its 95% confidence interval as bars; "
            "England, the region and the statistical neighbours' mean keep their colour and dash in every view.")
 if markers:
