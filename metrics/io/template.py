@@ -33,6 +33,7 @@ import pandas as pd
 from metrics.io.core import Chunk, Source, canonical_frame
 from metrics.io.faults import MAX_REPORTED, Fault
 from metrics.io.values import check_header, number_rule, parse_numbers, parse_period, ragged_rows
+from metrics.io.workbook import column_letters
 from metrics.periods import period_label
 from metrics.spreadsheet import neutralise, write_csv
 from metrics.store import VALUE_COLUMNS, Store
@@ -271,10 +272,8 @@ def _sheet_faults(name: str, ws: object) -> list[Fault]:
                                               "(a hidden sheet is never imported unseen)", title)]
     rows, cols = getattr(ws, "max_row", None) or 0, getattr(ws, "max_column", None) or 0
     if rows > MAX_SHEET_ROWS or cols > MAX_SHEET_COLUMNS:
-        from openpyxl.utils import get_column_letter
-
         return [Fault(name, None, None, None,
-                      f"the sheet reaches cell {get_column_letter(max(cols, 1))}{rows}: more than the "
+                      f"the sheet reaches cell {column_letters(max(cols, 1) - 1)}{rows}: more than the "
                       f"{MAX_SHEET_ROWS:,} rows and {MAX_SHEET_COLUMNS} columns a template sheet may have "
                       "(clear the cells beyond the table)", title)]
     return []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -90,12 +91,15 @@ def _cell(ref: str, value: object) -> str:
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if isinstance(value, float):
-        if math.isinf(value):
-            return ""  # no spreadsheet number is infinite: the cell stays empty, as a missing figure
-        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    # numbers.Integral and Real cover numpy's scalars too, which are not int (np.int64) or
+    # may not be float (np.float32): a number stays a number whoever built the row.
+    if isinstance(value, numbers.Integral):
+        return f'<c r="{ref}"><v>{int(value)}</v></c>'
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if not math.isfinite(x):
+            return ""  # no spreadsheet number is infinite or NaN: the cell stays empty, as a missing figure
+        return f'<c r="{ref}"><v>{x!r}</v></c>'
     if isinstance(value, dt.datetime):
         naive = value.replace(tzinfo=None)
         return f'<c r="{ref}" s="{_DATETIME_STYLE}"><v>{(naive - _EPOCH) / dt.timedelta(days=1)!r}</v></c>'

@@ -87,3 +87,15 @@ def test_a_bad_sheet_name_is_refused_before_writing(tmp_path: Path, names: list[
                                                 (701, "ZZ"), (702, "AAA"), (16383, "XFD")])
 def test_column_letters(index: int, letters: str) -> None:
     assert column_letters(index) == letters
+
+
+def test_numpy_scalars_stay_numbers(tmp_path: Path) -> None:
+    """A row built from a DataFrame may hold numpy's scalars: they are numbers, not text."""
+    import numpy as np
+
+    path = tmp_path / "np.xlsx"
+    write_workbook(path, [("S", [[np.int64(7), np.float64(0.1) + np.float64(0.2), np.float32(0.5), np.float64("nan")]])])
+    ws = load_workbook(path)["S"]
+    cells = [ws.cell(row=1, column=c) for c in (1, 2, 3, 4)]
+    assert [c.value for c in cells] == [7, 0.30000000000000004, 0.5, None]
+    assert [c.data_type for c in cells[:3]] == ["n", "n", "n"]
