@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from metrics.auth import AuthError, PermissionDenied, User
-from metrics.display import fmt_seconds
+from metrics.display import fmt_megabytes, fmt_seconds
 from metrics.framework import ReferenceDataError, load_reference
 from metrics.lookups import dataset_status
 from metrics.publish import PublishError
@@ -91,7 +91,7 @@ def cmd_build_published(args: argparse.Namespace) -> int:
     for line in summary.steps:
         print(f"  {line}")
     print(f"Built {summary.path}: {summary.observations:,} observations from the published snapshot, "
-          f"{summary.size_bytes / 1e6:.1f} MB, in {fmt_seconds(summary.seconds)}")
+          f"{fmt_megabytes(summary.size_bytes)}, in {fmt_seconds(summary.seconds)}")
     return 0
 
 

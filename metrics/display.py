@@ -177,6 +177,11 @@ def figure_sentence(row: Mapping[str, object], places: int, unit: str, benchmark
             f"{compared} {benchmark} ({fmt_value(benchmark_value, places)})")
 
 
+def fmt_megabytes(n_bytes: float, places: int = 1) -> str:
+    """A file's size as the CLI and pages say it, in decimal megabytes: "26.0 MB"."""
+    return f"{fmt_value(n_bytes / 1e6, places)} MB"
+
+
 def fmt_seconds(seconds: float) -> str:
     """How long something took, as the pages and the CLI say it: "1.2 s"."""
     return f"{fmt_value(seconds, 1)} s"

@@ -56,6 +56,7 @@ from typing import Any, Literal
 from pydantic import ValidationError, field_validator, model_validator
 
 from metrics.auth import User, authorise
+from metrics.display import fmt_megabytes
 from metrics.framework import REPO_ROOT
 from metrics.io.core import ImportResult
 from metrics.io.dfe import GEOGRAPHY, MappingRow, read_mapping
@@ -632,7 +633,7 @@ def fetch(
                 say(f"  {got.message}")
                 report.outcomes.append(got)
                 continue
-            say(f"  downloaded {got.size / 1e6:.2f} MB, SHA-256 {got.sha256[:12]}…"
+            say(f"  downloaded {fmt_megabytes(got.size, 2)}, SHA-256 {got.sha256[:12]}…"
                 + (f", updated by the publisher {got.updated:%Y-%m-%d %H:%M}" if got.updated else ""))
             fetched.append(got)
         fetched = [f for f in fetched if not _lacks_denominators(f, folder, report)]

@@ -14,6 +14,8 @@ from metrics.display import (
     figure_sentence,
     fmt_ci,
     fmt_figure,
+    fmt_megabytes,
+    fmt_seconds,
     rank_phrase,
     rank_text,
 )
@@ -82,3 +84,9 @@ def test_figure_sentence_of_a_ranked_figure() -> None:
     text = figure_sentence(row, 1, "%", "England", 50.0)
     assert text.startswith("40.0 %; rank 4 of 152; band D") and text.endswith("compared with England (50.0)")
     assert "▼" in text  # the symbol goes with the word, never colour alone
+
+
+def test_fmt_megabytes_and_seconds() -> None:
+    assert fmt_megabytes(26_049_000) == "26.0 MB" and fmt_megabytes(1_250_000, 2) == "1.25 MB"
+    assert fmt_megabytes(1_234_560_000) == "1,234.6 MB"
+    assert fmt_seconds(16.25) == "16.3 s"  # half up, as every figure
