@@ -16,13 +16,12 @@ import pytest
 
 from metrics.framework import REPO_ROOT
 
-PAGE_FILES = sorted([*(REPO_ROOT / "dashboard" / "pages").glob("*.py"), *(REPO_ROOT / "dashboard" / "charts").glob("*.py"),
-                     REPO_ROOT / "dashboard" / "components.py", REPO_ROOT / "app.py"])
+PAGE_FILES = sorted([*(REPO_ROOT / "dashboard").rglob("*.py"), REPO_ROOT / "app.py"])
 RULES = {
     "SQL": re.compile(r"""\b(SELECT\s[^"']*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"""
                       r"""|WITH\s+\w+\s+AS\s*\()"""),  # the product writes SQL in capitals
     "a database driver": re.compile(r"^\s*(import|from)\s+(duckdb|psycopg)", re.M),
-    "the statistics package": re.compile(r"^\s*from\s+metrics\.stats\b(?!\.trend import TREND_POINTS)", re.M),
+    "the statistics package": re.compile(r"^\s*(from\s+metrics\.stats\b|from\s+metrics\s+import\s+.*\bstats\b)", re.M),
     "rounding": re.compile(r"\bround\(|:\.\d+f\}|%\.\d+f"),
     "its own suppression mark": re.compile(r"""["']c["']\s+if\b"""),
 }
@@ -52,6 +51,8 @@ def test_the_rules_catch_what_they_name() -> None:
     assert RULES["SQL"].search('store.df("SELECT * FROM x")')
     assert RULES["rounding"].search('f"{x:.1f}"') and RULES["rounding"].search("round(x, 1)")
     assert RULES["its own suppression mark"].search('"c" if s else v')
+    assert RULES["the statistics package"].search("from metrics.stats.trend import TREND_POINTS")
+    assert RULES["the statistics package"].search("from metrics import lookups, stats")
     assert not RULES["SQL"].search('st.selectbox("Select an area from the list")')
     assert RULES["SQL"].search("WITH c AS (SELECT 1)") and RULES["SQL"].search("INSERT INTO t")
     assert not RULES["SQL"].search('st.caption("with the indicator")')

@@ -13,6 +13,7 @@ import pytest
 
 from metrics.framework import Reference
 from metrics.stats.enums import (
+    RATIO_TYPES,
     Comparison,
     Polarity,
     TwoLevelComparison,
@@ -105,3 +106,12 @@ def test_every_catalogue_indicator_converts(reference: Reference) -> None:
     for ind in reference.indicators:
         assert as_polarity(str(ind.polarity)) is ind.polarity
         assert as_value_type(str(ind.value_type)) is ind.value_type
+
+
+def test_ratio_types_are_the_count_over_denominator_types() -> None:
+    """Proportions and crude rates: the types whose count gives their interval, trend and funnel."""
+    import numpy as np
+
+    assert set(RATIO_TYPES) == {"proportion", "crude_rate"}
+    assert ValueType.PROPORTION in RATIO_TYPES and ValueType.MEAN not in RATIO_TYPES
+    assert np.isin(np.array(["crude_rate", "count", "proportion"]), RATIO_TYPES).tolist() == [True, False, True]
