@@ -8,8 +8,6 @@ shown without the word.
 
 from __future__ import annotations
 
-from metrics.stats.trend import TREND_POINTS
-
 #: What "c" means wherever a figure is hidden: pages, the pack and its workbook.
 SUPPRESSED_WORDS = ("c = confidential: a count below the disclosure threshold, or a figure hidden so that "
                     "such a count cannot be worked out from the totals shown")
@@ -83,11 +81,23 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-#: The points the recent trend is tested over, in words, for pages, the pack and the board summary:
-#: "latest five periods with a valid value" (:data:`metrics.stats.trend.TREND_POINTS`).
-TREND_WINDOW = (f"latest {_NUMBER_WORDS[TREND_POINTS] if len(_NUMBER_WORDS) > TREND_POINTS else TREND_POINTS}"
-                " periods with a valid value")
 
+
+def __getattr__(name: str) -> str:
+    """``TREND_WINDOW``: the points the recent trend is tested over, in words, for pages, the
+    pack and the board summary ("latest five periods with a valid value", from
+    :data:`metrics.stats.trend.TREND_POINTS`).
+
+    Worked out on first use, not at import: importing the statistics package loads scipy
+    (about two seconds), and every module that prints a figure imports this one.
+    """
+    if name == "TREND_WINDOW":
+        from metrics.stats.trend import TREND_POINTS
+
+        n = _NUMBER_WORDS[TREND_POINTS] if len(_NUMBER_WORDS) > TREND_POINTS else str(TREND_POINTS)
+        globals()[name] = text = f"latest {n} periods with a valid value"
+        return text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def trend_periods_text(periods: tuple[str, ...] | list[str] | None) -> str:
     """The periods a recent trend was tested over, as a page, the pack and exports say them.
